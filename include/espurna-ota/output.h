@@ -1,0 +1,66 @@
+/* output.h — the report layer: the only code that writes to stdout (data: human blocks,
+ * tables, JSON) and the one place that formats errors, warnings and progress for stderr.
+ * JSON documents carry "schema_version" so scripts can rely on their keys. */
+#ifndef ESPURNA_OTA_OUTPUT_H
+#define ESPURNA_OTA_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "espurna-ota/status.h"
+#include "espurna-ota/transport.h"
+
+#define EO_JSON_SCHEMA_VERSION 1
+
+/* Writes a JSON document (one line) to stdout; steals the reference to `doc`. */
+void eo_out_json(json_t *doc);
+/* A new object with "schema_version" and "command" already set. */
+json_t *eo_out_json_object(const char *command);
+/* Adds "status" (name), "exit_code" and, on failure, "error" to a JSON result object. */
+void eo_out_json_status(json_t *obj, const struct eo_error *err);
+
+/* "espurna-ota: <message>" on stderr. */
+void eo_out_error(const struct eo_error *err);
+void eo_out_errorf(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void eo_out_warn(const char *format, ...) __attribute__((format(printf, 1, 2)));
+/* Informational line on stderr, suppressed by eo_out_set_quiet(true). */
+void eo_out_info(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void eo_out_set_quiet(bool quiet);
+bool eo_out_quiet(void);
+
+/* Aligned "label  value" lines on stdout for human output (label column width fixed per
+ * block: call eo_out_block_begin with the widest label). */
+void eo_out_block_begin(int label_width);
+void eo_out_field(const char *label, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* Whether stderr is a terminal that wants colour and redrawn progress (not TERM=dumb,
+ * NO_COLOR unset, not disabled by eo_out_set_color(false)). */
+bool eo_out_stderr_is_tty(void);
+void eo_out_set_color(bool enabled);
+bool eo_out_color(void);
+
+/* Progress of one transfer: a redrawn bar with rate and ETA on a terminal, a plain line every
+ * few seconds (and at 25/50/75 %) otherwise, nothing when quiet. Feed it eo_progress values;
+ * it can be passed directly as an eo_progress_fn with the view as ctx. */
+struct eo_progress_view {
+    char label[96];
+    bool bar;       /* redraw a bar (terminal) */
+    bool silent;
+    double last_print_s;
+    unsigned last_quarter;
+    bool drawn;
+};
+void eo_progress_view_init(struct eo_progress_view *view, const char *label);
+void eo_progress_view_update(void *view, const struct eo_progress *progress);
+void eo_progress_view_finish(struct eo_progress_view *view);
+
+/* Human sizes: "712 KiB", "1.0 MiB", "512000 B" style into buf. */
+const char *eo_out_size(uint64_t bytes, char *buf, size_t cap);
+
+/* Flushes stdout; returns EO_ERR_FILE (and prints why) when writing stdout failed. */
+enum eo_status eo_out_finish(void);
+
+#endif

@@ -1,0 +1,38 @@
+/* secret.h — where a device password comes from, in order: --password-file FILE (or "-" for
+ * stdin), the ESPURNA_OTA_PASSWORD environment variable, the password store
+ * ($XDG_CONFIG_HOME/espurna-ota/passwords, else ~/.config/espurna-ota/passwords: lines
+ * "<hostname|address|*> <password>", must not be readable by group or others), and last
+ * --password on the command line (works, but the caller warns: argv is visible to every user).
+ * Passwords are never logged, printed or put into JSON. */
+#ifndef ESPURNA_OTA_SECRET_H
+#define ESPURNA_OTA_SECRET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "espurna-ota/status.h"
+
+#define EO_SECRET_MAX 128
+
+enum eo_secret_origin {
+    EO_SECRET_NONE = 0, EO_SECRET_FILE, EO_SECRET_ENV, EO_SECRET_STORE, EO_SECRET_ARGUMENT
+};
+
+struct eo_secret_sources {
+    const char *password_arg;  /* --password, or NULL */
+    const char *password_file; /* --password-file, or NULL */
+    const char *store_path;    /* NULL: the default store path */
+};
+
+/* Finds the password for a device known by any of `keys` (hostname, address; NULL-terminated).
+ * Returns EO_OK with origin NONE and an empty password when no source has one. Errors
+ * (EO_ERR_FILE / EO_ERR_INPUT): unreadable file, store with unsafe permissions, malformed line,
+ * password longer than EO_SECRET_MAX-1. */
+enum eo_status eo_secret_resolve(const struct eo_secret_sources *sources, const char *const *keys,
+                                 char out[EO_SECRET_MAX], enum eo_secret_origin *origin,
+                                 struct eo_error *err);
+
+/* Overwrites a password buffer with zeros in a way the compiler keeps. */
+void eo_secret_wipe(char *secret, size_t len);
+
+#endif

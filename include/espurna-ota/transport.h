@@ -1,0 +1,52 @@
+/* transport.h — what every upgrade method (espota, web, terminal) shares: the method names, how
+ * to reach a device, progress callbacks, and the outcome of one push. Each method's module
+ * (espota.h, web.h, terminal.h) takes these plus its own options. */
+#ifndef ESPURNA_OTA_TRANSPORT_H
+#define ESPURNA_OTA_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "espurna-ota/status.h"
+
+enum eo_method { EO_METHOD_ESPOTA = 0, EO_METHOD_WEB, EO_METHOD_TERMINAL, EO_METHOD_COUNT };
+
+const char *eo_method_name(enum eo_method method); /* "espota", "web", "terminal" */
+/* Parses a method name; returns false when unknown. */
+bool eo_method_parse(const char *name, enum eo_method *out);
+
+#define EO_DEFAULT_ESPOTA_PORT 8266u
+#define EO_DEFAULT_ESP32_OTA_PORT 3232u
+#define EO_DEFAULT_WEB_PORT 80u
+#define EO_DEFAULT_TELNET_PORT 23u
+
+/* How to reach one device. `name` is what the user gave (for messages), `address` the
+ * numeric IPv4/IPv6 address actually used. */
+struct eo_target {
+    char name[256];
+    char address[64];
+    uint16_t espota_port;
+    uint16_t web_port;
+    uint16_t telnet_port;
+};
+
+/* Fills ports with the defaults and copies name/address. */
+void eo_target_init(struct eo_target *target, const char *name, const char *address);
+
+/* Progress of one transfer. total may be 0 when unknown. */
+struct eo_progress {
+    uint64_t done;
+    uint64_t total;
+    double elapsed_s;
+};
+typedef void (*eo_progress_fn)(void *ctx, const struct eo_progress *progress);
+
+/* What one push did, filled by every transport whether it succeeded or not. */
+struct eo_push_result {
+    enum eo_status status;
+    uint64_t bytes_sent;
+    double seconds;
+    char device_reply[256]; /* the device's own final text ("OK", "ERROR[7]: MD5 ..."), if any */
+};
+
+#endif

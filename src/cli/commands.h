@@ -1,0 +1,8 @@
+/* commands.h — entry points of the CLI commands, one file each (cmd_<name>.c). Each returns
+ * the process exit code (an enum eo_status value). */
+#ifndef ESPURNA_OTA_CLI_COMMANDS_H
+#define ESPURNA_OTA_CLI_COMMANDS_H
+
+int cmd_inspect(int argc, char **argv);
+
+#endif

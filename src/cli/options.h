@@ -1,0 +1,58 @@
+/* options.h — option tables for the CLI: each command declares its options once as data; the
+ * same table drives parsing, bounds checks and the --help text (and a test compares it with the
+ * man page). */
+#ifndef ESPURNA_OTA_CLI_OPTIONS_H
+#define ESPURNA_OTA_CLI_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum opt_type {
+    OPT_FLAG,   /* bool*, set to true */
+    OPT_STRING, /* const char **, last one wins */
+    OPT_UINT,   /* unsigned long *, checked against [min, max] */
+    OPT_LIST,   /* struct opt_list *, every occurrence appended */
+};
+
+#define OPT_LIST_MAX 64
+struct opt_list {
+    const char *items[OPT_LIST_MAX];
+    size_t count;
+};
+
+struct option_spec {
+    const char *name;        /* long name without "--" */
+    char short_name;         /* 0 when none */
+    enum opt_type type;
+    void *target;
+    unsigned long min, max;  /* OPT_UINT bounds */
+    const char *arg_name;    /* "FILE", "MS" ... (NULL for flags) */
+    const char *help;        /* one line */
+};
+
+struct command_spec {
+    const char *name;        /* "inspect" */
+    const char *args;        /* "IMAGE" — shown in usage */
+    const char *summary;     /* one line */
+    const struct option_spec *options;
+    size_t option_count;
+    unsigned min_args, max_args;
+};
+
+/* Parses argv (argv[0] is the command name). Positional arguments are returned in args/nargs
+ * (pointers into argv; args must hold argc entries). Returns 0 to go on, -1 when --help was
+ * printed (exit 0), or EO_ERR_USAGE after printing one line and "try --help" to stderr.
+ * "--" ends options. Options may come before or after positional arguments. */
+int options_parse(const struct command_spec *spec, int argc, char **argv, char **args,
+                  int *nargs);
+
+void options_print_help(const struct command_spec *spec);
+
+/* One usage line on stderr for a conflict/validation error found after parsing:
+ * "espurna-ota <cmd>: <message>" + "try 'espurna-ota <cmd> --help'". Returns EO_ERR_USAGE. */
+int options_usage_error(const struct command_spec *spec, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#define OPTION_COUNT(table) (sizeof(table) / sizeof((table)[0]))
+
+#endif
