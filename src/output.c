@@ -1,0 +1,196 @@
+/* output.c — the report layer: JSON and aligned human output on stdout, errors, warnings and
+ * progress on stderr (bar on a terminal, plain lines otherwise, nothing when quiet). */
+#include "espurna-ota/output.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static bool quiet;
+static bool color_enabled = true;
+static int block_label_width = 12;
+
+void eo_out_set_quiet(bool value) { quiet = value; }
+bool eo_out_quiet(void) { return quiet; }
+void eo_out_set_color(bool enabled) { color_enabled = enabled; }
+
+bool eo_out_stderr_is_tty(void)
+{
+    const char *term = getenv("TERM");
+    return isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
+}
+
+bool eo_out_color(void)
+{
+    const char *no_color = getenv("NO_COLOR");
+    return color_enabled && eo_out_stderr_is_tty() && !(no_color && no_color[0]);
+}
+
+void eo_out_json(json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (text) {
+        fputs(text, stdout);
+        fputc('\n', stdout);
+        free(text);
+    }
+    json_decref(doc);
+}
+
+json_t *eo_out_json_object(const char *command)
+{
+    json_t *obj = json_object();
+    json_object_set_new(obj, "schema_version", json_integer(EO_JSON_SCHEMA_VERSION));
+    json_object_set_new(obj, "command", json_string(command));
+    return obj;
+}
+
+void eo_out_json_status(json_t *obj, const struct eo_error *err)
+{
+    enum eo_status status = err ? err->status : EO_OK;
+    json_object_set_new(obj, "status", json_string(eo_status_name(status)));
+    json_object_set_new(obj, "exit_code", json_integer(status));
+    if (status != EO_OK)
+        json_object_set_new(obj, "error", json_string(err->message));
+}
+
+static void vprint_stderr(const char *prefix, const char *format, va_list args)
+{
+    fprintf(stderr, "espurna-ota: %s", prefix);
+    vfprintf(stderr, format, args);
+    fputc('\n', stderr);
+}
+
+void eo_out_error(const struct eo_error *err)
+{
+    fprintf(stderr, "espurna-ota: %s\n", err->message);
+}
+
+void eo_out_errorf(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    vprint_stderr("", format, args);
+    va_end(args);
+}
+
+void eo_out_warn(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    vprint_stderr("warning: ", format, args);
+    va_end(args);
+}
+
+void eo_out_info(const char *format, ...)
+{
+    if (quiet)
+        return;
+    va_list args;
+    va_start(args, format);
+    vprint_stderr("", format, args);
+    va_end(args);
+}
+
+void eo_out_block_begin(int label_width)
+{
+    block_label_width = label_width;
+}
+
+void eo_out_field(const char *label, const char *format, ...)
+{
+    va_list args;
+    printf("%-*s  ", block_label_width, label);
+    va_start(args, format);
+    vprintf(format, args);
+    va_end(args);
+    putchar('\n');
+}
+
+const char *eo_out_size(uint64_t bytes, char *buf, size_t cap)
+{
+    if (bytes >= 1024u * 1024u && bytes % (1024u * 1024u) == 0)
+        snprintf(buf, cap, "%llu MiB", (unsigned long long)(bytes >> 20));
+    else if (bytes >= 1024u * 1024u)
+        snprintf(buf, cap, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
+    else if (bytes >= 1024u && bytes % 1024u == 0)
+        snprintf(buf, cap, "%llu KiB", (unsigned long long)(bytes >> 10));
+    else if (bytes >= 1024u)
+        snprintf(buf, cap, "%.1f KiB", (double)bytes / 1024.0);
+    else
+        snprintf(buf, cap, "%llu B", (unsigned long long)bytes);
+    return buf;
+}
+
+/* ---- progress ------------------------------------------------------------------------- */
+
+#define PROGRESS_LINE_INTERVAL_S 5.0
+#define PROGRESS_BAR_WIDTH 30
+
+void eo_progress_view_init(struct eo_progress_view *view, const char *label)
+{
+    memset(view, 0, sizeof *view);
+    snprintf(view->label, sizeof view->label, "%s", label);
+    view->silent = quiet;
+    view->bar = !quiet && eo_out_stderr_is_tty();
+    view->last_print_s = -PROGRESS_LINE_INTERVAL_S;
+}
+
+static void draw_bar(struct eo_progress_view *view, const struct eo_progress *p, double rate)
+{
+    double fraction = p->total ? (double)p->done / (double)p->total : 0.0;
+    int filled = (int)(fraction * PROGRESS_BAR_WIDTH);
+    char bar[PROGRESS_BAR_WIDTH + 1];
+    for (int i = 0; i < PROGRESS_BAR_WIDTH; i++)
+        bar[i] = i < filled ? '#' : '-';
+    bar[PROGRESS_BAR_WIDTH] = '\0';
+    double eta = rate > 0 && p->total > p->done ? (double)(p->total - p->done) / rate : 0.0;
+    fprintf(stderr, "\r%s [%s] %3.0f%% %7.1f KiB/s ETA %3.0fs ", view->label, bar,
+            fraction * 100.0, rate / 1024.0, eta);
+    fflush(stderr);
+    view->drawn = true;
+}
+
+static void print_line(struct eo_progress_view *view, const struct eo_progress *p, double rate)
+{
+    unsigned percent = p->total ? (unsigned)(p->done * 100 / p->total) : 0;
+    fprintf(stderr, "espurna-ota: %s: %u%% (%llu of %llu bytes, %.1f KiB/s)\n", view->label,
+            percent, (unsigned long long)p->done, (unsigned long long)p->total, rate / 1024.0);
+    view->last_print_s = p->elapsed_s;
+}
+
+void eo_progress_view_update(void *ctx, const struct eo_progress *p)
+{
+    struct eo_progress_view *view = ctx;
+    if (view->silent)
+        return;
+    double rate = p->elapsed_s > 0 ? (double)p->done / p->elapsed_s : 0.0;
+    if (view->bar) {
+        draw_bar(view, p, rate);
+        return;
+    }
+    unsigned quarter = p->total ? (unsigned)(p->done * 4 / p->total) : 0;
+    bool new_quarter = quarter > view->last_quarter && quarter < 4;
+    if (new_quarter || p->elapsed_s - view->last_print_s >= PROGRESS_LINE_INTERVAL_S) {
+        view->last_quarter = quarter;
+        print_line(view, p, rate);
+    }
+}
+
+void eo_progress_view_finish(struct eo_progress_view *view)
+{
+    if (view->bar && view->drawn)
+        fputc('\n', stderr);
+    view->drawn = false;
+}
+
+enum eo_status eo_out_finish(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "espurna-ota: error writing to standard output\n");
+        return EO_ERR_FILE;
+    }
+    return EO_OK;
+}
