@@ -1,0 +1,136 @@
+# tests/e2e/lib.sh — small shared helpers for end-to-end test scripts (source it; bash only).
+#
+# A script that needs virtual devices runs itself inside a lab (tests/lab/run):
+#     source "$(dirname "$0")/lib.sh"
+#     lab_reexec --device "image=$(image espurna-1.14.1-itead-sonoff-basic.bin)" -- "$@"
+#     # from here on we are inside the lab: LAB_DIR, LAB_DEVICES, lab-device ...
+#
+# Environment (set by ctest, see tests/CMakeLists.txt): EO_BIN, EO_BUILD, EO_SOURCE, EO_MKIMAGE.
+# Exit codes: 0 pass, 1 fail (with "FAIL: ..." on stderr), 77 skip.
+#
+#   fail MESSAGE                    print "FAIL: MESSAGE" and exit 1
+#   skip MESSAGE                    print "SKIP: MESSAGE" and exit 77
+#   note MESSAGE                    progress line on stderr
+#   assert_eq EXPECTED ACTUAL WHAT  exact equality
+#   assert_contains TEXT PART WHAT  / assert_not_contains TEXT PART WHAT
+#   assert_status EXPECTED WHAT -- COMMAND...   run COMMAND, check its exit status
+#   image NAME                      path of a test image in $EO_BUILD/firmware/images/
+#   require_lab                     exit 77 unless labs can be created (root, unshare)
+#   lab_reexec [LAB OPTIONS] -- [ARGS]   re-run this script inside a new lab (once)
+#   dev_address N                   address of lab device N
+#   dev_password_file N             file holding device N's admin password
+#   espota N IMAGE [CLIENT OPTIONS] tests/tools/espota_client.py to device N (prints result)
+#   telnet N [OPTIONS] COMMAND...   tests/tools/telnet_client.py to device N
+#   info_version N                  version from the terminal's `info` ("ESPURNA <v> built")
+#   discover N                      body of GET /discover (curl)
+#   json_field JSON KEY             a top-level string field of a JSON object
+#   mdns_record HOSTNAME            the resolved _arduino._tcp line (avahi-browse -rtp), or ""
+#   txt_value RECORD KEY            one TXT value from such a line
+#   wait_until SECONDS COMMAND...   retry COMMAND every 0.1 s until it succeeds (1 if never)
+#   free_space_bytes FLASH RUNNING  Updater arithmetic: (FLASH - 5*4096) - roundup4K(RUNNING)
+
+set -uo pipefail
+
+EO_SOURCE=${EO_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+EO_BUILD=${EO_BUILD:-$EO_SOURCE/build}
+E2E_TOOLS=$EO_SOURCE/tests/tools
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+note() { echo "-- $*" >&2; }
+
+assert_eq() {
+  [[ $1 == "$2" ]] || fail "$3: expected '$1', got '$2'"
+}
+
+assert_contains() {
+  [[ $1 == *"$2"* ]] || fail "$3: expected to contain '$2', got '$1'"
+}
+
+assert_not_contains() {
+  [[ $1 != *"$2"* ]] || fail "$3: expected not to contain '$2', got '$1'"
+}
+
+assert_status() {
+  local expected=$1 what=$2 status=0
+  shift 3
+  "$@" || status=$?
+  [[ $status == "$expected" ]] || fail "$what: exit status $status, expected $expected"
+}
+
+image() {
+  local path=$EO_BUILD/firmware/images/$1
+  [[ -f $path ]] || fail "test image $1 not found in $EO_BUILD/firmware/images (build first)"
+  echo "$path"
+}
+
+require_lab() {
+  [[ $(id -u) == 0 ]] || skip "the lab needs root (network namespaces)"
+  unshare --net --mount --propagation private true 2>/dev/null ||
+    skip "cannot create network namespaces here"
+}
+
+# lab_reexec [LAB OPTIONS] -- [ARGS]: outside a lab, replace this script by the same script
+# run inside a new lab; inside (E2E_IN_LAB set), return and go on.
+lab_reexec() {
+  [[ -n ${E2E_IN_LAB:-} ]] && return 0
+  require_lab
+  local -a options=()
+  while [[ $# -gt 0 && $1 != -- ]]; do options+=("$1"); shift; done
+  [[ $# -gt 0 ]] && shift
+  E2E_IN_LAB=1 exec bash "$EO_SOURCE/tests/lab/run" "${options[@]}" -- bash "$0" "$@"
+}
+
+dev_address() { lab-device address "$1"; }
+dev_password_file() { echo "$LAB_DIR/dev/$1/password"; }
+
+espota() {
+  local n=$1 file=$2
+  shift 2
+  python3 "$E2E_TOOLS/espota_client.py" --address "$(dev_address "$n")" --image "$file" \
+    --password-file "$(dev_password_file "$n")" --quiet --udp-timeout 3 --connect-timeout 5 \
+    --ack-timeout 10 --result-timeout 20 "$@"
+}
+
+telnet() {
+  local n=$1
+  shift
+  python3 "$E2E_TOOLS/telnet_client.py" --address "$(dev_address "$n")" \
+    --password-file "$(dev_password_file "$n")" "$@"
+}
+
+info_version() {
+  telnet "$1" --connect-wait 5 info | sed -n 's/^\(\[[0-9]*\] \)\{0,1\}ESPURNA \([^ ]*\) built.*/\2/p' |
+    head -n 1
+}
+
+discover() {
+  curl -sS --max-time 5 "http://$(dev_address "$1")/discover"
+}
+
+json_field() {
+  python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], ""))' "$1" "$2"
+}
+
+mdns_record() {
+  avahi-browse -rtp _arduino._tcp 2>/dev/null | grep "^=;lo;IPv4;$1;_arduino._tcp;" | head -n 1
+}
+
+txt_value() {
+  local record=$1 key=$2
+  grep -o "\"$key=[^\"]*\"" <<<"$record" | head -n 1 | sed "s/^\"$key=//; s/\"\$//"
+}
+
+wait_until() {
+  local deadline=$((EPOCHSECONDS + $1))
+  shift
+  until "$@"; do
+    ((EPOCHSECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
+
+free_space_bytes() {
+  local flash=$1 running=$2
+  echo $(((flash - 5 * 4096) - (running + 4095) / 4096 * 4096))
+}
