@@ -293,6 +293,14 @@ static bool is_arduino_layout(const uint8_t *buf, size_t len, const struct eo_im
     return buf[EO_ARDUINO_APP_OFFSET] == EO_IMAGE_MAGIC;
 }
 
+static bool only_arduino_padding(const uint8_t *bytes, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (bytes[i] != EO_ARDUINO_PAD_BYTE)
+            return false;
+    return true;
+}
+
 static enum eo_status check_checksum(const struct eo_image_header *header, const char *what,
                                      struct eo_error *err)
 {
@@ -328,6 +336,11 @@ enum eo_status eo_image_parse(const uint8_t *buf, size_t len, struct eo_image_la
     if (status != EO_OK)
         return status;
     out->trailing_bytes = (uint32_t)(len - out->app.end);
+    if (out->format == EO_IMAGE_FORMAT_PLAIN && out->trailing_bytes > 0 &&
+        only_arduino_padding(buf + out->app.end, out->trailing_bytes))
+        return eo_error_set(err, EO_ERR_IMAGE,
+                            "truncated: Arduino bootloader and padding but no application image "
+                            "at 0x1000 (the file ends at %zu bytes)", len);
     out->has_desc = eo_desc_find(buf, len, &out->app, &out->desc);
     return EO_OK;
 }
