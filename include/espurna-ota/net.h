@@ -1,0 +1,37 @@
+/* net.h — small socket helpers shared by the transports: which local address faces a device
+ * (the route the kernel would take), numeric socket addresses, a monotonic clock and poll with
+ * a deadline. Blocking-I/O-with-timeouts style: every wait is bounded. */
+#ifndef ESPURNA_OTA_NET_H
+#define ESPURNA_OTA_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "espurna-ota/status.h"
+
+#define EO_NET_ADDRESS_MAX 64
+
+/* The local address the kernel would use to reach `remote` (numeric IPv4/IPv6): connects a UDP
+ * socket (which sends nothing) and reads its name. EO_ERR_UNREACHABLE when there is no route. */
+enum eo_status eo_net_local_address_for(const char *remote, char out[EO_NET_ADDRESS_MAX],
+                                        struct eo_error *err);
+
+/* Fills a socket address from a numeric address and a port. EO_ERR_USAGE when not numeric. */
+enum eo_status eo_net_sockaddr(const char *address, uint16_t port, struct sockaddr_storage *out,
+                               socklen_t *len, struct eo_error *err);
+
+/* The port of a bound socket, 0 on error. */
+uint16_t eo_net_bound_port(int fd);
+
+/* Seconds on a monotonic clock. */
+double eo_net_now(void);
+
+/* Milliseconds left until `deadline` (eo_net_now() based), clamped to [0, INT_MAX]. */
+int eo_net_ms_left(double deadline);
+
+/* poll() on one descriptor for `events` up to timeout_ms, restarting on EINTR. Returns the
+ * revents (> 0), 0 on timeout, -1 on error (errno set). */
+int eo_net_wait(int fd, short events, int timeout_ms);
+
+#endif

@@ -1,0 +1,153 @@
+/* test_espota_reply.c — the parser of the device's espota TCP replies: byte counts and the
+ * verdict, fed whole, glued together and split at every possible position. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "espurna-ota/espota.h"
+
+/* Feeds text split at `cut` (0 = whole). */
+static void feed_split(struct eo_espota_reply *r, const char *text, size_t cut)
+{
+    size_t len = strlen(text);
+    eo_espota_reply_init(r);
+    if (cut == 0 || cut >= len) {
+        eo_espota_reply_feed(r, text, len);
+        return;
+    }
+    eo_espota_reply_feed(r, text, cut);
+    eo_espota_reply_feed(r, text + cut, len - cut);
+}
+
+static void test_counts_only(void **state)
+{
+    (void)state;
+    struct eo_espota_reply r;
+    eo_espota_reply_init(&r);
+    assert_int_equal(eo_espota_reply_feed(&r, "1460", 4), 4);
+    assert_int_equal(r.feed_value, 1460);
+    assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_NONE);
+    assert_int_equal(eo_espota_reply_feed(&r, "1460146", 7), 7);
+    assert_int_equal(r.feed_value, 1460146); /* glued: one meaningless number */
+    assert_int_equal(eo_espota_reply_feed(&r, "0", 1), 1);
+    assert_int_equal(r.feed_value, 0);
+    assert_int_equal(r.digit_chars, 12);
+    assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_NONE);
+}
+
+static void test_ok_every_split(void **state)
+{
+    (void)state;
+    const char *inputs[] = {"OK", "0OK", "392OK", "14601460392OK", "4096\r\nOK"};
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        for (size_t cut = 0; cut < strlen(inputs[i]); cut++) {
+            struct eo_espota_reply r;
+            feed_split(&r, inputs[i], cut);
+            assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_OK);
+            assert_string_equal(eo_espota_reply_text(&r), "OK");
+        }
+    }
+}
+
+static void test_ok_not_before_complete(void **state)
+{
+    (void)state;
+    struct eo_espota_reply r;
+    eo_espota_reply_init(&r);
+    eo_espota_reply_feed(&r, "392", 3);
+    assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_NONE);
+    eo_espota_reply_feed(&r, "O", 1);
+    assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_OK);
+}
+
+static void test_error_every_split(void **state)
+{
+    (void)state;
+    const char *input = "1460ERROR[7]: MD5 verification failed\n";
+    for (size_t cut = 0; cut < strlen(input); cut++) {
+        struct eo_espota_reply r;
+        feed_split(&r, input, cut);
+        assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_ERROR);
+        assert_string_equal(eo_espota_reply_text(&r), "ERROR[7]: MD5 verification failed");
+        assert_int_equal(eo_espota_error_code(eo_espota_reply_text(&r)), 7);
+    }
+}
+
+static void test_error_before_ok(void **state)
+{
+    (void)state;
+    /* "ERROR" contains an O: it must never count as success, even half-received */
+    struct eo_espota_reply r;
+    eo_espota_reply_init(&r);
+    eo_espota_reply_feed(&r, "ERRO", 4);
+    assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_ERROR_PARTIAL);
+    eo_espota_reply_feed(&r, "R[10]: Magic byte is wrong, not 0xE9", 36);
+    assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_ERROR_PARTIAL);
+    eo_espota_reply_close(&r); /* no newline, then the connection closed */
+    assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_ERROR);
+    assert_int_equal(eo_espota_error_code(eo_espota_reply_text(&r)), 10);
+}
+
+static void test_esp32_plain_error(void **state)
+{
+    (void)state;
+    struct eo_espota_reply r;
+    feed_split(&r, "1024MD5 Check Failed\n", 9);
+    assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_ERROR);
+    assert_string_equal(eo_espota_reply_text(&r), "MD5 Check Failed");
+    assert_int_equal(eo_espota_error_code(eo_espota_reply_text(&r)), -1);
+}
+
+static void test_unknown_text(void **state)
+{
+    (void)state;
+    struct eo_espota_reply r;
+    feed_split(&r, "??", 0);
+    assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_NONE);
+    eo_espota_reply_close(&r);
+    assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_ERROR);
+}
+
+static void test_long_text_truncated(void **state)
+{
+    (void)state;
+    char input[600];
+    memset(input, 'x', sizeof input);
+    memcpy(input, "ERROR[1]: ", 10);
+    struct eo_espota_reply r;
+    eo_espota_reply_init(&r);
+    eo_espota_reply_feed(&r, input, sizeof input);
+    eo_espota_reply_feed(&r, "\n", 1);
+    assert_int_equal(strlen(eo_espota_reply_text(&r)), EO_ESPOTA_REPLY_TEXT_MAX - 1);
+    assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_ERROR);
+}
+
+static void test_error_code(void **state)
+{
+    (void)state;
+    assert_int_equal(eo_espota_error_code("ERROR[4]: Not Enough Space"), 4);
+    assert_int_equal(eo_espota_error_code("ERROR[]: x"), -1);
+    assert_int_equal(eo_espota_error_code("ERROR[4: x"), -1);
+    assert_int_equal(eo_espota_error_code("OK"), -1);
+    assert_int_equal(eo_espota_error_code(NULL), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_counts_only),
+        cmocka_unit_test(test_ok_every_split),
+        cmocka_unit_test(test_ok_not_before_complete),
+        cmocka_unit_test(test_error_every_split),
+        cmocka_unit_test(test_error_before_ok),
+        cmocka_unit_test(test_esp32_plain_error),
+        cmocka_unit_test(test_unknown_text),
+        cmocka_unit_test(test_long_text_truncated),
+        cmocka_unit_test(test_error_code),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
