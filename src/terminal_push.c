@@ -1,0 +1,224 @@
+/* terminal_push.c — the terminal method's push: serve the image on the local address facing
+ * the device, ask the device over telnet to fetch it (`ota <url>`), then judge the outcome from
+ * what the server saw (never fetched / stopped at N% / delivered) and from the device's
+ * "[OTA] ..." log lines when it prints them. */
+#include <stdio.h>
+#include <string.h>
+
+#include "espurna-ota/net.h"
+#include "espurna-ota/serve.h"
+#include "espurna-ota/terminal.h"
+#include "espurna-ota/web.h"
+
+#define DEFAULT_CONNECT_MS 10000u
+#define DEFAULT_FETCH_MS 30000u
+#define DEFAULT_STALL_MS 30000u
+#define DEFAULT_LINGER_MS 3000u
+#define PROMPT_WAIT_MS 1500u
+#define SETTLE_MS 2000u /* after a fetch ended short: time for the device's error line */
+#define TICK_MS 100u
+
+/* Everything the watch loop knows. */
+struct watch {
+    struct eo_serve *server;
+    struct eo_telnet *session;
+    const struct eo_terminal_options *options;
+    const struct eo_target *target;
+    struct eo_serve_status status;
+    double started, last_change;
+    char device_line[256];   /* the last "[OTA] ..." line */
+    enum eo_term_line device_kind; /* its kind, EO_TERM_TEXT when none */
+};
+
+static unsigned or_default(unsigned value, unsigned fallback)
+{
+    return value ? value : fallback;
+}
+
+static enum eo_status local_address(const struct eo_target *target,
+                                    const struct eo_terminal_options *options,
+                                    char out[EO_NET_ADDRESS_MAX], struct eo_error *err)
+{
+    if (options->serve_address) {
+        snprintf(out, EO_NET_ADDRESS_MAX, "%s", options->serve_address);
+        return EO_OK;
+    }
+    return eo_net_local_address_for(target->address, out, err);
+}
+
+static enum eo_status start_server(const struct eo_target *target, const struct eo_image *image,
+                                   const struct eo_terminal_options *options,
+                                   struct eo_serve **server, struct eo_error *err)
+{
+    char address[EO_NET_ADDRESS_MAX];
+    enum eo_status status = local_address(target, options, address, err);
+    if (status != EO_OK)
+        return status;
+    struct eo_serve_options serve = {
+        .bind_address = address,
+        .port = options->serve_port,
+        .allow_address = options->serve_allow_any ? NULL : target->address,
+    };
+    return eo_serve_start(&serve, image->data, image->size, server, err);
+}
+
+/* Reads whatever log lines the device printed meanwhile; keeps the last "[OTA] ..." one. */
+static void drain_terminal(struct watch *watch)
+{
+    char line[256];
+    while (!watch->session->closed && eo_telnet_read_line(watch->session, 0, line, sizeof line) == 1) {
+        enum eo_term_line kind = eo_terminal_classify(line);
+        if (kind == EO_TERM_OTA_SUCCESS || kind == EO_TERM_OTA_ERROR) {
+            watch->device_kind = kind;
+            snprintf(watch->device_line, sizeof watch->device_line, "%s", line);
+        }
+    }
+}
+
+static void report_progress(struct watch *watch)
+{
+    if (!watch->options->progress)
+        return;
+    struct eo_progress progress = {.done = watch->status.best_bytes,
+                                   .total = watch->status.size,
+                                   .elapsed_s = eo_net_now() - watch->started};
+    watch->options->progress(watch->options->progress_ctx, &progress);
+}
+
+/* One tick: waits for the server to change (or TICK_MS), then reads the terminal. */
+static void tick(struct watch *watch)
+{
+    uint64_t before = watch->status.best_bytes;
+    eo_serve_wait_change(watch->server, watch->status.generation, TICK_MS, &watch->status);
+    if (watch->status.best_bytes != before) {
+        watch->last_change = eo_net_now();
+        report_progress(watch);
+    }
+    drain_terminal(watch);
+}
+
+static enum eo_status device_error(struct watch *watch, struct eo_error *err)
+{
+    const char *text = eo_terminal_error_text(watch->device_line);
+    int code = eo_updater_error_code(watch->device_line);
+    if (code >= 0)
+        return eo_error_set(err, eo_updater_error_status(code),
+                            "%s could not install the image (fetched %u%%): '%s'",
+                            watch->target->name, eo_serve_percent(&watch->status), text);
+    if (watch->status.requests == 0)
+        return eo_error_set(err, EO_ERR_UNREACHABLE,
+                            "device never fetched the image from %s (it says '%s': firewall or "
+                            "routing; try --serve-address or --serve-port)",
+                            eo_serve_base_url(watch->server), text);
+    return eo_error_set(err, EO_ERR_TRANSFER, "%s: fetch stopped at %u%% ('%s')",
+                        watch->target->name, eo_serve_percent(&watch->status), text);
+}
+
+/* After a complete delivery: gives the device a moment to say how it went. */
+static enum eo_status after_delivery(struct watch *watch, struct eo_error *err)
+{
+    double until = eo_net_now() + or_default(watch->options->linger_ms, DEFAULT_LINGER_MS) / 1000.0;
+    while (watch->device_kind == EO_TERM_TEXT && !watch->session->closed && eo_net_now() < until)
+        tick(watch);
+    if (watch->device_kind == EO_TERM_OTA_ERROR)
+        return device_error(watch, err);
+    return EO_OK;
+}
+
+static enum eo_status never_fetched(struct watch *watch, struct eo_error *err)
+{
+    return eo_error_set(err, EO_ERR_UNREACHABLE,
+                        "device never fetched the image from %s (it cannot reach us: firewall or "
+                        "routing; try --serve-address or --serve-port)",
+                        eo_serve_base_url(watch->server));
+}
+
+static enum eo_status stopped(struct watch *watch, const char *how, struct eo_error *err)
+{
+    return eo_error_set(err, EO_ERR_TRANSFER,
+                        "%s: fetch %s at %u%% (%llu of %llu bytes); the device keeps its current "
+                        "image: try again",
+                        watch->target->name, how, eo_serve_percent(&watch->status),
+                        (unsigned long long)watch->status.best_bytes,
+                        (unsigned long long)watch->status.size);
+}
+
+/* Returns true with *status set once the outcome is known. */
+static bool judge(struct watch *watch, enum eo_status *status, struct eo_error *err)
+{
+    double now = eo_net_now();
+    const struct eo_serve_status *st = &watch->status;
+    if (st->complete)
+        *status = after_delivery(watch, err);
+    else if (watch->device_kind == EO_TERM_OTA_ERROR && st->active == 0)
+        *status = device_error(watch, err);
+    else if (st->requests == 0 &&
+             now - watch->started > or_default(watch->options->fetch_timeout_ms, DEFAULT_FETCH_MS) / 1000.0)
+        *status = never_fetched(watch, err);
+    else if (st->requests > 0 && st->active == 0 && now - watch->last_change > SETTLE_MS / 1000.0)
+        *status = stopped(watch, "stopped", err);
+    else if (st->active > 0 &&
+             now - watch->last_change > or_default(watch->options->stall_timeout_ms, DEFAULT_STALL_MS) / 1000.0)
+        *status = stopped(watch, "stalled", err);
+    else
+        return false;
+    return true;
+}
+
+static enum eo_status watch_fetch(struct watch *watch, struct eo_error *err)
+{
+    enum eo_status status;
+    watch->started = watch->last_change = eo_net_now();
+    for (;;) {
+        tick(watch);
+        if (judge(watch, &status, err))
+            return status;
+    }
+}
+
+/* Logs in, sends `ota <url>`, expects "+OK". */
+static enum eo_status request_fetch(struct eo_telnet *session, const struct eo_target *target,
+                                    const struct eo_terminal_options *options,
+                                    struct eo_serve *server, struct eo_push_result *result,
+                                    struct eo_error *err)
+{
+    char command[256];
+    enum eo_status status = eo_telnet_connect(session, target->name, target->address,
+                                              target->telnet_port,
+                                              or_default(options->connect_timeout_ms, DEFAULT_CONNECT_MS), err);
+    if (status == EO_OK)
+        status = eo_telnet_login(session, options->password, PROMPT_WAIT_MS, err);
+    if (status != EO_OK)
+        return status;
+    snprintf(command, sizeof command, "ota %s", eo_serve_url(server));
+    status = eo_telnet_command(session, command, result->device_reply,
+                               sizeof result->device_reply, err);
+    explicit_bzero(command, sizeof command);
+    return status;
+}
+
+enum eo_status eo_terminal_push(const struct eo_target *target, const struct eo_image *image,
+                                const struct eo_terminal_options *options,
+                                struct eo_push_result *result, struct eo_error *err)
+{
+    struct eo_serve *server = NULL;
+    struct eo_telnet session = {.fd = -1};
+    double started = eo_net_now();
+    memset(result, 0, sizeof *result);
+    enum eo_status status = start_server(target, image, options, &server, err);
+    if (status == EO_OK)
+        status = request_fetch(&session, target, options, server, result, err);
+    if (status == EO_OK) {
+        struct watch watch = {.server = server, .session = &session, .options = options,
+                              .target = target, .device_kind = EO_TERM_TEXT};
+        status = watch_fetch(&watch, err);
+        result->bytes_sent = watch.status.best_bytes;
+        if (watch.device_line[0])
+            snprintf(result->device_reply, sizeof result->device_reply, "%s", watch.device_line);
+    }
+    eo_telnet_close(&session);
+    eo_serve_stop(server);
+    result->status = status;
+    result->seconds = eo_net_now() - started;
+    return status;
+}
