@@ -4,5 +4,6 @@
 #define ESPURNA_OTA_CLI_COMMANDS_H
 
 int cmd_inspect(int argc, char **argv);
+int cmd_flash(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ struct command {
 
 static const struct command commands[] = {
     {"inspect", cmd_inspect, "show what a firmware image is and what it fits beside"},
+    {"flash", cmd_flash, "send one image to one device by one method"},
 };
 
 static void print_usage(FILE *out)

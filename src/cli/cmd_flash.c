@@ -1,0 +1,241 @@
+/* cmd_flash.c — `espurna-ota flash --device DEV --image FILE [--method M]`: sends one image to
+ * one device by one method, with progress on stderr and the outcome on stdout (text or one JSON
+ * object). No planning, no reboot wait, no verification: that is `upgrade`. Each method is one
+ * small function and one row of the `methods` table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "espurna-ota/espota.h"
+#include "espurna-ota/image_file.h"
+#include "espurna-ota/output.h"
+#include "espurna-ota/resolve.h"
+#include "espurna-ota/secret.h"
+#include "espurna-ota/transport.h"
+#include "options.h"
+
+static const char *device_arg, *image_arg, *method_arg, *password_file, *password_arg;
+static unsigned long host_port, device_port, window = EO_ESPOTA_DEFAULT_WINDOW;
+static unsigned long invite_timeout = EO_ESPOTA_DEFAULT_INVITE_MS;
+static unsigned long invite_tries = EO_ESPOTA_DEFAULT_INVITE_TRIES;
+static unsigned long connect_timeout = EO_ESPOTA_DEFAULT_CONNECT_MS;
+static unsigned long stall_timeout = EO_ESPOTA_DEFAULT_STALL_MS;
+static unsigned long result_timeout = EO_ESPOTA_DEFAULT_RESULT_MS;
+static bool esp32, json_output, quiet;
+
+static const struct option_spec flash_options[] = {
+    {"device", 'd', OPT_STRING, &device_arg, 0, 0, "DEV", "device host name or IP address"},
+    {"image", 'i', OPT_STRING, &image_arg, 0, 0, "FILE", "firmware image to send"},
+    {"method", 'm', OPT_STRING, &method_arg, 0, 0, "METHOD",
+     "espota (default), web or terminal"},
+    {"password-file", 0, OPT_STRING, &password_file, 0, 0, "FILE",
+     "read the device password from FILE ('-' = stdin)"},
+    {"password", 0, OPT_STRING, &password_arg, 0, 0, "PW",
+     "device password (visible to other users: prefer --password-file)"},
+    {"port", 0, OPT_UINT, &device_port, 1, 65535, "N",
+     "device's espota UDP port (default 8266, 3232 with --esp32)"},
+    {"esp32", 0, OPT_FLAG, &esp32, 0, 0, NULL, "the device is an ESP32 (port 3232)"},
+    {"host-port", 0, OPT_UINT, &host_port, 1, 65535, "N",
+     "local TCP port the device connects back to (default: any free port)"},
+    {"window", 0, OPT_UINT, &window, 1, EO_ESPOTA_MAX_WINDOW, "N",
+     "espota chunks in flight (default 32; 1 = stop-and-wait like espota.py)"},
+    {"invite-timeout", 0, OPT_UINT, &invite_timeout, 100, 60000, "MS",
+     "wait this long for an answer to each invitation (default 2000)"},
+    {"invite-tries", 0, OPT_UINT, &invite_tries, 1, 50, "N",
+     "send the invitation at most N times (default 5)"},
+    {"connect-timeout", 0, OPT_UINT, &connect_timeout, 100, 600000, "MS",
+     "wait this long for the device to connect back (default 10000)"},
+    {"stall-timeout", 0, OPT_UINT, &stall_timeout, 100, 600000, "MS",
+     "give up when the transfer makes no progress this long (default 10000)"},
+    {"result-timeout", 0, OPT_UINT, &result_timeout, 100, 600000, "MS",
+     "wait this long for the device's verdict after the last byte (default 60000)"},
+    {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of text"},
+    {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress or messages, only the result"},
+};
+
+static const struct command_spec flash_spec = {
+    "flash", "", "Send one image to one device by one method (no planning, no verification).",
+    flash_options, OPTION_COUNT(flash_options), 0, 0,
+};
+
+/* Everything a method needs for one push. */
+struct flash_job {
+    struct eo_target target;
+    struct eo_image image;
+    char password[EO_SECRET_MAX];
+    struct eo_progress_view progress;
+};
+
+/* ---- methods ---------------------------------------------------------------------------- */
+
+static enum eo_status flash_espota(struct flash_job *job, struct eo_push_result *result,
+                                   struct eo_error *err)
+{
+    struct eo_espota_options options;
+    eo_espota_options_init(&options);
+    options.password = job->password;
+    options.host_port = (uint16_t)host_port;
+    options.window = (unsigned)window;
+    options.invite_timeout_ms = (unsigned)invite_timeout;
+    options.invite_tries = (unsigned)invite_tries;
+    options.connect_timeout_ms = (unsigned)connect_timeout;
+    options.stall_timeout_ms = (unsigned)stall_timeout;
+    options.result_timeout_ms = (unsigned)result_timeout;
+    options.chip = esp32 ? EO_ESPOTA_ESP32 : EO_ESPOTA_AUTO;
+    options.progress = eo_progress_view_update;
+    options.progress_ctx = &job->progress;
+    return eo_espota_push(&job->target, &job->image, &options, result, err);
+}
+
+typedef enum eo_status (*flash_method_fn)(struct flash_job *job, struct eo_push_result *result,
+                                          struct eo_error *err);
+
+static const struct {
+    enum eo_method method;
+    flash_method_fn run;
+} methods[] = {
+    {EO_METHOD_ESPOTA, flash_espota},
+};
+
+static flash_method_fn find_method(enum eo_method method)
+{
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        if (methods[i].method == method)
+            return methods[i].run;
+    return NULL;
+}
+
+/* ---- checks and setup ------------------------------------------------------------------- */
+
+static int validate(enum eo_method *method)
+{
+    if (!device_arg)
+        return options_usage_error(&flash_spec, "missing --device DEV");
+    if (!image_arg)
+        return options_usage_error(&flash_spec, "missing --image FILE");
+    if (password_file && password_arg)
+        return options_usage_error(&flash_spec, "--password and --password-file both given; "
+                                   "use one (prefer --password-file)");
+    *method = EO_METHOD_ESPOTA;
+    if (method_arg && !eo_method_parse(method_arg, method))
+        return options_usage_error(&flash_spec, "unknown --method '%s' (espota, web or "
+                                   "terminal)", method_arg);
+    if (!find_method(*method))
+        return options_usage_error(&flash_spec, "--method %s is not available in this build",
+                                   eo_method_name(*method));
+    return EO_OK;
+}
+
+static enum eo_status resolve_target(struct flash_job *job, struct eo_error *err)
+{
+    enum eo_status status = eo_resolve_device(device_arg, &job->target, err);
+    if (status != EO_OK)
+        return status;
+    if (esp32)
+        job->target.espota_port = EO_DEFAULT_ESP32_OTA_PORT;
+    if (device_port)
+        job->target.espota_port = (uint16_t)device_port;
+    return EO_OK;
+}
+
+static enum eo_status resolve_password(struct flash_job *job, struct eo_error *err)
+{
+    const char *keys[] = {job->target.name, job->target.address, NULL};
+    struct eo_secret_sources sources = {.password_arg = password_arg,
+                                        .password_file = password_file};
+    enum eo_secret_origin origin;
+    enum eo_status status = eo_secret_resolve(&sources, keys, job->password, &origin, err);
+    if (status == EO_OK && password_arg)
+        eo_out_warn("--password shows the password to every user of this machine (process "
+                    "list, shell history); use --password-file or ESPURNA_OTA_PASSWORD");
+    return status;
+}
+
+/* ---- output ----------------------------------------------------------------------------- */
+
+static double rate_of(const struct eo_push_result *result)
+{
+    return result->seconds > 0 ? (double)result->bytes_sent / result->seconds : 0.0;
+}
+
+static void print_json(const struct flash_job *job, enum eo_method method,
+                       const struct eo_push_result *result, const struct eo_error *err)
+{
+    json_t *obj = eo_out_json_object("flash");
+    json_object_set_new(obj, "device", json_string(device_arg));
+    json_object_set_new(obj, "address", json_string(job->target.address));
+    json_object_set_new(obj, "method", json_string(eo_method_name(method)));
+    json_object_set_new(obj, "image", json_pack("{s:s,s:I,s:s}", "path", image_arg, "size",
+                                                 (json_int_t)job->image.size, "md5",
+                                                 job->image.md5));
+    json_object_set_new(obj, "bytes_sent", json_integer((json_int_t)result->bytes_sent));
+    json_object_set_new(obj, "seconds", json_real(result->seconds));
+    json_object_set_new(obj, "rate_bytes_per_s", json_real(rate_of(result)));
+    json_object_set_new(obj, "device_reply", json_string(result->device_reply));
+    eo_out_json_status(obj, err);
+    eo_out_json(obj);
+}
+
+static void print_text(const struct flash_job *job, enum eo_method method,
+                       const struct eo_push_result *result)
+{
+    char size[32];
+    eo_out_block_begin(8);
+    if (strcmp(job->target.name, job->target.address) == 0)
+        eo_out_field("device", "%s", job->target.address);
+    else
+        eo_out_field("device", "%s (%s)", job->target.name, job->target.address);
+    eo_out_field("method", "%s", eo_method_name(method));
+    eo_out_field("image", "%s (%zu bytes, md5 %s)", job->image.path, job->image.size,
+                 job->image.md5);
+    eo_out_field("sent", "%s in %.1f s (%.1f KiB/s)",
+                 eo_out_size(result->bytes_sent, size, sizeof size), result->seconds,
+                 rate_of(result) / 1024.0);
+    eo_out_field("reply", "%s", result->device_reply[0] ? result->device_reply : "-");
+}
+
+/* ---- entry point ------------------------------------------------------------------------ */
+
+static enum eo_status prepare(struct flash_job *job, struct eo_error *err)
+{
+    enum eo_status status = eo_image_load(image_arg, &job->image, err);
+    if (status == EO_OK)
+        status = resolve_target(job, err);
+    if (status == EO_OK)
+        status = resolve_password(job, err);
+    return status;
+}
+
+int cmd_flash(int argc, char **argv)
+{
+    char *args[argc > 0 ? argc : 1];
+    int nargs;
+    enum eo_method method;
+    int rc = options_parse(&flash_spec, argc, argv, args, &nargs);
+    if (rc != 0)
+        return rc < 0 ? EO_OK : rc;
+    if ((rc = validate(&method)) != EO_OK)
+        return rc;
+    eo_out_set_quiet(quiet || json_output);
+    struct flash_job job;
+    struct eo_push_result result = {0};
+    struct eo_error err = {0};
+    memset(&job, 0, sizeof job);
+    enum eo_status status = prepare(&job, &err);
+    if (status == EO_OK) {
+        char label[96];
+        snprintf(label, sizeof label, "flash %.80s", job.target.name);
+        eo_progress_view_init(&job.progress, label);
+        status = find_method(method)(&job, &result, &err);
+        eo_progress_view_finish(&job.progress);
+    }
+    eo_secret_wipe(job.password, sizeof job.password);
+    if (status != EO_OK)
+        eo_out_error(&err);
+    if (json_output)
+        print_json(&job, method, &result, status == EO_OK ? NULL : &err);
+    else if (status == EO_OK)
+        print_text(&job, method, &result);
+    eo_image_release(&job.image);
+    return status;
+}
