@@ -28,12 +28,14 @@
 #   txt_value RECORD KEY            one TXT value from such a line
 #   wait_until SECONDS COMMAND...   retry COMMAND every 0.1 s until it succeeds (1 if never)
 #   free_space_bytes FLASH RUNNING  Updater arithmetic: (FLASH - 5*4096) - roundup4K(RUNNING)
+#   DEV_VERSION                     version string of the 1.15.0-dev test images
 
 set -uo pipefail
 
 EO_SOURCE=${EO_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 EO_BUILD=${EO_BUILD:-$EO_SOURCE/build}
 E2E_TOOLS=$EO_SOURCE/tests/tools
+DEV_VERSION=1.15.0-dev.gita1b2c3d4+github261101
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
