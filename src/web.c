@@ -15,8 +15,8 @@
 
 #include "espurna-ota/image.h"
 
-#define DEFAULT_CONNECT_TIMEOUT_S 10u
-#define DEFAULT_STALL_TIMEOUT_S 30u
+#define DEFAULT_CONNECT_TIMEOUT_MS 10000u
+#define DEFAULT_STALL_TIMEOUT_MS 30000u
 #define BODY_MAX 2048u
 #define QUOTE_MAX 120u
 
@@ -255,13 +255,13 @@ static void common_setup(CURL *curl, const struct eo_web_options *options, struc
 {
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long)(options->connect_timeout_s
-                                                               ? options->connect_timeout_s
-                                                               : DEFAULT_CONNECT_TIMEOUT_S));
+    unsigned connect_ms = options->connect_timeout_ms ? options->connect_timeout_ms
+                                                      : DEFAULT_CONNECT_TIMEOUT_MS;
+    unsigned stall_ms = options->stall_timeout_ms ? options->stall_timeout_ms
+                                                  : DEFAULT_STALL_TIMEOUT_MS;
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)connect_ms);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, (long)(options->stall_timeout_s
-                                                              ? options->stall_timeout_s
-                                                              : DEFAULT_STALL_TIMEOUT_S));
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, (long)((stall_ms + 999u) / 1000u));
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);

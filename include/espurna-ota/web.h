@@ -23,8 +23,9 @@ struct eo_web_options {
     const char *ca_file;         /* PEM bundle to verify the device's certificate */
     const char *pinned_key;      /* "sha256//<base64>" (or a PEM/DER public key file): with it
                                     and no ca_file, only the pin is checked */
-    unsigned connect_timeout_s;  /* 0: 10 s */
-    unsigned stall_timeout_s;    /* give up when nothing moved for this long (0: 30 s) */
+    unsigned connect_timeout_ms; /* 0: 10 s */
+    unsigned stall_timeout_ms;   /* give up when nothing moved for this long (0: 30 s; whole
+                                    seconds, rounded up) */
     uint32_t free_space;         /* the device's free OTA space in bytes when known, else 0:
                                     an image that cannot fit the web path is refused early */
     eo_progress_fn progress;

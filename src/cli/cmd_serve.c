@@ -1,0 +1,203 @@
+/* cmd_serve.c — `espurna-ota serve IMAGE`: serves one firmware image once, under a one-time
+ * URL, to one device (or any client with --allow-any), for users who type `ota <url>` into the
+ * device's terminal themselves or let another system pull the file. Prints the URL on stdout
+ * as soon as it listens, waits for one complete transfer or the timeout, reports the outcome. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "espurna-ota/image_file.h"
+#include "espurna-ota/net.h"
+#include "espurna-ota/output.h"
+#include "espurna-ota/resolve.h"
+#include "espurna-ota/serve.h"
+#include "options.h"
+
+#define WAIT_TICK_MS 250u
+
+static const char *address_arg, *allow_arg;
+static unsigned long port_arg, timeout_arg = 600;
+static bool allow_any, json_output, quiet;
+
+static const struct option_spec serve_options[] = {
+    {"allow", 0, OPT_STRING, &allow_arg, 0, 0, "DEV",
+     "serve only this device (host name or address)"},
+    {"allow-any", 0, OPT_FLAG, &allow_any, 0, 0, NULL,
+     "serve any client that knows the URL (needs --address)"},
+    {"address", 0, OPT_STRING, &address_arg, 0, 0, "ADDR",
+     "local address to listen on (default: the one facing --allow)"},
+    {"port", 0, OPT_UINT, &port_arg, 1, 65535, "N", "TCP port (default: any free port)"},
+    {"timeout", 0, OPT_UINT, &timeout_arg, 1, 86400, "S",
+     "give up after S seconds without one complete transfer (default 600)"},
+    {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL,
+     "print JSON lines (\"listening\", then \"done\") instead of text"},
+    {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress or messages, only the URL"},
+};
+
+static const struct command_spec serve_spec = {
+    "serve", "IMAGE", "Serve one image once under a one-time URL (for 'ota <url>').",
+    serve_options, OPTION_COUNT(serve_options), 1, 1,
+};
+
+static int validate(void)
+{
+    if (allow_arg && allow_any)
+        return options_usage_error(&serve_spec, "--allow and --allow-any both given; use one");
+    if (!allow_arg && !allow_any)
+        return options_usage_error(&serve_spec, "missing --allow DEV (the device that will "
+                                   "fetch the image) or --allow-any");
+    if (allow_any && !address_arg)
+        return options_usage_error(&serve_spec, "--allow-any needs --address ADDR (the local "
+                                   "address the client reaches)");
+    if (address_arg && !eo_resolve_is_address(address_arg))
+        return options_usage_error(&serve_spec, "--address needs a numeric IPv4 or IPv6 "
+                                   "address, not '%s'", address_arg);
+    return EO_OK;
+}
+
+/* Fills the serve options: the allowed device's address and the local address facing it. */
+static enum eo_status plan_server(struct eo_target *device, char local[EO_NET_ADDRESS_MAX],
+                                  struct eo_serve_options *options, struct eo_error *err)
+{
+    memset(options, 0, sizeof *options);
+    if (allow_arg) {
+        enum eo_status status = eo_resolve_device(allow_arg, device, err);
+        if (status != EO_OK)
+            return status;
+        options->allow_address = device->address;
+    }
+    if (address_arg)
+        snprintf(local, EO_NET_ADDRESS_MAX, "%s", address_arg);
+    else if (eo_net_local_address_for(device->address, local, err) != EO_OK)
+        return err->status;
+    options->bind_address = local;
+    options->port = (uint16_t)port_arg;
+    return EO_OK;
+}
+
+static void announce(struct eo_serve *server, const struct eo_target *device,
+                     const struct eo_image *image)
+{
+    if (json_output) {
+        json_t *obj = eo_out_json_object("serve");
+        json_object_set_new(obj, "event", json_string("listening"));
+        json_object_set_new(obj, "url", json_string(eo_serve_url(server)));
+        json_object_set_new(obj, "allow", allow_any ? json_null() : json_string(device->address));
+        json_object_set_new(obj, "image", json_pack("{s:s,s:I,s:s}", "path", image->path, "size",
+                                                     (json_int_t)image->size, "md5", image->md5));
+        json_object_set_new(obj, "timeout_s", json_integer((json_int_t)timeout_arg));
+        eo_out_json(obj);
+    } else {
+        printf("%s\n", eo_serve_url(server));
+    }
+    fflush(stdout);
+    eo_out_info("serving %s (%zu bytes) to %s for %lu s; on the device's terminal type: ota %s",
+                image->path, image->size, allow_any ? "any client" : device->address, timeout_arg,
+                eo_serve_url(server));
+}
+
+/* Waits for one complete transfer, drawing progress; fills status. */
+static void wait_for_transfer(struct eo_serve *server, struct eo_serve_status *status)
+{
+    struct eo_progress_view view;
+    double deadline = eo_net_now() + (double)timeout_arg, first_request = 0;
+    uint64_t shown = 0;
+    eo_progress_view_init(&view, "serve");
+    eo_serve_get_status(server, status);
+    while (!status->complete && eo_net_ms_left(deadline) > 0) {
+        unsigned tick = (unsigned)eo_net_ms_left(deadline);
+        eo_serve_wait_change(server, status->generation, tick < WAIT_TICK_MS ? tick : WAIT_TICK_MS,
+                             status);
+        if (status->requests > 0 && first_request == 0)
+            first_request = eo_net_now();
+        if (status->best_bytes != shown) {
+            shown = status->best_bytes;
+            struct eo_progress p = {.done = shown, .total = status->size,
+                                    .elapsed_s = eo_net_now() - first_request};
+            eo_progress_view_update(&view, &p);
+        }
+    }
+    eo_progress_view_finish(&view);
+}
+
+static enum eo_status judge(struct eo_serve *server, const struct eo_serve_status *status,
+                            struct eo_error *err)
+{
+    if (status->complete)
+        return EO_OK;
+    if (status->requests == 0)
+        return eo_error_set(err, EO_ERR_UNREACHABLE,
+                            "nobody fetched the image from %s within %lu s (%u other requests "
+                            "refused): check the URL, the address and the firewall",
+                            eo_serve_base_url(server), timeout_arg, status->rejected);
+    return eo_error_set(err, EO_ERR_TRANSFER,
+                        "fetch stopped at %u%% (%llu of %llu bytes) and no complete transfer "
+                        "followed within %lu s",
+                        eo_serve_percent(status), (unsigned long long)status->best_bytes,
+                        (unsigned long long)status->size, timeout_arg);
+}
+
+static void report(const struct eo_serve_status *status, const struct eo_error *err)
+{
+    if (json_output) {
+        json_t *obj = eo_out_json_object("serve");
+        json_object_set_new(obj, "event", json_string("done"));
+        json_object_set_new(obj, "client", status->client[0] ? json_string(status->client)
+                                                             : json_null());
+        json_object_set_new(obj, "requests", json_integer(status->requests));
+        json_object_set_new(obj, "refused", json_integer(status->rejected));
+        json_object_set_new(obj, "bytes_sent", json_integer((json_int_t)status->best_bytes));
+        json_object_set_new(obj, "complete", json_boolean(status->complete));
+        eo_out_json_status(obj, err);
+        eo_out_json(obj);
+    } else if (status->complete) {
+        eo_out_info("image delivered to %s (%llu bytes)", status->client,
+                    (unsigned long long)status->best_bytes);
+    }
+}
+
+static enum eo_status serve_image(const struct eo_image *image, bool *reported,
+                                  struct eo_error *err)
+{
+    struct eo_target device;
+    struct eo_serve_options options;
+    struct eo_serve *server = NULL;
+    struct eo_serve_status status;
+    char local[EO_NET_ADDRESS_MAX];
+    memset(&device, 0, sizeof device);
+    enum eo_status rc = plan_server(&device, local, &options, err);
+    if (rc == EO_OK)
+        rc = eo_serve_start(&options, image->data, image->size, &server, err);
+    if (rc != EO_OK)
+        return rc;
+    announce(server, &device, image);
+    wait_for_transfer(server, &status);
+    rc = judge(server, &status, err);
+    eo_serve_stop(server);
+    report(&status, rc == EO_OK ? NULL : err);
+    *reported = json_output;
+    return rc;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    char *args[argc > 0 ? argc : 1];
+    int nargs;
+    int rc = options_parse(&serve_spec, argc, argv, args, &nargs);
+    if (rc != 0)
+        return rc < 0 ? EO_OK : rc;
+    if ((rc = validate()) != EO_OK)
+        return rc;
+    eo_out_set_quiet(quiet || json_output);
+    struct eo_image image;
+    struct eo_error err = {0};
+    bool reported = false; /* in the JSON "done" line */
+    memset(&image, 0, sizeof image);
+    enum eo_status status = eo_image_load(args[0], &image, &err);
+    if (status == EO_OK)
+        status = serve_image(&image, &reported, &err);
+    if (status != EO_OK && !reported)
+        eo_out_error(&err);
+    eo_image_release(&image);
+    return status;
+}
