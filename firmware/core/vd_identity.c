@@ -1,0 +1,142 @@
+/* vd_identity.c — identity from the image at offset 0, and the values derived from it (TXT
+ * records, support line, MAC text). */
+#include "vd_identity.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "espurna-ota/image.h"
+#include "espurna-ota/layout.h"
+
+/* Copies src, cut to cap - 1 characters. */
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    n = n < cap - 1 ? n : cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void identity_from_desc(struct vd_identity *out, const struct eo_image_layout *img)
+{
+    out->has_desc = img->has_desc;
+    if (!img->has_desc) {
+        out->kind = EO_KIND_FULL;
+        out->features = eo_kind_default_features(EO_KIND_FULL);
+        copy_str(out->app, sizeof out->app, "ESPURNA");
+        copy_str(out->version, sizeof out->version, "unknown");
+        copy_str(out->board, sizeof out->board, "UNKNOWN");
+        return;
+    }
+    out->kind = img->desc.kind;
+    out->features = img->desc.features;
+    copy_str(out->app, sizeof out->app, img->desc.app);
+    copy_str(out->version, sizeof out->version, img->desc.version);
+    copy_str(out->environment, sizeof out->environment, img->desc.environment);
+    copy_str(out->board, sizeof out->board, img->desc.board);
+    copy_str(out->build_date, sizeof out->build_date, img->desc.build_date);
+}
+
+bool vd_identity_read(const uint8_t *buf, size_t len, uint32_t recorded_size,
+                      uint32_t flash_size, struct vd_identity *out)
+{
+    memset(out, 0, sizeof *out);
+    out->flash_size = flash_size;
+    out->kind = EO_KIND_UNKNOWN;
+    if (eo_image_is_gzip(buf, len)) {
+        copy_str(out->why, sizeof out->why, "a gzip image at offset 0 (this eboot does not inflate)");
+        return false;
+    }
+    struct eo_image_layout img;
+    struct eo_error err;
+    if (eo_image_parse(buf, len, &img, &err) != EO_OK) {
+        copy_str(out->why, sizeof out->why, err.message);
+        return false;
+    }
+    identity_from_desc(out, &img);
+    out->built_for = eo_flash_size_bytes(img.boot.flash_size_code);
+    out->image_size = recorded_size ? recorded_size : img.app.end;
+    struct eo_layout layout = eo_layout_standard(flash_size);
+    out->free_space = eo_layout_free_space(&layout, out->image_size);
+    out->bootable = true;
+    return true;
+}
+
+bool vd_identity_has(const struct vd_identity *id, uint16_t feature)
+{
+    return id->bootable && (id->features & feature) != 0;
+}
+
+void vd_identity_support(const struct vd_identity *id, char *out, size_t cap)
+{
+    if (id->kind == EO_KIND_FULL)
+        copy_str(out, cap, "ALEXA API BUTTON DEBUG_SERIAL DEBUG_TELNET DEBUG_WEB DOMOTICZ "
+                           "HOMEASSISTANT LED MDNS_SERVER MQTT NTP OTA RELAY SCHEDULER TELNET "
+                           "TERMINAL WEB ARDUINO_OTA");
+    else if (id->kind == EO_KIND_WEBUI)
+        copy_str(out, cap, "OTA WEB");
+    else
+        copy_str(out, cap, "MDNS ARDUINO_OTA TELNET TERMINAL");
+}
+
+void vd_format_mac(const uint8_t mac[6], enum vd_dialect dialect, char out[18])
+{
+    const char *fmt = dialect == VD_DIALECT_1_14 ? "%02X:%02X:%02X:%02X:%02X:%02X"
+                                                 : "%02X%02X%02X%02X%02X%02X";
+    snprintf(out, 18, fmt, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+__attribute__((format(printf, 2, 3))) static void add(struct vd_txt *txt, const char *fmt, ...)
+{
+    if (txt->count >= VD_TXT_MAX)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(txt->item[txt->count++], VD_TXT_ITEM_MAX, fmt, ap);
+    va_end(ap);
+}
+
+static void add_espurna_keys(const struct vd_identity *id, const struct vd_txt_facts *f,
+                             struct vd_txt *txt)
+{
+    char mac[18];
+    vd_format_mac(f->mac, f->dialect, mac);
+    bool kib = f->dialect == VD_DIALECT_DEV;
+    add(txt, "app_name=%s", id->app);
+    add(txt, "app_version=%s", id->version);
+    add(txt, "build_date=%s", id->build_date);
+    add(txt, "mac=%s", mac);
+    add(txt, "target_board=%s", id->board);
+    add(txt, "mem_size=%u", (unsigned)(id->flash_size / 1024));
+    add(txt, "sdk_size=%u", (unsigned)(id->built_for / 1024));
+    add(txt, "free_space=%u", (unsigned)(kib ? id->free_space / 1024 : id->free_space));
+}
+
+static void add_malformed_keys(const struct vd_identity *id, struct vd_txt *txt)
+{
+    char longval[241];
+    memset(longval, 'x', sizeof longval - 1);
+    longval[sizeof longval - 1] = '\0';
+    add(txt, "app_name=%s", id->app);
+    add(txt, "app_version=%s", longval);
+    add(txt, "mac=ZZ:ZZ");
+    add(txt, "mem_size=12abc");
+    add(txt, "sdk_size=-4");
+    add(txt, "free_space=99999999999999999999");
+    add(txt, "build_date=%s", longval);
+    add(txt, "junk");
+}
+
+void vd_txt_build(const struct vd_identity *id, const struct vd_txt_facts *facts, struct vd_txt *out)
+{
+    memset(out, 0, sizeof *out);
+    add(out, "tcp_check=no");
+    add(out, "ssh_upload=no");
+    add(out, "board=%s", VD_ARDUINO_BOARD);
+    add(out, "auth_upload=%s", facts->auth ? "yes" : "no");
+    if (facts->mode == VD_TXT_FULL)
+        add_espurna_keys(id, facts, out);
+    else if (facts->mode == VD_TXT_MALFORMED)
+        add_malformed_keys(id, out);
+}

@@ -1,0 +1,106 @@
+/* vd_updater.h — the device's Updater: reserve space beside the running image, take the new
+ * image in whole sectors into the staging area, verify it at the end (MD5, magic, flash config)
+ * and leave a boot command so the next boot copies it to offset 0 (what eboot does). Also the
+ * boot side: run a pending copy and remember what is installed. Same arithmetic as the ESP8266
+ * Arduino Updater (see include/espurna-ota/layout.h). */
+#ifndef VD_UPDATER_H
+#define VD_UPDATER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "espurna-ota/image.h"
+#include "espurna-ota/layout.h"
+#include "vd_ports.h"
+
+/* The Updater's error numbers (ESP8266 core numbering). */
+enum vd_update_error {
+    VD_UPDATE_OK = 0,
+    VD_UPDATE_ERROR_WRITE = 1,
+    VD_UPDATE_ERROR_ERASE = 2,
+    VD_UPDATE_ERROR_READ = 3,
+    VD_UPDATE_ERROR_SPACE = 4,
+    VD_UPDATE_ERROR_SIZE = 5,
+    VD_UPDATE_ERROR_STREAM = 6,
+    VD_UPDATE_ERROR_MD5 = 7,
+    VD_UPDATE_ERROR_FLASH_CONFIG = 8,
+    VD_UPDATE_ERROR_NEW_FLASH_CONFIG = 9,
+    VD_UPDATE_ERROR_MAGIC_BYTE = 10,
+    VD_UPDATE_ERROR_BOOTSTRAP = 11,
+    VD_UPDATE_ERROR_SIGN = 12,
+    VD_UPDATE_ERROR_NO_DATA = 13,
+    VD_UPDATE_ERROR_OOM = 14,
+    VD_UPDATE_ERROR_RUNNING_ALREADY = 15,
+    VD_UPDATE_ERROR_UNKNOWN_COMMAND = 16,
+};
+
+/* "Not Enough Space" etc.; "UNKNOWN" outside the table. */
+const char *vd_update_error_text(int error);
+
+/* What runs now: needed for the space arithmetic and the flash config check (error 8). */
+struct vd_running {
+    uint32_t size;            /* bytes of the running sketch */
+    uint32_t flash_size;      /* flash size its header claims (bytes), 0 = unknown */
+};
+
+struct vd_updater {
+    const struct vd_flash *flash;
+    const struct vd_md5 *md5;
+    struct eo_layout layout;
+    struct vd_running running;
+    bool active;              /* between a successful begin and end/abort */
+    uint32_t start;           /* staging address */
+    uint32_t size;            /* bytes reserved by begin (exact image size on the espota path) */
+    uint32_t progress;        /* bytes accepted so far */
+    uint32_t buffered;        /* bytes in buffer not yet written */
+    uint32_t sector_writes;   /* sectors written since begin (fault injection counts these) */
+    int error;                /* enum vd_update_error of the last failure */
+    char expected_md5[33];    /* "" = do not check */
+    uint8_t buffer[EO_SECTOR_SIZE];
+};
+
+void vd_updater_init(struct vd_updater *up, const struct vd_flash *flash, const struct vd_md5 *md5,
+                     const struct vd_running *running);
+
+/* Free OTA space beside the running image (bytes). */
+uint32_t vd_updater_free_space(const struct vd_updater *up);
+
+/* Reserves `size` bytes: errors 15 (already running), 5 (size 0), 8 (running image built for a
+ * bigger flash), 4 (roundup4K(size) > free space). */
+bool vd_updater_begin(struct vd_updater *up, uint32_t size);
+/* Sets the MD5 that end() must find (32 hex digits). */
+void vd_updater_set_md5(struct vd_updater *up, const char *md5hex);
+/* Takes up to len bytes; returns how many were consumed (0 on error: 4 when more than reserved,
+ * 1/2 on flash failure). Whole sectors are erased and written as the buffer fills. */
+uint32_t vd_updater_write(struct vd_updater *up, const uint8_t *data, uint32_t len);
+/* Finishes: flushes the buffer; unless even_if_remaining, fewer bytes than reserved is error 5;
+ * then MD5 (7, read back from flash), magic byte (10, gzip accepted), new flash config (9).
+ * On success writes the boot command. Always leaves the updater inactive. */
+bool vd_updater_end(struct vd_updater *up, bool even_if_remaining);
+void vd_updater_abort(struct vd_updater *up);
+/* "ERROR[4]: Not Enough Space" for the current error. */
+void vd_updater_error_string(const struct vd_updater *up, char *out, size_t cap);
+
+/* ---- boot command (kept in the top reserved sector) ---------------------------------- */
+
+/* The persistent record: a pending copy (set by a verified end()) and the installed image's
+ * size. Written with one sector write; a record with a bad check value is ignored. */
+struct vd_boot_record {
+    bool copy_pending;
+    uint32_t src, dst, len;
+    uint32_t image_size;      /* size of the image at offset 0, 0 = unknown */
+};
+
+uint32_t vd_boot_record_offset(const struct vd_flash *flash);
+/* false when there is no valid record (fresh flash). */
+bool vd_boot_record_read(const struct vd_flash *flash, struct vd_boot_record *out);
+bool vd_boot_record_write(const struct vd_flash *flash, const struct vd_boot_record *rec);
+
+enum vd_boot_action { VD_BOOT_NOTHING, VD_BOOT_COPIED, VD_BOOT_DISCARDED, VD_BOOT_FAILED };
+/* eboot: when a copy is pending, copies len bytes from src to dst sector by sector (or, when
+ * discard is set, drops the command: the "old-image" fault) and clears the command. `scratch`
+ * is one sector of memory. */
+enum vd_boot_action vd_boot_run(const struct vd_flash *flash, bool discard,
+                                uint8_t scratch[EO_SECTOR_SIZE]);
+
+#endif

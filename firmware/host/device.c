@@ -1,0 +1,155 @@
+/* device.c — the boot cycle of the virtual device: eboot (the pending copy), identity from the
+ * image at offset 0, services by the image's features, the ports file and the "listening" line;
+ * reboot = stop everything, stay silent for --reboot-ms, boot again. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vdh.h"
+
+static void run_eboot(struct vdh_device *dev)
+{
+    uint8_t scratch[EO_SECTOR_SIZE];
+    switch (vd_boot_run(&dev->flash.ops, dev->opts.faults.old_image, scratch)) {
+    case VD_BOOT_COPIED: vdh_log("eboot: copied the staged update to offset 0"); break;
+    case VD_BOOT_DISCARDED: vdh_log("eboot: staged update discarded (fault old-image)"); break;
+    case VD_BOOT_FAILED: vdh_log("eboot: copying the staged update failed (flash error)"); break;
+    case VD_BOOT_NOTHING: break;
+    }
+}
+
+static void read_identity(struct vdh_device *dev)
+{
+    struct eo_layout layout = eo_layout_standard(dev->flash.size);
+    uint32_t len = eo_layout_sketch_end(&layout);
+    uint8_t *sketch = malloc(len);
+    struct vd_boot_record rec = {0};
+    vd_boot_record_read(&dev->flash.ops, &rec);
+    if (!sketch || !dev->flash.ops.read(dev->flash.ops.ctx, 0, sketch, len)) {
+        memset(&dev->identity, 0, sizeof dev->identity);
+        snprintf(dev->identity.why, sizeof dev->identity.why, "cannot read the flash");
+    } else {
+        vd_identity_read(sketch, len, rec.image_size, dev->flash.size, &dev->identity);
+    }
+    free(sketch);
+}
+
+static void init_core(struct vdh_device *dev)
+{
+    struct vd_running running = {dev->identity.image_size, dev->identity.built_for};
+    vd_updater_init(&dev->updater, &dev->flash.ops, &vdh_md5, &running);
+    struct vd_espota_config config = {.md5 = &vdh_md5, .random = vdh_random,
+                                      .fault_no_space = dev->opts.faults.no_space};
+    if (dev->opts.password[0])
+        vd_md5_hex(&vdh_md5, dev->opts.password, strlen(dev->opts.password),
+                   config.password_md5);
+    vd_espota_init(&dev->espota, &config, &dev->updater);
+}
+
+static bool start_services(struct vdh_device *dev)
+{
+    const struct vd_identity *id = &dev->identity;
+    if (vd_identity_has(id, EO_FEATURE_ESPOTA) &&
+        (dev->udp_fd = vdh_bind_udp(dev->address, &dev->espota_port)) < 0) {
+        vdh_log("cannot bind espota UDP port %u: %m", dev->espota_port);
+        return false;
+    }
+    if (vd_identity_has(id, EO_FEATURE_TELNET) &&
+        (dev->telnet_fd = vdh_listen_tcp(dev->address, &dev->telnet_port)) < 0) {
+        vdh_log("cannot listen on telnet port %u: %m", dev->telnet_port);
+        return false;
+    }
+    if (vd_identity_has(id, EO_FEATURE_WEB) && !vdh_web_start(dev)) {
+        vdh_log("cannot start the web server on port %u: %m", dev->web_port);
+        return false;
+    }
+    dev->serving = true;
+    return true;
+}
+
+static void write_ports_file(struct vdh_device *dev, unsigned espota, unsigned web, unsigned telnet)
+{
+    if (!dev->opts.ports_file)
+        return;
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", dev->opts.ports_file);
+    FILE *f = fopen(tmp, "w");
+    if (!f || fprintf(f, "espota=%u web=%u telnet=%u\n", espota, web, telnet) < 0 ||
+        fclose(f) != 0 || rename(tmp, dev->opts.ports_file) != 0)
+        vdh_log("cannot write ports file %s: %m", dev->opts.ports_file);
+}
+
+static void announce(struct vdh_device *dev)
+{
+    const struct vd_identity *id = &dev->identity;
+    unsigned espota = vd_identity_has(id, EO_FEATURE_ESPOTA) ? dev->espota_port : 0;
+    unsigned web = vd_identity_has(id, EO_FEATURE_WEB) ? dev->web_port : 0;
+    unsigned telnet = vd_identity_has(id, EO_FEATURE_TELNET) ? dev->telnet_port : 0;
+    write_ports_file(dev, espota, web, telnet);
+    vdh_log("listening on %s espota=%u web=%u telnet=%u", dev->opts.address, espota, web, telnet);
+}
+
+bool vdh_boot(struct vdh_device *dev)
+{
+    dev->boots++;
+    dev->boot_ms = vdh_now_ms();
+    dev->reboot_at = 0;
+    run_eboot(dev);
+    read_identity(dev);
+    init_core(dev);
+    const struct vd_identity *id = &dev->identity;
+    if (!id->bootable) {
+        vdh_log("unbootable flash: %s; serving nothing (install an image with --install)", id->why);
+        announce(dev);
+        return true;
+    }
+    vdh_log("booted %s (%s) on %s, %u bytes, free space %u bytes", id->version,
+            eo_kind_name(id->kind) ? eo_kind_name(id->kind) : "unknown", dev->hostname,
+            (unsigned)id->image_size, (unsigned)id->free_space);
+    if (!start_services(dev))
+        return false;
+    vdh_mdns_publish(dev);
+    announce(dev);
+    return true;
+}
+
+static void stop_services(struct vdh_device *dev)
+{
+    vdh_mdns_withdraw(dev);
+    vdh_telnet_close(dev);
+    vdh_close(&dev->udp_fd);
+    vdh_close(&dev->telnet_fd);
+    vdh_web_stop(dev);
+    vd_updater_abort(&dev->updater);
+    dev->serving = false;
+}
+
+bool vdh_reboot(struct vdh_device *dev)
+{
+    vdh_log("rebooting");
+    stop_services(dev);
+    dev->reboot_at = 0;
+    if (dev->opts.faults.never_return) {
+        vdh_log("fault never-return: staying silent");
+        while (vdh_sleep_ms(1000))
+            ;
+        return true;
+    }
+    if (!vdh_sleep_ms(dev->opts.reboot_ms + dev->opts.faults.slow_reboot_ms))
+        return true;
+    return vdh_boot(dev);
+}
+
+void vdh_schedule_reboot(struct vdh_device *dev, unsigned delay_ms)
+{
+    dev->reboot_at = vdh_now_ms() + delay_ms;
+}
+
+void vdh_shutdown(struct vdh_device *dev)
+{
+    stop_services(dev);
+    vdh_mdns_free(dev);
+    vdh_flash_close(&dev->flash);
+}

@@ -1,0 +1,187 @@
+/* espota.c — the espota transport of the device: UDP invitations into the core state machine,
+ * then the blocking data phase over a TCP connection back to the host (as ArduinoOTA runs it),
+ * with ack latency, the receive buffer size and the transfer faults. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "vdh.h"
+
+#define CONNECT_TIMEOUT_MS 5000
+#define IDLE_TIMEOUT_MS 30000   /* the data phase gives up after this long without bytes */
+#define RESULT_PAUSE_MS 250     /* so "OK" does not glue to the last ack */
+#define READ_MAX 4096u
+
+static bool wait_fd(int fd, short events, int timeout_ms)
+{
+    struct pollfd p = {fd, events, 0};
+    uint64_t end = vdh_now_ms() + (uint64_t)timeout_ms;
+    while (!vdh_stop) {
+        uint64_t now = vdh_now_ms();
+        if (now >= end)
+            return false;
+        int step = end - now > 200 ? 200 : (int)(end - now);
+        int r = poll(&p, 1, step);
+        if (r > 0)
+            return true;
+        if (r < 0 && errno != EINTR)
+            return false;
+    }
+    return false;
+}
+
+/* Connects back from the device's address; SO_RCVBUF is set before connect. */
+static int connect_back(struct vdh_device *dev, struct in_addr host, uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    if (dev->opts.rcvbuf) {
+        int size = (int)dev->opts.rcvbuf;
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
+    struct sockaddr_in local = {.sin_family = AF_INET, .sin_addr = dev->address};
+    struct sockaddr_in remote = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = host};
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (bind(fd, (struct sockaddr *)&local, sizeof local) != 0 ||
+        (connect(fd, (struct sockaddr *)&remote, sizeof remote) != 0 && errno != EINPROGRESS) ||
+        !wait_fd(fd, POLLOUT, CONNECT_TIMEOUT_MS) ||
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void send_text(int fd, const char *text)
+{
+    (void)!send(fd, text, strlen(text), MSG_NOSIGNAL);
+}
+
+/* Bytes to read next: up to the drop point when drop-at is set. */
+static uint32_t next_read_size(struct vdh_device *dev, uint32_t *drop_left)
+{
+    uint32_t want = vd_espota_remaining(&dev->espota);
+    if (want > READ_MAX)
+        want = READ_MAX;
+    if (*drop_left < want)
+        want = *drop_left;
+    return want;
+}
+
+/* Reads, writes and acks until the image is complete. false: dropped, failed or timed out. */
+static bool receive_image(struct vdh_device *dev, int fd, bool *write_failed)
+{
+    struct vd_espota *ota = &dev->espota;
+    uint32_t drop_left = UINT32_MAX;
+    if (dev->opts.faults.drop_at >= 0)
+        drop_left = (uint32_t)((uint64_t)ota->size * (unsigned)dev->opts.faults.drop_at / 100u);
+    uint8_t buf[READ_MAX];
+    *write_failed = false;
+    while (vd_espota_remaining(ota) > 0) {
+        uint32_t want = next_read_size(dev, &drop_left);
+        if (want == 0) {
+            vdh_log("espota: fault drop-at: closing the connection after %u bytes",
+                    (unsigned)ota->updater->progress);
+            return false;
+        }
+        if (!wait_fd(fd, POLLIN, IDLE_TIMEOUT_MS))
+            return false;
+        ssize_t n = recv(fd, buf, want, 0);
+        if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR)))
+            return false;
+        if (n <= 0)
+            continue;
+        char ack[16];
+        vd_espota_receive(ota, buf, (uint32_t)n, ack, sizeof ack, write_failed);
+        if (*write_failed)
+            return false;
+        drop_left -= drop_left == UINT32_MAX ? 0 : (uint32_t)n;
+        if (dev->opts.ack_latency_ms)
+            vdh_sleep_ms(dev->opts.ack_latency_ms);
+        send_text(fd, ack);
+    }
+    return true;
+}
+
+/* The data phase after "OK": connect back, stream, verify, answer, reboot on success. */
+static void run_update(struct vdh_device *dev, struct in_addr host)
+{
+    struct vd_espota *ota = &dev->espota;
+    char addr[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &host, addr, sizeof addr);
+    if (dev->opts.faults.no_connect_back) {
+        vdh_log("espota: fault no-connect-back: not connecting to %s:%u", addr, ota->port);
+        vd_espota_abort(ota);
+        return;
+    }
+    dev->flash.corrupt_next = dev->opts.faults.corrupt_sector;
+    int fd = connect_back(dev, host, ota->port);
+    if (fd < 0) {
+        vdh_log("espota: cannot connect back to %s:%u: %s", addr, ota->port, strerror(errno));
+        vd_espota_abort(ota);
+        return;
+    }
+    vdh_log("espota: connected to %s:%u, receiving %u bytes", addr, ota->port, (unsigned)ota->size);
+    bool write_failed;
+    bool complete = receive_image(dev, fd, &write_failed);
+    char result[80];
+    bool reboot = false;
+    if (complete || write_failed) {
+        reboot = vd_espota_finish(ota, result, sizeof result);
+        vdh_sleep_ms(RESULT_PAUSE_MS);
+        send_text(fd, result);
+        vdh_log("espota: result %s", strtok(result, "\n"));
+        vdh_sleep_ms(100);
+    } else {
+        vdh_log("espota: transfer ended after %u of %u bytes; update dropped",
+                (unsigned)ota->updater->progress, (unsigned)ota->size);
+        vd_espota_abort(ota);
+    }
+    dev->flash.corrupt_next = false;
+    close(fd);
+    if (reboot)
+        vdh_schedule_reboot(dev, 100);
+}
+
+static void log_datagram(const char *data, size_t len, const char *from, int action,
+                         const char *reply)
+{
+    char text[128];
+    size_t n = len < sizeof text - 1 ? len : sizeof text - 1;
+    for (size_t i = 0; i < n; i++)
+        text[i] = data[i] >= 0x20 && data[i] < 0x7F ? data[i] : '.';
+    text[n] = '\0';
+    if (strncmp(text, "200 ", 4) == 0)
+        snprintf(text, sizeof text, "200 <auth reply>");
+    vdh_log("espota: from %s: '%s' -> %s%s%s", from, text,
+            action ? "'" : "ignored", action ? strtok((char *)reply, "\n") : "",
+            action ? "'" : "");
+}
+
+void vdh_espota_readable(struct vdh_device *dev)
+{
+    char data[512], reply[128];
+    struct sockaddr_in from;
+    socklen_t flen = sizeof from;
+    ssize_t n = recvfrom(dev->udp_fd, data, sizeof data, 0, (struct sockaddr *)&from, &flen);
+    if (n < 0)
+        return;
+    char addr[INET_ADDRSTRLEN + 8];
+    inet_ntop(AF_INET, &from.sin_addr, addr, INET_ADDRSTRLEN);
+    if (dev->udp_seen++ < dev->opts.faults.lose_udp) {
+        vdh_log("espota: fault lose-udp: dropped datagram %u from %s", dev->udp_seen, addr);
+        return;
+    }
+    int action = vd_espota_datagram(&dev->espota, data, (size_t)n, reply, sizeof reply);
+    if (action & VD_ESPOTA_REPLY)
+        sendto(dev->udp_fd, reply, strlen(reply), 0, (struct sockaddr *)&from, flen);
+    log_datagram(data, (size_t)n, addr, action, reply);
+    if (action & VD_ESPOTA_CONNECT)
+        run_update(dev, from.sin_addr);
+}

@@ -1,0 +1,227 @@
+/* options.c — espurna-vdev's command line: one table of options (name, argument, help, how to
+ * store it) drives parsing, validation and --help. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vdh.h"
+
+enum opt_kind { K_STRING, K_UINT, K_FLAG, K_FLASH_SIZE, K_DIALECT, K_PASSWORD, K_PASSWORD_FILE,
+                K_CHIP_ID, K_FAULT, K_TXT };
+
+struct opt {
+    const char *name;
+    enum opt_kind kind;
+    size_t offset;            /* into struct vdh_options */
+    unsigned long max;        /* K_UINT bound */
+    const char *arg;
+    const char *help;
+};
+
+#define OFF(field) offsetof(struct vdh_options, field)
+
+static const struct opt table[] = {
+    {"flash", K_STRING, OFF(flash_path), 0, "FILE", "the device's flash (created, filled with 0xFF, when missing)"},
+    {"flash-size", K_FLASH_SIZE, OFF(flash_size), 0, "1M|2M|4M", "size when creating (default 1M); an existing file's size wins"},
+    {"install", K_STRING, OFF(install), 0, "IMAGE", "serial-flash IMAGE at offset 0 before booting"},
+    {"address", K_STRING, OFF(address), 0, "ADDR", "IPv4 address every service binds to"},
+    {"hostname", K_STRING, OFF(hostname), 0, "NAME", "default ESPURNA-<chip id>"},
+    {"chip-id", K_CHIP_ID, OFF(chip_id), 0, "HEX", "chip id, up to 6 hex digits (default: from the address)"},
+    {"dialect", K_DIALECT, OFF(dialect), 0, "1.14|dev", "wire quirks (default dev)"},
+    {"password-file", K_PASSWORD_FILE, OFF(password), 0, "FILE", "admin password (default \"fibonacci\")"},
+    {"password", K_PASSWORD, OFF(password), 0, "PW", "admin password (prefer --password-file)"},
+    {"espota-port", K_UINT, OFF(espota_port), 65535, "N", "espota UDP port (8266; 0 = ephemeral)"},
+    {"web-port", K_UINT, OFF(web_port), 65535, "N", "web port (80; 0 = ephemeral)"},
+    {"telnet-port", K_UINT, OFF(telnet_port), 65535, "N", "telnet port (23; 0 = ephemeral)"},
+    {"no-mdns", K_FLAG, OFF(no_mdns), 0, NULL, "don't publish over avahi"},
+    {"txt", K_TXT, OFF(txt), 0, "full|minimal|malformed", "mDNS TXT keys (default full)"},
+    {"reboot-ms", K_UINT, OFF(reboot_ms), 3600000, "N", "time nothing answers while rebooting (default 3000)"},
+    {"ack-latency-ms", K_UINT, OFF(ack_latency_ms), 60000, "N", "delay before each espota ack (default 0)"},
+    {"flash-kbps", K_UINT, OFF(flash_kbps), 1000000, "N", "emulated flash write speed, KB/s (default 0 = unlimited)"},
+    {"rcvbuf", K_UINT, OFF(rcvbuf), 16777216, "BYTES", "SO_RCVBUF of the espota data socket (default 0 = system)"},
+    {"fault", K_FAULT, OFF(faults), 0, "NAME[=VALUE]", "repeatable: drop-at=PERCENT, corrupt-sector, lose-udp=K, "
+     "no-connect-back, no-space, slow-reboot=MS, never-return, old-image"},
+    {"ports-file", K_STRING, OFF(ports_file), 0, "FILE", "written once listening: \"espota=P web=P telnet=P\""},
+    {"pid-file", K_STRING, OFF(pid_file), 0, "FILE", "process id, written at start"},
+    {"log", K_STRING, OFF(log_file), 0, "FILE", "log lines (default stderr)"},
+    {"watchdog", K_UINT, OFF(watchdog), 86400 * 7, "SECONDS", "exit after this long no matter what (default 0 = none)"},
+};
+
+#define TABLE_SIZE (sizeof table / sizeof table[0])
+
+static void print_help(void)
+{
+    printf("usage: espurna-vdev --flash FILE --address ADDR [options]\n"
+           "A virtual ESPurna (ESP8266) device: espota, web upgrade, telnet terminal, mDNS.\n\n");
+    for (size_t i = 0; i < TABLE_SIZE; i++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", table[i].name, table[i].arg ? " " : "",
+                 table[i].arg ? table[i].arg : "");
+        printf("  %-30s %s\n", left, table[i].help);
+    }
+    printf("  %-30s %s\n", "--help", "this help");
+}
+
+static int usage(const char *format, const char *a, const char *b)
+{
+    fprintf(stderr, "espurna-vdev: ");
+    fprintf(stderr, format, a, b);
+    fprintf(stderr, "\ntry 'espurna-vdev --help'\n");
+    return 2;
+}
+
+static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    if (*s < '0' || *s > '9')
+        return false;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int read_password_file(const char *path, char *out, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return usage("--password-file %s: %s", path, strerror(errno));
+    size_t n = fread(out, 1, cap - 1, f);
+    fclose(f);
+    out[n] = '\0';
+    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+        out[--n] = '\0';
+    return 0;
+}
+
+static int parse_fault(const char *value, struct vdh_faults *f)
+{
+    const char *eq = strchr(value, '=');
+    size_t name_len = eq ? (size_t)(eq - value) : strlen(value);
+    const char *arg = eq ? eq + 1 : NULL;
+    unsigned long n = 0;
+#define IS(name) (name_len == strlen(name) && strncmp(value, name, name_len) == 0)
+    if (IS("drop-at") && arg && parse_ulong(arg, 99, &n)) f->drop_at = (int)n;
+    else if (IS("lose-udp") && arg && parse_ulong(arg, 1000000, &n)) f->lose_udp = (unsigned)n;
+    else if (IS("slow-reboot") && arg && parse_ulong(arg, 3600000, &n)) f->slow_reboot_ms = (unsigned)n;
+    else if (IS("corrupt-sector") && !arg) f->corrupt_sector = true;
+    else if (IS("no-connect-back") && !arg) f->no_connect_back = true;
+    else if (IS("no-space") && !arg) f->no_space = true;
+    else if (IS("never-return") && !arg) f->never_return = true;
+    else if (IS("old-image") && !arg) f->old_image = true;
+    else
+        return usage("--fault '%s': unknown fault or bad value%s", value,
+                     " (drop-at=0..99, lose-udp=K, slow-reboot=MS, or a name without value)");
+#undef IS
+    return 0;
+}
+
+static int store_choice(const char *value, const char *const names[], int n, int *out,
+                        const char *option)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(value, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    return usage("--%s: '%s' is not a valid choice", option, value);
+}
+
+static int store_flash_size(const char *value, uint32_t *out)
+{
+    static const char *const names[] = {"1M", "2M", "4M"};
+    int i;
+    if (store_choice(value, names, 3, &i, "flash-size"))
+        return 2;
+    *out = (1u << 20) << i;
+    return 0;
+}
+
+static int store_chip_id(const char *value, uint32_t *out)
+{
+    char *end;
+    size_t len = strlen(value);
+    unsigned long v = strtoul(value, &end, 16);
+    if (len == 0 || len > 8 || *end || v > 0xFFFFFF || value[0] == '-' || value[0] == '+')
+        return usage("--chip-id '%s': needs up to 6 hex digits%s", value, "");
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int store(const struct opt *o, const char *value, struct vdh_options *opts)
+{
+    void *target = (char *)opts + o->offset;
+    unsigned long n;
+    static const char *const dialects[] = {"1.14", "dev"};
+    static const char *const txts[] = {"full", "minimal", "malformed"};
+    switch (o->kind) {
+    case K_STRING: *(const char **)target = value; return 0;
+    case K_FLAG: *(bool *)target = true; return 0;
+    case K_UINT:
+        if (!parse_ulong(value, o->max, &n))
+            return usage("--%s: '%s' is not a number in range", o->name, value);
+        *(unsigned *)target = (unsigned)n;
+        return 0;
+    case K_FLASH_SIZE: return store_flash_size(value, target);
+    case K_DIALECT: return store_choice(value, dialects, 2, (int *)target, o->name);
+    case K_TXT: return store_choice(value, txts, 3, (int *)target, o->name);
+    case K_PASSWORD: snprintf(target, sizeof opts->password, "%s", value); return 0;
+    case K_PASSWORD_FILE: return read_password_file(value, target, sizeof opts->password);
+    case K_CHIP_ID: return store_chip_id(value, target);
+    case K_FAULT: return parse_fault(value, target);
+    }
+    return 2;
+}
+
+static void set_defaults(struct vdh_options *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->flash_size = 1u << 20;
+    opts->dialect = VD_DIALECT_DEV;
+    snprintf(opts->password, sizeof opts->password, "fibonacci");
+    opts->espota_port = 8266;
+    opts->web_port = 80;
+    opts->telnet_port = 23;
+    opts->reboot_ms = 3000;
+    opts->chip_id = UINT32_MAX; /* derived from the address later */
+    opts->faults.drop_at = -1;
+}
+
+static const struct opt *find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < TABLE_SIZE; i++)
+        if (strlen(table[i].name) == len && strncmp(table[i].name, name, len) == 0)
+            return &table[i];
+    return NULL;
+}
+
+int vdh_options_parse(int argc, char **argv, struct vdh_options *opts)
+{
+    set_defaults(opts);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            print_help();
+            return 1;
+        }
+        if (strncmp(a, "--", 2) != 0)
+            return usage("unexpected argument '%s'%s", a, "");
+        const char *eq = strchr(a + 2, '=');
+        const struct opt *o = find(a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
+        if (!o)
+            return usage("unknown option '%s'%s", a, "");
+        const char *value = eq ? eq + 1 : NULL;
+        if (o->kind != K_FLAG && !value && (value = (i + 1 < argc ? argv[++i] : NULL)) == NULL)
+            return usage("--%s needs a value (%s)", o->name, o->arg);
+        if (o->kind == K_FLAG && value)
+            return usage("--%s takes no value%s", o->name, "");
+        if (store(o, value, opts))
+            return 2;
+    }
+    if (!opts->flash_path || !opts->address)
+        return usage("--flash FILE and --address ADDR are required%s%s", "", "");
+    return 0;
+}

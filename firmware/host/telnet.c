@@ -1,0 +1,108 @@
+/* telnet.c — the terminal over TCP: one client at a time (a second one is closed at once),
+ * bytes into the core terminal, its actions (close, reboot, ota <url>) carried out here. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "vdh.h"
+
+static void client_write(void *ctx, const char *data, size_t len)
+{
+    struct vdh_device *dev = ctx;
+    if (dev->client_fd < 0)
+        return;
+    while (len > 0) {
+        ssize_t n = send(dev->client_fd, data, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EAGAIN) {
+            vdh_sleep_ms(5);
+            continue;
+        }
+        if (n <= 0)
+            return;
+        data += n;
+        len -= (size_t)n;
+    }
+}
+
+static uint64_t uptime_ms(void *ctx)
+{
+    const struct vdh_device *dev = ctx;
+    return vdh_now_ms() - dev->boot_ms;
+}
+
+void vdh_telnet_accept(struct vdh_device *dev)
+{
+    struct sockaddr_in from;
+    socklen_t len = sizeof from;
+    int fd = accept4(dev->telnet_fd, (struct sockaddr *)&from, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0)
+        return;
+    char addr[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &from.sin_addr, addr, sizeof addr);
+    if (dev->client_fd >= 0) {
+        vdh_log("telnet: %s refused: a client is already connected", addr);
+        close(fd);
+        return;
+    }
+    vdh_log("telnet: client %s connected", addr);
+    dev->client_fd = fd;
+    struct vd_terminal_config config = {
+        .dialect = dev->opts.dialect,
+        /* core/minimal builds skip the password */
+        .password = dev->identity.kind == EO_KIND_FULL ? dev->opts.password : NULL,
+        .identity = &dev->identity,
+        .hostname = dev->hostname,
+        .chip_id = dev->opts.chip_id,
+    };
+    memcpy(config.mac, dev->mac, sizeof config.mac);
+    struct vd_terminal_io io = {dev, client_write, uptime_ms};
+    vd_terminal_open(&dev->term, &config, &io);
+}
+
+void vdh_telnet_close(struct vdh_device *dev)
+{
+    if (dev->client_fd >= 0)
+        vdh_log("telnet: client disconnected");
+    vdh_close(&dev->client_fd);
+}
+
+void vdh_telnet_log(struct vdh_device *dev, const char *format, ...)
+{
+    char line[600];
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(line, sizeof line, format, ap);
+    va_end(ap);
+    vdh_log("telnet: %s", line);
+    if (dev->client_fd >= 0)
+        vd_terminal_log(&dev->term, "%s", line);
+}
+
+void vdh_telnet_readable(struct vdh_device *dev)
+{
+    char buf[1024];
+    ssize_t n = recv(dev->client_fd, buf, sizeof buf, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0) {
+        vdh_telnet_close(dev);
+        return;
+    }
+    int actions = vd_terminal_input(&dev->term, buf, (size_t)n);
+    if (actions & VD_TERM_OTA) {
+        vdh_log("telnet: ota %s", dev->term.ota_url);
+        vdh_fetch_run(dev, dev->term.ota_url);
+    }
+    if (actions & VD_TERM_REBOOT) {
+        vdh_log("telnet: reset");
+        vdh_schedule_reboot(dev, 100);
+    }
+    if (actions & VD_TERM_CLOSE) {
+        vdh_log("telnet: wrong password");
+        vdh_telnet_close(dev);
+    }
+}

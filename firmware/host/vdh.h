@@ -1,0 +1,151 @@
+/* vdh.h — the host port of the virtual device: one process, one poll() loop for the sockets
+ * (UDP espota, telnet, libmicrohttpd in epoll mode), avahi in its own threaded poll. Blocking
+ * phases (the espota data transfer, an `ota <url>` download) run inside the loop, as they do on
+ * the single-threaded ESP8266. Everything the port shares lives in struct vdh_device. */
+#ifndef VDH_H
+#define VDH_H
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vd_espota.h"
+#include "vd_identity.h"
+#include "vd_terminal.h"
+#include "vd_updater.h"
+
+/* ---- options --------------------------------------------------------------------------- */
+
+struct vdh_faults {
+    int drop_at;              /* percent of the image after which the espota connection drops, -1 none */
+    bool corrupt_sector;      /* flip a byte in one written sector of each update */
+    unsigned lose_udp;        /* ignore the first K datagrams (since start) */
+    bool no_connect_back;
+    bool no_space;
+    unsigned slow_reboot_ms;  /* added to every reboot */
+    bool never_return;        /* the next reboot never ends */
+    bool old_image;           /* boots discard the staged update */
+};
+
+struct vdh_options {
+    const char *flash_path;
+    uint32_t flash_size;
+    const char *install;
+    const char *address;
+    const char *hostname;
+    uint32_t chip_id;
+    enum vd_dialect dialect;
+    char password[128];
+    unsigned espota_port, web_port, telnet_port;
+    bool no_mdns;
+    enum vd_txt_mode txt;
+    unsigned reboot_ms, ack_latency_ms, flash_kbps, rcvbuf;
+    struct vdh_faults faults;
+    const char *ports_file, *pid_file, *log_file;
+    unsigned watchdog;
+};
+
+/* Parses argv into opts (defaults applied). Returns 0 to run, 1 after --help, 2 on a usage
+ * error (message already on stderr). */
+int vdh_options_parse(int argc, char **argv, struct vdh_options *opts);
+
+/* ---- log ------------------------------------------------------------------------------- */
+
+bool vdh_log_open(const char *path);
+void vdh_log_close(void);
+void vdh_log(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- time ------------------------------------------------------------------------------ */
+
+uint64_t vdh_now_ms(void);   /* monotonic */
+/* Sleeps up to ms, returning early (false) when the process is asked to stop. */
+bool vdh_sleep_ms(unsigned ms);
+extern volatile sig_atomic_t vdh_stop;
+
+/* ---- flash file and crypto ops --------------------------------------------------------- */
+
+struct vdh_flash {
+    int fd;
+    uint32_t size;
+    unsigned kbps;            /* emulated write speed, 0 = unlimited */
+    bool corrupt_next;        /* flip a byte in the next sector-sized write (fault) */
+    struct vd_flash ops;
+};
+
+bool vdh_flash_open(struct vdh_flash *flash, const char *path, uint32_t create_size,
+                    unsigned kbps);
+bool vdh_flash_install(struct vdh_flash *flash, const char *image_path);
+void vdh_flash_close(struct vdh_flash *flash);
+
+extern const struct vd_md5 vdh_md5;
+void vdh_random(void *buf, size_t len);
+
+/* ---- the device ------------------------------------------------------------------------ */
+
+struct vdh_web;
+struct vdh_mdns;
+
+struct vdh_device {
+    struct vdh_options opts;
+    struct vdh_flash flash;
+    struct in_addr address;
+    uint8_t mac[6];
+    char hostname[64];
+    uint64_t boot_ms;         /* when the current boot started (uptime base) */
+    unsigned boots;
+
+    struct vd_identity identity;
+    struct vd_updater updater;
+    struct vd_espota espota;
+    unsigned udp_seen;        /* datagrams received since start (lose-udp) */
+
+    int udp_fd, telnet_fd, client_fd;
+    struct vd_terminal term;
+    struct vdh_web *web;
+    struct vdh_mdns *mdns;
+
+    uint16_t espota_port, web_port, telnet_port; /* bound (after the first boot: reused) */
+    bool serving;
+    uint64_t reboot_at;       /* scheduled reboot (monotonic ms), 0 = none */
+};
+
+/* Boot: eboot copy, identity, services. Returns false on a fatal setup error. */
+bool vdh_boot(struct vdh_device *dev);
+/* Stop services, wait the reboot time, boot again. */
+bool vdh_reboot(struct vdh_device *dev);
+void vdh_shutdown(struct vdh_device *dev);
+void vdh_schedule_reboot(struct vdh_device *dev, unsigned delay_ms);
+
+/* sockets */
+int vdh_listen_tcp(struct in_addr address, uint16_t *port);
+int vdh_bind_udp(struct in_addr address, uint16_t *port);
+void vdh_close(int *fd);
+
+/* espota */
+void vdh_espota_readable(struct vdh_device *dev);
+
+/* telnet */
+void vdh_telnet_accept(struct vdh_device *dev);
+void vdh_telnet_readable(struct vdh_device *dev);
+void vdh_telnet_close(struct vdh_device *dev);
+void vdh_telnet_log(struct vdh_device *dev, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ota <url> */
+void vdh_fetch_run(struct vdh_device *dev, const char *url);
+
+/* web (libmicrohttpd) */
+bool vdh_web_start(struct vdh_device *dev);
+void vdh_web_stop(struct vdh_device *dev);
+int vdh_web_poll_fd(struct vdh_device *dev);    /* -1 when not serving */
+int vdh_web_timeout_ms(struct vdh_device *dev); /* -1 = none */
+void vdh_web_run(struct vdh_device *dev);
+
+/* mDNS (avahi) */
+void vdh_mdns_init(struct vdh_device *dev);
+void vdh_mdns_publish(struct vdh_device *dev);
+void vdh_mdns_withdraw(struct vdh_device *dev);
+void vdh_mdns_free(struct vdh_device *dev);
+
+#endif

@@ -1,0 +1,262 @@
+/* web.c — the web server (libmicrohttpd, epoll mode inside the device's poll loop): POST
+ * /upgrade with Digest or Basic auth as `admin` (realm = hostname; none for webui builds), the
+ * multipart file part into the core's web upgrade logic, and GET /discover. */
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vd_web.h"
+#include "vdh.h"
+
+#define POST_BUFFER 16384
+#define NONCE_TIMEOUT_S 300
+#define REBOOT_AFTER_OK_MS 500
+
+struct vdh_web {
+    struct MHD_Daemon *daemon;
+    uint8_t seed[32];
+};
+
+struct request {
+    struct vdh_device *dev;
+    struct MHD_PostProcessor *post;
+    struct vd_web_upload upload;
+    bool started;             /* a file part arrived */
+};
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
+                             const char *body)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result reply_discover(struct vdh_device *dev, struct MHD_Connection *c)
+{
+    json_t *obj = json_pack("{s:s, s:s, s:s, s:s}", "app", dev->identity.app, "version",
+                            dev->identity.version, "hostname", dev->hostname, "device",
+                            dev->identity.board);
+    char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+    json_decref(obj);
+    if (!text)
+        return MHD_NO;
+    vdh_log("web: GET /discover");
+    enum MHD_Result ret = reply(c, 200, "application/json", text);
+    free(text);
+    return ret;
+}
+
+static bool basic_ok(struct vdh_device *dev, struct MHD_Connection *c)
+{
+    char *password = NULL;
+    char *user = MHD_basic_auth_get_username_password(c, &password);
+    bool ok = user && password && strcmp(user, "admin") == 0 &&
+              strcmp(password, dev->opts.password) == 0;
+    MHD_free(user);
+    MHD_free(password);
+    return ok;
+}
+
+/* true when the request may go on; otherwise a 401 with a Digest challenge is queued. */
+static bool authorized(struct vdh_device *dev, struct MHD_Connection *c, enum MHD_Result *ret)
+{
+    if (!(dev->identity.features & EO_FEATURE_WEB_AUTH))
+        return true;
+    const char *header = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    int digest = MHD_NO;
+    if (header && strncmp(header, "Basic ", 6) == 0 && basic_ok(dev, c))
+        return true;
+    if (header && strncmp(header, "Digest ", 7) == 0)
+        digest = MHD_digest_auth_check2(c, dev->hostname, "admin", dev->opts.password,
+                                        NONCE_TIMEOUT_S, MHD_DIGEST_ALG_MD5);
+    if (digest == MHD_YES)
+        return true;
+    vdh_log("web: %s: 401 unauthorized", header ? "wrong credentials" : "no credentials");
+    const char *body = "Unauthorized";
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+    *ret = MHD_queue_auth_fail_response2(c, dev->hostname, "espurna", r,
+                                         digest == MHD_INVALID_NONCE, MHD_DIGEST_ALG_MD5);
+    MHD_destroy_response(r);
+    return false;
+}
+
+static void start_upload(struct vdh_device *dev, struct request *req)
+{
+    vd_web_upload_start(&req->upload, &dev->updater, dev->opts.dialect, dev->opts.faults.no_space);
+    if (req->upload.owner)
+        dev->flash.corrupt_next = dev->opts.faults.corrupt_sector;
+    req->started = true;
+}
+
+/* Post processor callback: only file parts count (the field name is ignored). */
+static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *filename, const char *content_type,
+                               const char *transfer_encoding, const char *data, uint64_t off,
+                               size_t size)
+{
+    struct request *req = cls;
+    (void)kind, (void)key, (void)content_type, (void)transfer_encoding, (void)off;
+    if (!filename)
+        return MHD_YES;
+    if (!req->started)
+        start_upload(req->dev, req);
+    vd_web_upload_data(&req->upload, (const uint8_t *)data, size);
+    return MHD_YES;
+}
+
+static enum MHD_Result finish_upload(struct vdh_device *dev, struct MHD_Connection *c,
+                                     struct request *req)
+{
+    struct vd_web_result res;
+    if (req->started)
+        vd_web_upload_finish(&req->upload, &res);
+    else
+        vd_web_invalid_request(dev->opts.dialect, &res);
+    dev->flash.corrupt_next = false;
+    vdh_log("web: POST /upgrade (%u bytes) -> %u %s", (unsigned)req->upload.received, res.status,
+            res.body);
+    if (res.reboot)
+        vdh_schedule_reboot(dev, REBOOT_AFTER_OK_MS);
+    return reply(c, res.status, "text/plain", res.body);
+}
+
+static enum MHD_Result on_upgrade(struct vdh_device *dev, struct MHD_Connection *c,
+                                  const char *data, size_t *size, void **con_cls)
+{
+    struct request *req = *con_cls;
+    enum MHD_Result ret = MHD_NO;
+    if (!req) {
+        if (!authorized(dev, c, &ret))
+            return ret;
+        req = calloc(1, sizeof *req);
+        if (!req)
+            return MHD_NO;
+        *con_cls = req;
+        req->dev = dev;
+        req->post = MHD_create_post_processor(c, POST_BUFFER, on_part, req);
+        return MHD_YES;
+    }
+    if (*size > 0) {
+        if (req->post)
+            MHD_post_process(req->post, data, *size);
+        *size = 0;
+        return MHD_YES;
+    }
+    return finish_upload(dev, c, req);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *data,
+                                  size_t *size, void **con_cls)
+{
+    struct vdh_device *dev = cls;
+    (void)version;
+    if (strcmp(method, "POST") == 0 && strcmp(url, "/upgrade") == 0)
+        return on_upgrade(dev, c, data, size, con_cls);
+    if (strcmp(method, "GET") == 0 && strcmp(url, "/discover") == 0)
+        return reply_discover(dev, c);
+    enum MHD_Result ret = MHD_NO;
+    if (strcmp(method, "GET") == 0 && strcmp(url, "/") == 0) {
+        if (!authorized(dev, c, &ret))
+            return ret;
+        return reply(c, 200, "text/html",
+                     "<!DOCTYPE html><title>ESPurna</title><form method=post action=/upgrade "
+                     "enctype=multipart/form-data><input type=file name=upgrade>"
+                     "<input type=submit></form>\n");
+    }
+    vdh_log("web: %s %s -> 404", method, url);
+    return reply(c, 404, "text/plain", "Not found");
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode code)
+{
+    struct vdh_device *dev = cls;
+    struct request *req = *con_cls;
+    (void)c;
+    if (!req)
+        return;
+    if (req->post)
+        MHD_destroy_post_processor(req->post);
+    if (req->upload.owner && dev->updater.active) {
+        vdh_log("web: upload ended early (code %d); update dropped", (int)code);
+        vd_updater_abort(&dev->updater);
+        dev->flash.corrupt_next = false;
+    }
+    free(req);
+    *con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *format, va_list ap)
+{
+    char text[256];
+    (void)cls;
+    vsnprintf(text, sizeof text, format, ap);
+    text[strcspn(text, "\n")] = '\0';
+    vdh_log("web: libmicrohttpd: %s", text);
+}
+
+bool vdh_web_start(struct vdh_device *dev)
+{
+    int fd = vdh_listen_tcp(dev->address, &dev->web_port);
+    if (fd < 0)
+        return false;
+    struct vdh_web *web = calloc(1, sizeof *web);
+    if (!web) {
+        vdh_close(&fd);
+        return false;
+    }
+    vdh_random(web->seed, sizeof web->seed);
+    web->daemon = MHD_start_daemon(
+        MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, dev,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, dev,
+        MHD_OPTION_DIGEST_AUTH_RANDOM, sizeof web->seed, web->seed,
+        MHD_OPTION_NONCE_NC_SIZE, 64, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+        MHD_OPTION_END);
+    if (!web->daemon) {
+        vdh_close(&fd);
+        free(web);
+        return false;
+    }
+    dev->web = web;
+    return true;
+}
+
+void vdh_web_stop(struct vdh_device *dev)
+{
+    if (!dev->web)
+        return;
+    MHD_stop_daemon(dev->web->daemon); /* closes the listening socket and every connection */
+    free(dev->web);
+    dev->web = NULL;
+}
+
+int vdh_web_poll_fd(struct vdh_device *dev)
+{
+    if (!dev->web)
+        return -1;
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(dev->web->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    return info ? info->epoll_fd : -1;
+}
+
+int vdh_web_timeout_ms(struct vdh_device *dev)
+{
+    MHD_UNSIGNED_LONG_LONG ms;
+    if (!dev->web || MHD_get_timeout(dev->web->daemon, &ms) != MHD_YES)
+        return -1;
+    return ms > 1000 ? 1000 : (int)ms;
+}
+
+void vdh_web_run(struct vdh_device *dev)
+{
+    if (dev->web)
+        MHD_run(dev->web->daemon);
+}
