@@ -97,21 +97,28 @@ static void tick(struct watch *watch)
     drain_terminal(watch);
 }
 
+/* The device printed "[OTA] <error>": judge it as the web path's replies are judged. */
 static enum eo_status device_error(struct watch *watch, struct eo_error *err)
 {
-    const char *text = eo_terminal_error_text(watch->device_line);
-    int code = eo_updater_error_code(watch->device_line);
-    if (code >= 0)
-        return eo_error_set(err, eo_updater_error_status(code),
-                            "%s could not install the image (fetched %u%%): '%s'",
-                            watch->target->name, eo_serve_percent(&watch->status), text);
-    if (watch->status.requests == 0)
+    const char *text = watch->device_line + strlen("[OTA]");
+    while (*text == ' ')
+        text++;
+    if (watch->status.requests == 0 && eo_updater_error_code(text) < 0)
         return eo_error_set(err, EO_ERR_UNREACHABLE,
                             "device never fetched the image from %s (it says '%s': firewall or "
                             "routing; try --serve-address or --serve-port)",
-                            eo_serve_base_url(watch->server), text);
-    return eo_error_set(err, EO_ERR_TRANSFER, "%s: fetch stopped at %u%% ('%s')",
-                        watch->target->name, eo_serve_percent(&watch->status), text);
+                            eo_serve_base_url(watch->server), eo_terminal_error_text(text));
+    struct eo_web_reply_context ctx = {.device = watch->target->name,
+                                       .image_size = watch->status.size,
+                                       .password_given = true,
+                                       .via = "terminal ota"};
+    enum eo_status status = eo_web_classify(200, text, &ctx, err);
+    if (status != EO_ERR_TRANSFER)
+        return status;
+    return eo_error_set(err, EO_ERR_TRANSFER, "%s: fetch stopped at %u%% (it says '%s'); the "
+                        "device keeps its current image: try again",
+                        watch->target->name, eo_serve_percent(&watch->status),
+                        eo_terminal_error_text(text));
 }
 
 /* After a complete delivery: gives the device a moment to say how it went. */

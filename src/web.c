@@ -90,11 +90,11 @@ static enum eo_status classify_nofit(const struct eo_web_reply_context *ctx, con
 {
     return eo_error_set(err, EO_ERR_NOFIT,
                         "%s has not enough free space for this image (%llu bytes, %u sectors; the "
-                        "web upload needs one sector more than espota) — device said '%s': flash "
-                        "a core image first, then this one (espurna-ota upgrade does both steps)",
+                        "%s needs one sector more than espota) — device said '%s': flash a core "
+                        "image first, then this one (espurna-ota upgrade does both steps)",
                         ctx->device, (unsigned long long)ctx->image_size,
                         (unsigned)((ctx->image_size + EO_SECTOR_SIZE - 1) / EO_SECTOR_SIZE),
-                        quoted);
+                        ctx->via ? ctx->via : "web upload", quoted);
 }
 
 /* The device named a problem in words or with an Updater number. */
@@ -337,7 +337,7 @@ static int report_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl
     struct upload *upload = ctx;
     (void)dltotal;
     (void)dlnow;
-    if (ultotal <= 0 || ulnow < 0)
+    if (ultotal <= 0 || ulnow <= 0)
         return 0;
     /* the multipart envelope adds a few hundred bytes: report in image bytes */
     uint64_t done = (uint64_t)ulnow * upload->image_size / (uint64_t)ultotal;
@@ -408,9 +408,8 @@ static enum eo_status post_image(CURL *curl, const char *url, const struct eo_im
     return EO_OK;
 }
 
-static enum eo_status confirm_device(const struct eo_target *target,
-                                     const struct eo_web_options *options,
-                                     struct eo_web_identity *identity, struct eo_error *err)
+enum eo_status eo_web_confirm(const struct eo_target *target, const struct eo_web_options *options,
+                              struct eo_web_identity *identity, struct eo_error *err)
 {
     enum eo_status status = eo_web_discover(target, options, identity, err);
     if (status != EO_OK)
@@ -463,7 +462,7 @@ enum eo_status eo_web_push(const struct eo_target *target, const struct eo_image
     memset(&seen, 0, sizeof seen);
     enum eo_status status = check_fit(target, image, options->free_space, err);
     if (status == EO_OK && !options->skip_discover)
-        status = confirm_device(target, options, &seen, err);
+        status = eo_web_confirm(target, options, &seen, err);
     if (identity)
         *identity = seen;
     CURL *curl = status == EO_OK ? curl_easy_init() : NULL;

@@ -46,6 +46,7 @@ struct eo_web_reply_context {
     const char *device;    /* name or address */
     uint64_t image_size;
     bool password_given;   /* a 401 then means a wrong password, not a missing one */
+    const char *via;       /* for messages: "web upload" (default) or "terminal ota" */
 };
 
 /* ---- pure parts (unit-tested) -------------------------------------------------------- */
@@ -82,6 +83,11 @@ uint32_t eo_web_max_image(uint32_t free_space);
  * not JSON: minimal-webui builds). Errors: EO_ERR_UNREACHABLE. */
 enum eo_status eo_web_discover(const struct eo_target *target, const struct eo_web_options *options,
                                struct eo_web_identity *identity, struct eo_error *err);
+
+/* eo_web_discover, then refuses (EO_ERR_UNREACHABLE) when options->expect_hostname is set and
+ * /discover names another device. */
+enum eo_status eo_web_confirm(const struct eo_target *target, const struct eo_web_options *options,
+                              struct eo_web_identity *identity, struct eo_error *err);
 
 /* Confirms the device (unless skipped), then uploads the image. `identity` (may be NULL)
  * receives what /discover said. */

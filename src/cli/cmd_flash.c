@@ -4,6 +4,7 @@
  * small function and one row of the `methods` table. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "commands.h"
 #include "espurna-ota/espota.h"
@@ -11,7 +12,9 @@
 #include "espurna-ota/output.h"
 #include "espurna-ota/resolve.h"
 #include "espurna-ota/secret.h"
+#include "espurna-ota/terminal.h"
 #include "espurna-ota/transport.h"
+#include "espurna-ota/web.h"
 #include "options.h"
 
 static const char *device_arg, *image_arg, *method_arg, *password_file, *password_arg;
@@ -22,6 +25,10 @@ static unsigned long connect_timeout = EO_ESPOTA_DEFAULT_CONNECT_MS;
 static unsigned long stall_timeout = EO_ESPOTA_DEFAULT_STALL_MS;
 static unsigned long result_timeout = EO_ESPOTA_DEFAULT_RESULT_MS;
 static bool esp32, json_output, quiet;
+/* web and terminal methods */
+static const char *ca_file, *pinned_key, *expect_hostname, *serve_address;
+static unsigned long web_port, telnet_port, serve_port, fetch_timeout = 30000;
+static bool https, no_discover;
 
 static const struct option_spec flash_options[] = {
     {"device", 'd', OPT_STRING, &device_arg, 0, 0, "DEV", "device host name or IP address"},
@@ -44,11 +51,29 @@ static const struct option_spec flash_options[] = {
     {"invite-tries", 0, OPT_UINT, &invite_tries, 1, 50, "N",
      "send the invitation at most N times (default 5)"},
     {"connect-timeout", 0, OPT_UINT, &connect_timeout, 100, 600000, "MS",
-     "wait this long for the device to connect back (default 10000)"},
+     "wait this long for a connection, either way (default 10000)"},
     {"stall-timeout", 0, OPT_UINT, &stall_timeout, 100, 600000, "MS",
      "give up when the transfer makes no progress this long (default 10000)"},
     {"result-timeout", 0, OPT_UINT, &result_timeout, 100, 600000, "MS",
      "wait this long for the device's verdict after the last byte (default 60000)"},
+    {"web-port", 0, OPT_UINT, &web_port, 1, 65535, "N", "web: device's HTTP port (default 80)"},
+    {"https", 0, OPT_FLAG, &https, 0, 0, NULL, "web: speak https (devices built with TLS)"},
+    {"ca-file", 0, OPT_STRING, &ca_file, 0, 0, "FILE",
+     "web: verify the device's certificate with this PEM bundle (implies --https)"},
+    {"pin", 0, OPT_STRING, &pinned_key, 0, 0, "KEY",
+     "web: accept only this public key, sha256//BASE64 or a key file (implies --https)"},
+    {"expect-hostname", 0, OPT_STRING, &expect_hostname, 0, 0, "NAME",
+     "web: refuse unless /discover names this device (default: DEV when it ends in .local)"},
+    {"no-discover", 0, OPT_FLAG, &no_discover, 0, 0, NULL,
+     "web: don't read /discover to confirm the device first"},
+    {"telnet-port", 0, OPT_UINT, &telnet_port, 1, 65535, "N",
+     "terminal: device's telnet port (default 23)"},
+    {"serve-address", 0, OPT_STRING, &serve_address, 0, 0, "ADDR",
+     "terminal: local address the device fetches from (default: the one facing it)"},
+    {"serve-port", 0, OPT_UINT, &serve_port, 1, 65535, "N",
+     "terminal: local port to serve the image on (default: any free port)"},
+    {"fetch-timeout", 0, OPT_UINT, &fetch_timeout, 100, 600000, "MS",
+     "terminal: wait this long for the device to start fetching (default 30000)"},
     {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of text"},
     {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress or messages, only the result"},
 };
@@ -87,6 +112,51 @@ static enum eo_status flash_espota(struct flash_job *job, struct eo_push_result 
     return eo_espota_push(&job->target, &job->image, &options, result, err);
 }
 
+/* --device X.local names the device's mDNS host name, which /discover must repeat. */
+static const char *expected_hostname(void)
+{
+    size_t len = strlen(device_arg);
+    if (expect_hostname)
+        return expect_hostname;
+    return len > 6 && strcasecmp(device_arg + len - 6, ".local") == 0 ? device_arg : NULL;
+}
+
+static enum eo_status flash_web(struct flash_job *job, struct eo_push_result *result,
+                                struct eo_error *err)
+{
+    struct eo_web_identity identity;
+    struct eo_web_options options = {
+        .password = job->password, .expect_hostname = expected_hostname(),
+        .skip_discover = true, .https = https, .ca_file = ca_file, .pinned_key = pinned_key,
+        .connect_timeout_ms = (unsigned)connect_timeout,
+        .stall_timeout_ms = (unsigned)stall_timeout, .progress = eo_progress_view_update,
+        .progress_ctx = &job->progress,
+    };
+    enum eo_status status = no_discover ? EO_OK
+                                        : eo_web_confirm(&job->target, &options, &identity, err);
+    if (status == EO_OK && !no_discover && identity.known)
+        eo_out_info("%s answers as %s (%s %s)", job->target.address, identity.hostname,
+                    identity.app, identity.version);
+    if (status == EO_OK)
+        status = eo_web_push(&job->target, &job->image, &options, result, NULL, err);
+    return status;
+}
+
+static enum eo_status flash_terminal(struct flash_job *job, struct eo_push_result *result,
+                                     struct eo_error *err)
+{
+    struct eo_terminal_options options = {
+        .password = job->password, .serve_address = serve_address,
+        .serve_port = (uint16_t)serve_port, .connect_timeout_ms = (unsigned)connect_timeout,
+        .fetch_timeout_ms = (unsigned)fetch_timeout, .stall_timeout_ms = (unsigned)stall_timeout,
+        .progress = eo_progress_view_update, .progress_ctx = &job->progress,
+    };
+    enum eo_status status = eo_terminal_push(&job->target, &job->image, &options, result, err);
+    if (status == EO_OK)
+        eo_out_info("image delivered; waiting for reboot");
+    return status;
+}
+
 typedef enum eo_status (*flash_method_fn)(struct flash_job *job, struct eo_push_result *result,
                                           struct eo_error *err);
 
@@ -95,6 +165,8 @@ static const struct {
     flash_method_fn run;
 } methods[] = {
     {EO_METHOD_ESPOTA, flash_espota},
+    {EO_METHOD_WEB, flash_web},
+    {EO_METHOD_TERMINAL, flash_terminal},
 };
 
 static flash_method_fn find_method(enum eo_method method)
@@ -106,6 +178,26 @@ static flash_method_fn find_method(enum eo_method method)
 }
 
 /* ---- checks and setup ------------------------------------------------------------------- */
+
+/* Options of the web or terminal method given with another method: name the pair. */
+static int check_method_options(enum eo_method method)
+{
+    const char *web_only = web_port ? "--web-port" : https ? "--https" : ca_file ? "--ca-file"
+                           : pinned_key ? "--pin" : expect_hostname ? "--expect-hostname"
+                           : no_discover ? "--no-discover" : NULL;
+    const char *terminal_only = telnet_port ? "--telnet-port" : serve_address ? "--serve-address"
+                                : serve_port ? "--serve-port" : NULL;
+    if (web_only && method != EO_METHOD_WEB)
+        return options_usage_error(&flash_spec, "%s is for --method web, not --method %s",
+                                   web_only, eo_method_name(method));
+    if (terminal_only && method != EO_METHOD_TERMINAL)
+        return options_usage_error(&flash_spec, "%s is for --method terminal, not --method %s",
+                                   terminal_only, eo_method_name(method));
+    if (serve_address && !eo_resolve_is_address(serve_address))
+        return options_usage_error(&flash_spec, "--serve-address needs a numeric IPv4 or IPv6 "
+                                   "address, not '%s'", serve_address);
+    return EO_OK;
+}
 
 static int validate(enum eo_method *method)
 {
@@ -123,7 +215,7 @@ static int validate(enum eo_method *method)
     if (!find_method(*method))
         return options_usage_error(&flash_spec, "--method %s is not available in this build",
                                    eo_method_name(*method));
-    return EO_OK;
+    return check_method_options(*method);
 }
 
 static enum eo_status resolve_target(struct flash_job *job, struct eo_error *err)
@@ -135,6 +227,10 @@ static enum eo_status resolve_target(struct flash_job *job, struct eo_error *err
         job->target.espota_port = EO_DEFAULT_ESP32_OTA_PORT;
     if (device_port)
         job->target.espota_port = (uint16_t)device_port;
+    if (web_port)
+        job->target.web_port = (uint16_t)web_port;
+    if (telnet_port)
+        job->target.telnet_port = (uint16_t)telnet_port;
     return EO_OK;
 }
 
