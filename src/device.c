@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "espurna-ota/image.h"
+#include "espurna-ota/layout.h"
 
 #define RAW_NUMBER_MAX 24 /* longest number text kept for decoding */
 #define MAX_FLASH_BYTES (16ull * 1024 * 1024)
@@ -442,4 +443,26 @@ const char *eo_device_methods_text(const struct eo_device *device, char *buf, si
     if (used == 0)
         snprintf(buf, cap, "-");
     return buf;
+}
+
+/* ---- what fits ------------------------------------------------------------------------ */
+
+int eo_device_image_steps(const struct eo_device *device, uint32_t image_size,
+                          uint32_t image_flash)
+{
+    const struct eo_figure *flash = device->flash_real.source != EO_FIGURE_UNKNOWN
+                                        ? &device->flash_real
+                                        : &device->flash_built;
+    if (flash->source == EO_FIGURE_UNKNOWN || device->free_space.source == EO_FIGURE_UNKNOWN)
+        return -1;
+    if (image_flash && image_flash > flash->bytes)
+        return 0;
+    struct eo_layout layout = eo_layout_standard((uint32_t)flash->bytes);
+    uint64_t sketch = (uint64_t)eo_layout_sketch_sectors(&layout) * EO_SECTOR_SIZE;
+    if (device->free_space.bytes > sketch)
+        return -1; /* the figures contradict each other */
+    uint32_t running = (uint32_t)(sketch - device->free_space.bytes);
+    if (eo_layout_fits(&layout, running, image_size))
+        return 1;
+    return eo_layout_fits(&layout, EO_DEVICE_CORE_IMAGE_BYTES, image_size) ? 2 : 0;
 }

@@ -4,6 +4,7 @@
 #define ESPURNA_OTA_CLI_COMMANDS_H
 
 int cmd_inspect(int argc, char **argv);
+int cmd_discover(int argc, char **argv);
 int cmd_flash(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 

@@ -16,6 +16,7 @@ struct command {
 
 static const struct command commands[] = {
     {"inspect", cmd_inspect, "show what a firmware image is and what it fits beside"},
+    {"discover", cmd_discover, "find the devices on the network: what each runs and takes"},
     {"flash", cmd_flash, "send one image to one device by one method"},
     {"serve", cmd_serve, "serve one image once under a one-time URL (for 'ota <url>')"},
 };

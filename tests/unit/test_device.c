@@ -445,6 +445,32 @@ static void test_json_keys(void **state)
     json_decref(doc);
 }
 
+/* The brief's fits table: 1.14.0 → 1.14.1 one step, 1.14.1 → 1.15 two, oversized never. */
+static void test_image_steps(void **state)
+{
+    (void)state;
+    struct eo_device d;
+    const char *const on_1140[] = {"app_version=1.14.0", "mem_size=1024", "free_space=618496",
+                                   NULL};
+    decode(&d, on_1140);
+    assert_int_equal(eo_device_image_steps(&d, 614400, 1u << 20), 1);
+    decode(&d, txt_114); /* running 1.14.1 (150 sectors): 413696 bytes free */
+    assert_int_equal(eo_device_image_steps(&d, 413696, 1u << 20), 1);
+    assert_int_equal(eo_device_image_steps(&d, 413697, 1u << 20), 2);
+    assert_int_equal(eo_device_image_steps(&d, 655360, 1u << 20), 2);
+    assert_int_equal(eo_device_image_steps(&d, 819200, 1u << 20), 0);
+    assert_int_equal(eo_device_image_steps(&d, 358400, 4u << 20), 0); /* built for 4 MB */
+    assert_int_equal(eo_device_image_steps(&d, 358400, 0), 1);
+    decode(&d, txt_dev); /* same device, dev dialect: same answers */
+    assert_int_equal(eo_device_image_steps(&d, 655360, 1u << 20), 2);
+    const char *const unknown[] = {"app_version=1.14.0", "free_space=618496", NULL};
+    decode(&d, unknown);
+    assert_int_equal(eo_device_image_steps(&d, 614400, 0), -1);
+    const char *const contradicting[] = {"mem_size=1024", "free_space=1040000", NULL};
+    decode(&d, contradicting);
+    assert_int_equal(eo_device_image_steps(&d, 614400, 0), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -467,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_sort_and_bad_records),
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_json_keys),
+        cmocka_unit_test(test_image_steps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
