@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# tests/e2e/flash_web.sh — `espurna-ota flash --method web` against virtual devices: a full
+# upgrade on a 1.14 device (then it runs the new version), the JSON result, the no-auth
+# minimal-webui build, a wrong and a missing password, a device that says "Not Enough Space",
+# a core build (no web server), /discover naming another device, and no password in any output.
+source "$(dirname "$0")/lib.sh"
+
+FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
+FULL_1141=$(image espurna-1.14.1-itead-sonoff-basic.bin)
+CORE_1141=$(image espurna-1.14.1-espurna-core-1MB.bin)
+CORE_DEV=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-1m.bin")
+FULL_DEV=$(image "espurna-$DEV_VERSION-itead-sonoff-basic.bin")
+WEBUI_DEV=$(image "espurna-$DEV_VERSION-minimal-webui-1m.bin")
+
+lab_reexec --no-avahi \
+  --device "image=$FULL_1140 dialect=1.14 reboot-ms=300 password=Web-pw-1140 mdns=no" \
+  --device "image=$FULL_DEV dialect=dev reboot-ms=300 fault=no-space mdns=no" \
+  --device "image=$CORE_DEV dialect=dev reboot-ms=300 mdns=no" \
+  --device "image=$WEBUI_DEV dialect=dev reboot-ms=300 mdns=no" -- "$@"
+
+# no password source but the ones a test gives
+unset ESPURNA_OTA_PASSWORD
+export XDG_CONFIG_HOME=$LAB_DIR/no-config HOME=$LAB_DIR/no-home
+
+running() {
+  lab-device log "$1" | sed -n 's/^booted \([^ ]*\) (\([a-z]*\)).*/\1 \2/p' | tail -n 1
+}
+
+# web_port_option N: --web-port P when device N's web port is not the standard one.
+web_port_option() {
+  local port
+  port=$(lab-device ports "$1" | sed -n 's/.*web=\([0-9]*\).*/\1/p')
+  [[ -n $port && $port != 0 && $port != 80 ]] && echo "--web-port $port"
+  return 0
+}
+
+# flash N IMAGE [OPTIONS]: the tool against device N by the web method.
+flash() {
+  local n=$1 file=$2
+  shift 2
+  # shellcheck disable=SC2046
+  "$EO_BIN" flash --method web --device "$(dev_address "$n")" --image "$file" \
+    $(web_port_option "$n") --connect-timeout 5000 --stall-timeout 20000 "$@"
+}
+
+WRONG=$LAB_DIR/wrong-password
+echo "not-the-password" >"$WRONG"
+A1=$(dev_address 1)
+
+note "device 1 (1.14): wrong password → exit 8, nothing flashed"
+status=0
+out=$(flash 1 "$FULL_1141" --password-file "$WRONG" 2>"$LAB_DIR/err") || status=$?
+assert_eq 8 "$status" "wrong password exit status"
+assert_eq "espurna-ota: wrong password for admin@$A1 (the web upgrade answered 401): check the password source" \
+  "$(tail -n 1 "$LAB_DIR/err")" "wrong password message"
+assert_eq "" "$out" "nothing on stdout after a failure"
+
+note "device 1: no password at all → exit 8 naming the sources"
+status=0
+flash 1 "$FULL_1141" 2>"$LAB_DIR/err" || status=$?
+assert_eq 8 "$status" "missing password exit status"
+assert_contains "$(<"$LAB_DIR/err")" "asks for the admin password and none was given" "missing password message"
+
+note "device 1: /discover names another device → refused before uploading"
+status=0
+flash 1 "$FULL_1141" --password-file "$(dev_password_file 1)" --expect-hostname ESPURNA-FFFFFF \
+  2>"$LAB_DIR/err" || status=$?
+assert_eq 6 "$status" "wrong device exit status"
+assert_eq "espurna-ota: $A1 answers as $(lab-device hostname 1), not ESPURNA-FFFFFF: refusing to upload (check the address)" \
+  "$(tail -n 1 "$LAB_DIR/err")" "wrong device message"
+assert_eq 1 "$(lab-device boots 1)" "device 1 untouched so far"
+
+note "device 1: 1.14.0 → 1.14.1 full by web, Digest auth, JSON result"
+out=$(flash 1 "$FULL_1141" --password-file "$(dev_password_file 1)" \
+  --expect-hostname "$(lab-device hostname 1).local" --json 2>"$LAB_DIR/err") ||
+  fail "web upgrade failed: $(<"$LAB_DIR/err")"
+assert_eq ok "$(json_field "$out" status)" "json status"
+assert_eq web "$(json_field "$out" method)" "json method"
+assert_eq OK "$(json_field "$out" device_reply)" "json device_reply"
+assert_eq 614400 "$(json_field "$out" bytes_sent)" "json bytes_sent"
+assert_eq "" "$(<"$LAB_DIR/err")" "nothing on stderr with --json"
+lab-device wait-boot 1 2 15 || fail "device 1 did not reboot after the upload"
+assert_eq "1.14.1 full" "$(running 1)" "device 1 runs the new image"
+assert_not_contains "$out $(lab-device log 1)" "Web-pw-1140" "no password in output or device log"
+
+note "device 1: text result names the device that answered"
+out=$(flash 1 "$CORE_1141" --password-file "$(dev_password_file 1)" 2>"$LAB_DIR/err") ||
+  fail "web core upload failed: $(<"$LAB_DIR/err")"
+assert_contains "$out" "reply     OK" "text result"
+assert_contains "$(<"$LAB_DIR/err")" "$A1 answers as $(lab-device hostname 1) (ESPURNA 1.14.1)" \
+  "who answered"
+lab-device wait-boot 1 3 15 || fail "device 1 did not reboot after the core image"
+assert_eq "1.14.1 core" "$(running 1)" "device 1 runs the core image"
+
+note "device 2: the device has no room → exit 5 with the two-step hint"
+status=0
+flash 2 "$CORE_1141" --password-file "$(dev_password_file 2)" 2>"$LAB_DIR/err" || status=$?
+assert_eq 5 "$status" "no space exit status"
+assert_contains "$(<"$LAB_DIR/err")" "has not enough free space for this image (296960 bytes, 73 sectors;" \
+  "no space message"
+assert_contains "$(<"$LAB_DIR/err")" "device said 'ERROR[4]: Not Enough Space'" "device's own words"
+assert_contains "$(<"$LAB_DIR/err")" "flash a core image first" "two-step hint"
+assert_eq 1 "$(lab-device boots 2)" "device 2 did not reboot"
+
+note "device 3: a core build has no web server → exit 6 pointing to the other methods"
+status=0
+flash 3 "$FULL_DEV" --password-file "$(dev_password_file 3)" 2>"$LAB_DIR/err" || status=$?
+assert_eq 6 "$status" "core build exit status"
+assert_contains "$(<"$LAB_DIR/err")" "try --method espota or --method terminal" "core build hint"
+
+note "device 4: minimal-webui takes the upload without auth"
+out=$(flash 4 "$FULL_DEV" --quiet) || fail "webui upload failed"
+assert_contains "$out" "reply     OK" "webui text result"
+lab-device wait-boot 4 2 15 || fail "device 4 did not reboot"
+assert_eq "$DEV_VERSION full" "$(running 4)" "device 4 runs the full image"
+
+note "usage: web options with another method are refused"
+status=0
+"$EO_BIN" flash --device "$A1" --image "$FULL_DEV" --method espota --web-port 8080 \
+  2>"$LAB_DIR/err" || status=$?
+assert_eq 2 "$status" "--web-port with espota"
+assert_eq "espurna-ota flash: --web-port is for --method web, not --method espota
+try 'espurna-ota flash --help'" "$(<"$LAB_DIR/err")" "usage message"
+echo "flash_web: ok"
