@@ -14,7 +14,7 @@
 #include "espurna-ota/status.h"
 #include "espurna-ota/transport.h"
 
-#define EO_ESPOTA_DEFAULT_WINDOW 32u      /* chunks in flight (chosen by tests/bench) */
+#define EO_ESPOTA_DEFAULT_WINDOW 16u      /* chunks in flight (chosen by tests/bench) */
 #define EO_ESPOTA_MAX_WINDOW 256u
 #define EO_ESPOTA_DEFAULT_CHUNK 1460u     /* one Ethernet-sized TCP segment, as the reference */
 #define EO_ESPOTA_DEFAULT_INVITE_MS 2000u /* wait for an answer to one invitation datagram */
