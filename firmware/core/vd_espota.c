@@ -77,16 +77,14 @@ static void new_nonce(struct vd_espota *ota)
 static int begin_update(struct vd_espota *ota, char *reply, size_t cap)
 {
     struct vd_updater *up = ota->updater;
-    bool ok;
-    if (ota->config.fault_no_space || ota->command == VD_ESPOTA_CMD_FS) {
-        up->error = VD_UPDATE_ERROR_SPACE; /* no filesystem on ESPurna layouts */
-        ok = false;
-    } else {
-        ok = vd_updater_begin(up, ota->size);
-    }
-    if (!ok) {
+    int error;
+    if (ota->config.fault_no_space || ota->command == VD_ESPOTA_CMD_FS)
+        error = VD_UPDATE_ERROR_SPACE; /* the fault, or no filesystem on ESPurna layouts */
+    else
+        error = vd_updater_begin(up, ota->size);
+    if (error) {
         char text[64];
-        vd_updater_error_string(up, text, sizeof text);
+        vd_update_error_format(error, text, sizeof text);
         snprintf(reply, cap, "ERR: %s\n", text);
         ota->state = VD_ESPOTA_IDLE;
         return VD_ESPOTA_REPLY;

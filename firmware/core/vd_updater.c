@@ -55,17 +55,24 @@ static bool fail(struct vd_updater *up, int error)
     return false;
 }
 
-bool vd_updater_begin(struct vd_updater *up, uint32_t size)
+static int begin_error(const struct vd_updater *up, uint32_t size)
+{
+    if (size == 0)
+        return VD_UPDATE_ERROR_SIZE;
+    if (up->running.flash_size > up->flash->size)
+        return VD_UPDATE_ERROR_FLASH_CONFIG;
+    if (!eo_layout_fits(&up->layout, up->running.size, size))
+        return VD_UPDATE_ERROR_SPACE;
+    return VD_UPDATE_OK;
+}
+
+int vd_updater_begin(struct vd_updater *up, uint32_t size)
 {
     if (up->active)
-        return fail(up, VD_UPDATE_ERROR_RUNNING_ALREADY);
-    up->error = VD_UPDATE_OK;
-    if (size == 0)
-        return fail(up, VD_UPDATE_ERROR_SIZE);
-    if (up->running.flash_size > up->flash->size)
-        return fail(up, VD_UPDATE_ERROR_FLASH_CONFIG);
-    if (!eo_layout_fits(&up->layout, up->running.size, size))
-        return fail(up, VD_UPDATE_ERROR_SPACE);
+        return VD_UPDATE_ERROR_RUNNING_ALREADY;
+    up->error = begin_error(up, size);
+    if (up->error != VD_UPDATE_OK)
+        return up->error;
     up->start = eo_layout_staging_address(&up->layout, size);
     up->size = size;
     up->progress = 0;
@@ -73,7 +80,7 @@ bool vd_updater_begin(struct vd_updater *up, uint32_t size)
     up->sector_writes = 0;
     up->expected_md5[0] = '\0';
     up->active = true;
-    return true;
+    return VD_UPDATE_OK;
 }
 
 void vd_updater_set_md5(struct vd_updater *up, const char *md5hex)
@@ -187,7 +194,12 @@ void vd_updater_abort(struct vd_updater *up)
     up->buffered = 0;
 }
 
+void vd_update_error_format(int error, char *out, size_t cap)
+{
+    snprintf(out, cap, "ERROR[%d]: %s", error, vd_update_error_text(error));
+}
+
 void vd_updater_error_string(const struct vd_updater *up, char *out, size_t cap)
 {
-    snprintf(out, cap, "ERROR[%d]: %s", up->error, vd_update_error_text(up->error));
+    vd_update_error_format(up->error, out, cap);
 }

@@ -65,9 +65,10 @@ void vd_updater_init(struct vd_updater *up, const struct vd_flash *flash, const 
 /* Free OTA space beside the running image (bytes). */
 uint32_t vd_updater_free_space(const struct vd_updater *up);
 
-/* Reserves `size` bytes: errors 15 (already running), 5 (size 0), 8 (running image built for a
- * bigger flash), 4 (roundup4K(size) > free space). */
-bool vd_updater_begin(struct vd_updater *up, uint32_t size);
+/* Reserves `size` bytes. Returns 0 or the error: 15 (already running: the running update and
+ * its error are left alone), 5 (size 0), 8 (running image built for a bigger flash), 4
+ * (roundup4K(size) > free space); errors other than 15 are also kept in up->error. */
+int vd_updater_begin(struct vd_updater *up, uint32_t size);
 /* Sets the MD5 that end() must find (32 hex digits). */
 void vd_updater_set_md5(struct vd_updater *up, const char *md5hex);
 /* Takes up to len bytes; returns how many were consumed (0 on error: 4 when more than reserved,
@@ -78,8 +79,9 @@ uint32_t vd_updater_write(struct vd_updater *up, const uint8_t *data, uint32_t l
  * On success writes the boot command. Always leaves the updater inactive. */
 bool vd_updater_end(struct vd_updater *up, bool even_if_remaining);
 void vd_updater_abort(struct vd_updater *up);
-/* "ERROR[4]: Not Enough Space" for the current error. */
+/* "ERROR[4]: Not Enough Space" for the current error / for an error number. */
 void vd_updater_error_string(const struct vd_updater *up, char *out, size_t cap);
+void vd_update_error_format(int error, char *out, size_t cap);
 
 /* ---- boot command (kept in the top reserved sector) ---------------------------------- */
 

@@ -17,16 +17,19 @@ static void decide(struct vd_web_upload *web, unsigned status, const char *body)
 }
 
 /* An Updater failure: dev shows "ERROR[n]: text" with dev_status, 1.14 "ERROR n" with 200. */
-static void decide_updater_error(struct vd_web_upload *web, unsigned dev_status)
+static void decide_error(struct vd_web_upload *web, int error, unsigned dev_status)
 {
     char text[64];
-    if (web->dialect == VD_DIALECT_DEV) {
-        vd_updater_error_string(web->updater, text, sizeof text);
-        decide(web, dev_status, text);
-    } else {
-        snprintf(text, sizeof text, "ERROR %d", web->updater->error);
-        decide(web, 200, text);
-    }
+    if (web->dialect == VD_DIALECT_DEV)
+        snprintf(text, sizeof text, "ERROR[%d]: %s", error, vd_update_error_text(error));
+    else
+        snprintf(text, sizeof text, "ERROR %d", error);
+    decide(web, web->dialect == VD_DIALECT_DEV ? dev_status : 200, text);
+}
+
+static void decide_updater_error(struct vd_web_upload *web, unsigned dev_status)
+{
+    decide_error(web, web->updater->error, dev_status);
 }
 
 void vd_web_upload_start(struct vd_web_upload *web, struct vd_updater *updater,
@@ -35,22 +38,21 @@ void vd_web_upload_start(struct vd_web_upload *web, struct vd_updater *updater,
     memset(web, 0, sizeof *web);
     web->updater = updater;
     web->dialect = dialect;
-    if (updater->active) {
-        updater->error = VD_UPDATE_ERROR_RUNNING_ALREADY;
+    if (updater->active) { /* another upload (or espota) owns the Updater: leave it alone */
         if (dialect == VD_DIALECT_DEV)
             decide(web, 400, "ERROR: Upgrade in progress");
         else
-            decide_updater_error(web, 200);
+            decide_error(web, VD_UPDATE_ERROR_RUNNING_ALREADY, 200);
         return;
     }
     uint32_t size = eo_layout_max_new_image_web(&updater->layout, updater->running.size);
     if (fault_no_space) {
-        updater->error = VD_UPDATE_ERROR_SPACE;
-        decide_updater_error(web, 500);
+        decide_error(web, VD_UPDATE_ERROR_SPACE, 500);
         return;
     }
-    if (!vd_updater_begin(updater, size)) {
-        decide_updater_error(web, 500);
+    int error = vd_updater_begin(updater, size);
+    if (error) {
+        decide_error(web, error, 500);
         return;
     }
     web->owner = true;

@@ -115,8 +115,10 @@ bool vdh_boot(struct vdh_device *dev)
     return true;
 }
 
-static void stop_services(struct vdh_device *dev)
+void vdh_stop_services(struct vdh_device *dev)
 {
+    if (!dev->serving && dev->udp_fd < 0 && dev->telnet_fd < 0 && !dev->web)
+        return;
     vdh_mdns_withdraw(dev);
     vdh_telnet_close(dev);
     vdh_close(&dev->udp_fd);
@@ -129,7 +131,7 @@ static void stop_services(struct vdh_device *dev)
 bool vdh_reboot(struct vdh_device *dev)
 {
     vdh_log("rebooting");
-    stop_services(dev);
+    vdh_stop_services(dev);
     dev->reboot_at = 0;
     if (dev->opts.faults.never_return) {
         vdh_log("fault never-return: staying silent");
@@ -149,7 +151,7 @@ void vdh_schedule_reboot(struct vdh_device *dev, unsigned delay_ms)
 
 void vdh_shutdown(struct vdh_device *dev)
 {
-    stop_services(dev);
+    vdh_stop_services(dev);
     vdh_mdns_free(dev);
     vdh_flash_close(&dev->flash);
 }

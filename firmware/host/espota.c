@@ -134,6 +134,8 @@ static void run_update(struct vdh_device *dev, struct in_addr host)
     bool reboot = false;
     if (complete || write_failed) {
         reboot = vd_espota_finish(ota, result, sizeof result);
+        if (reboot) /* from here on the device is restarting: nothing else answers */
+            vdh_stop_services(dev);
         vdh_sleep_ms(RESULT_PAUSE_MS);
         send_text(fd, result);
         vdh_log("espota: result %s", strtok(result, "\n"));
@@ -146,7 +148,7 @@ static void run_update(struct vdh_device *dev, struct in_addr host)
     dev->flash.corrupt_next = false;
     close(fd);
     if (reboot)
-        vdh_schedule_reboot(dev, 100);
+        vdh_schedule_reboot(dev, 0);
 }
 
 static void log_datagram(const char *data, size_t len, const char *from, int action,

@@ -51,11 +51,10 @@ void vdh_fetch_run(struct vdh_device *dev, const char *url)
     struct vd_updater *up = &dev->updater;
     uint32_t size = eo_layout_max_new_image_web(&up->layout, up->running.size);
     vdh_telnet_log(dev, "[OTA] Downloading %s", url);
-    if (dev->opts.faults.no_space || !vd_updater_begin(up, size)) {
-        if (dev->opts.faults.no_space)
-            up->error = VD_UPDATE_ERROR_SPACE;
+    int error = dev->opts.faults.no_space ? VD_UPDATE_ERROR_SPACE : vd_updater_begin(up, size);
+    if (error) {
         char text[64];
-        vd_updater_error_string(up, text, sizeof text);
+        vd_update_error_format(error, text, sizeof text);
         vdh_telnet_log(dev, "[OTA] %s", text);
         return;
     }

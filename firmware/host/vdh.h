@@ -115,6 +115,8 @@ bool vdh_boot(struct vdh_device *dev);
 /* Stop services, wait the reboot time, boot again. */
 bool vdh_reboot(struct vdh_device *dev);
 void vdh_shutdown(struct vdh_device *dev);
+/* Closes every service (the device is going down): mDNS withdrawn, sockets closed. */
+void vdh_stop_services(struct vdh_device *dev);
 void vdh_schedule_reboot(struct vdh_device *dev, unsigned delay_ms);
 
 /* sockets */
