@@ -246,8 +246,9 @@ static int discover_all(const struct view *view, const struct eo_device_filter *
     const struct eo_device **devices = calloc(list.count + 1, sizeof *devices);
     size_t count = devices && status == EO_OK ? select_devices(&list, filters, devices) : 0;
     if (status == EO_OK) {
-        eo_out_info("%zu device%s answered in %.2f s%s", list.count, list.count == 1 ? "" : "s",
-                    stats.elapsed_s, stats.timed_out ? " (stopped by --timeout)" : "");
+        eo_out_info("%zu device%s answered in %.2f s (last change at %.2f s)%s", list.count,
+                    list.count == 1 ? "" : "s", stats.elapsed_s, stats.last_change_s,
+                    stats.timed_out ? "; stopped by --timeout" : "");
         if (count == 0)
             status = eo_error_set(&err, EO_ERR_DISCOVERY,
                                   list.count ? "no device matches the filters (%zu found)"
