@@ -1,0 +1,278 @@
+/* test_fw_updater.c — unit tests of the virtual device's Updater and boot command
+ * (firmware/core/vd_updater.c, vd_boot.c, vd_image_check.c): the space arithmetic against
+ * layout.h on 1 MB and 4 MB, begin/write/end errors 4, 5, 7, 8, 9, 10, 15, staging, the eboot
+ * copy, and that a half-written update is never booted. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "fw_fake.h"
+#include "vd_updater.h"
+
+struct fixture {
+    struct fake_flash flash;
+    struct vd_updater up;
+    uint8_t *image;
+    size_t image_len;
+    char md5[33];
+};
+
+/* A device of flash_size running an image of running_size; an image of new_size to send. */
+static struct fixture *setup_device(uint32_t flash_size, uint32_t running_size, uint32_t new_size,
+                                    uint8_t new_flash_code)
+{
+    struct fixture *fx = calloc(1, sizeof *fx);
+    fake_flash_init(&fx->flash, flash_size);
+    struct vd_running running = {running_size, flash_size};
+    vd_updater_init(&fx->up, &fx->flash.ops, &test_md5, &running);
+    fx->image_len = make_image(&fx->image, new_size, new_flash_code, EO_KIND_CORE, "1.2.3", "B");
+    md5_of(fx->image, fx->image_len, fx->md5);
+    return fx;
+}
+
+static void teardown_device(struct fixture *fx)
+{
+    fake_flash_free(&fx->flash);
+    free(fx->image);
+    free(fx);
+}
+
+/* Sends the fixture's image in pieces of `chunk` bytes; returns bytes accepted. */
+static uint32_t send_image(struct fixture *fx, uint32_t chunk)
+{
+    uint32_t done = 0;
+    while (done < fx->image_len) {
+        uint32_t n = fx->image_len - done < chunk ? (uint32_t)(fx->image_len - done) : chunk;
+        uint32_t w = vd_updater_write(&fx->up, fx->image + done, n);
+        if (w != n)
+            return done + w;
+        done += n;
+    }
+    return done;
+}
+
+static void test_free_space_matches_layout_1mb_and_4mb(void **state)
+{
+    (void)state;
+    struct fake_flash f1, f4;
+    fake_flash_init(&f1, 1 * MIB);
+    fake_flash_init(&f4, 4 * MIB);
+    struct vd_updater up;
+    struct vd_running r1 = {614400, 1 * MIB};
+    vd_updater_init(&up, &f1.ops, &test_md5, &r1);
+    assert_int_equal(vd_updater_free_space(&up), 251 * 4096 - 614400); /* 413696 */
+    r1.size = 296961; /* rounds up to 73 sectors */
+    vd_updater_init(&up, &f1.ops, &test_md5, &r1);
+    assert_int_equal(vd_updater_free_space(&up), (251 - 73) * 4096);
+    struct vd_running r4 = {716800, 4 * MIB};
+    vd_updater_init(&up, &f4.ops, &test_md5, &r4);
+    assert_int_equal(vd_updater_free_space(&up), 1019 * 4096 - 716800);
+    struct eo_layout l4 = eo_layout_standard(4 * MIB);
+    assert_int_equal(vd_updater_free_space(&up), eo_layout_free_space(&l4, 716800));
+    fake_flash_free(&f1);
+    fake_flash_free(&f4);
+}
+
+static void test_begin_errors(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(1 * MIB, 614400, 4096, EO_FLASH_SIZE_1M);
+    assert_int_equal(vd_updater_begin(&fx->up, 0), VD_UPDATE_ERROR_SIZE);
+    assert_int_equal(fx->up.error, 5);
+    /* 413696 free: exactly that fits, one byte more does not */
+    assert_int_equal(vd_updater_begin(&fx->up, 413697), VD_UPDATE_ERROR_SPACE);
+    assert_false(fx->up.active);
+    assert_int_equal(vd_updater_begin(&fx->up, 413696), VD_UPDATE_OK);
+    assert_int_equal(fx->up.start, 251 * 4096 - 413696);
+    /* a second begin does not disturb the running update */
+    assert_int_equal(vd_updater_begin(&fx->up, 4096), VD_UPDATE_ERROR_RUNNING_ALREADY);
+    assert_true(fx->up.active);
+    assert_int_equal(fx->up.error, VD_UPDATE_OK);
+    assert_int_equal(fx->up.size, 413696);
+    vd_updater_abort(&fx->up);
+    /* running image built for 4 MB on a 1 MB chip: flash config wrong */
+    fx->up.running.flash_size = 4 * MIB;
+    assert_int_equal(vd_updater_begin(&fx->up, 4096), VD_UPDATE_ERROR_FLASH_CONFIG);
+    teardown_device(fx);
+}
+
+static void test_write_more_than_reserved_is_error_4(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(1 * MIB, 614400, 8192, EO_FLASH_SIZE_1M);
+    assert_int_equal(vd_updater_begin(&fx->up, 5000), 0);
+    assert_int_equal(vd_updater_write(&fx->up, fx->image, 5000), 5000);
+    assert_int_equal(vd_updater_write(&fx->up, fx->image, 1), 0);
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_SPACE);
+    char text[64];
+    vd_updater_error_string(&fx->up, text, sizeof text);
+    assert_string_equal(text, "ERROR[4]: Not Enough Space");
+    teardown_device(fx);
+}
+
+static void test_success_stages_and_boot_copies(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(1 * MIB, 614400, 300000, EO_FLASH_SIZE_1M);
+    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    vd_updater_set_md5(&fx->up, fx->md5);
+    assert_int_equal(send_image(fx, 1460), fx->image_len);
+    struct eo_layout layout = eo_layout_standard(1 * MIB);
+    uint32_t staging = eo_layout_staging_address(&layout, (uint32_t)fx->image_len);
+    assert_int_equal(fx->up.start, staging);
+    assert_true(vd_updater_end(&fx->up, false));
+    assert_memory_equal(fx->flash.mem + staging, fx->image, fx->image_len);
+    struct vd_boot_record rec;
+    assert_true(vd_boot_record_read(&fx->flash.ops, &rec));
+    assert_true(rec.copy_pending);
+    assert_int_equal(rec.src, staging);
+    assert_int_equal(rec.len, fx->image_len);
+    uint8_t scratch[EO_SECTOR_SIZE];
+    assert_int_equal(vd_boot_run(&fx->flash.ops, false, scratch), VD_BOOT_COPIED);
+    assert_memory_equal(fx->flash.mem, fx->image, fx->image_len);
+    assert_true(vd_boot_record_read(&fx->flash.ops, &rec));
+    assert_false(rec.copy_pending);
+    assert_int_equal(rec.image_size, fx->image_len);
+    assert_int_equal(vd_boot_run(&fx->flash.ops, false, scratch), VD_BOOT_NOTHING);
+    teardown_device(fx);
+}
+
+static void test_old_image_fault_discards(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(1 * MIB, 614400, 20000, EO_FLASH_SIZE_1M);
+    memset(fx->flash.mem, 0xE9, 100); /* "old image" marker at offset 0 */
+    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    send_image(fx, 4096);
+    assert_true(vd_updater_end(&fx->up, false));
+    uint8_t scratch[EO_SECTOR_SIZE];
+    assert_int_equal(vd_boot_run(&fx->flash.ops, true, scratch), VD_BOOT_DISCARDED);
+    assert_int_equal(fx->flash.mem[50], 0xE9);
+    assert_int_equal(vd_boot_run(&fx->flash.ops, false, scratch), VD_BOOT_NOTHING);
+    teardown_device(fx);
+}
+
+static void test_half_written_update_is_never_booted(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(1 * MIB, 614400, 20000, EO_FLASH_SIZE_1M);
+    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    vd_updater_write(&fx->up, fx->image, 10000);
+    vd_updater_abort(&fx->up);
+    struct vd_boot_record rec;
+    assert_false(vd_boot_record_read(&fx->flash.ops, &rec)); /* no record at all */
+    uint8_t scratch[EO_SECTOR_SIZE];
+    assert_int_equal(vd_boot_run(&fx->flash.ops, false, scratch), VD_BOOT_NOTHING);
+    /* and short of the announced size, end() refuses with error 5 */
+    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    vd_updater_write(&fx->up, fx->image, 10000);
+    assert_false(vd_updater_end(&fx->up, false));
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_SIZE);
+    assert_false(vd_boot_record_read(&fx->flash.ops, &rec));
+    teardown_device(fx);
+}
+
+static void test_md5_mismatch_is_error_7(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(1 * MIB, 614400, 20000, EO_FLASH_SIZE_1M);
+    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    vd_updater_set_md5(&fx->up, "00000000000000000000000000000000");
+    send_image(fx, 1460);
+    assert_false(vd_updater_end(&fx->up, false));
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_MD5);
+    char text[64];
+    vd_updater_error_string(&fx->up, text, sizeof text);
+    assert_string_equal(text, "ERROR[7]: MD5 verification failed");
+    teardown_device(fx);
+}
+
+static void test_corrupted_sector_is_caught_by_md5(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(1 * MIB, 614400, 20000, EO_FLASH_SIZE_1M);
+    fx->flash.corrupt_write = 2;
+    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    vd_updater_set_md5(&fx->up, fx->md5);
+    assert_int_equal(send_image(fx, 1460), fx->image_len);
+    assert_false(vd_updater_end(&fx->up, false));
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_MD5);
+    teardown_device(fx);
+}
+
+static void test_magic_and_gzip(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(1 * MIB, 614400, 8192, EO_FLASH_SIZE_1M);
+    fx->image[0] = 0x00;
+    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    send_image(fx, 4096);
+    assert_false(vd_updater_end(&fx->up, false));
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_MAGIC_BYTE);
+    /* gzip is accepted without looking further */
+    fx->image[0] = 0x1f;
+    fx->image[1] = 0x8b;
+    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    send_image(fx, 4096);
+    assert_true(vd_updater_end(&fx->up, false));
+    teardown_device(fx);
+}
+
+static void test_new_flash_config_too_big_is_error_9(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(1 * MIB, 300000, 8192, EO_FLASH_SIZE_4M);
+    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    send_image(fx, 1000);
+    assert_false(vd_updater_end(&fx->up, false));
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_NEW_FLASH_CONFIG);
+    assert_string_equal(vd_update_error_text(9), "new Flash config wrong");
+    assert_string_equal(vd_update_error_text(10), "Magic byte is not 0xE9");
+    teardown_device(fx);
+}
+
+static void test_even_if_remaining_takes_what_came(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(1 * MIB, 614400, 20000, EO_FLASH_SIZE_1M);
+    assert_int_equal(vd_updater_begin(&fx->up, 400000), 0);
+    send_image(fx, 777);
+    assert_true(vd_updater_end(&fx->up, true));
+    struct vd_boot_record rec;
+    assert_true(vd_boot_record_read(&fx->flash.ops, &rec));
+    assert_int_equal(rec.len, fx->image_len);
+    assert_int_equal(rec.src, eo_layout_sketch_end(&fx->up.layout) - 400000 / 4096 * 4096 - 4096);
+    teardown_device(fx);
+}
+
+static void test_flash_write_failure_is_error_1(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(1 * MIB, 614400, 20000, EO_FLASH_SIZE_1M);
+    fx->flash.fail_write = 1;
+    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    assert_int_equal(vd_updater_write(&fx->up, fx->image, 4096), 0);
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_WRITE);
+    teardown_device(fx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_free_space_matches_layout_1mb_and_4mb),
+        cmocka_unit_test(test_begin_errors),
+        cmocka_unit_test(test_write_more_than_reserved_is_error_4),
+        cmocka_unit_test(test_success_stages_and_boot_copies),
+        cmocka_unit_test(test_old_image_fault_discards),
+        cmocka_unit_test(test_half_written_update_is_never_booted),
+        cmocka_unit_test(test_md5_mismatch_is_error_7),
+        cmocka_unit_test(test_corrupted_sector_is_caught_by_md5),
+        cmocka_unit_test(test_magic_and_gzip),
+        cmocka_unit_test(test_new_flash_config_too_big_is_error_9),
+        cmocka_unit_test(test_even_if_remaining_takes_what_came),
+        cmocka_unit_test(test_flash_write_failure_is_error_1),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
