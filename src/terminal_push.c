@@ -107,7 +107,7 @@ static enum eo_status device_error(struct watch *watch, struct eo_error *err)
         return eo_error_set(err, EO_ERR_UNREACHABLE,
                             "device never fetched the image from %s (it says '%s': firewall or "
                             "routing; try --serve-address or --serve-port)",
-                            eo_serve_base_url(watch->server), eo_terminal_error_text(text));
+                            eo_serve_base_url(watch->server), eo_terminal_error_text(watch->device_line));
     struct eo_web_reply_context ctx = {.device = watch->target->name,
                                        .image_size = watch->status.size,
                                        .password_given = true,
@@ -118,7 +118,7 @@ static enum eo_status device_error(struct watch *watch, struct eo_error *err)
     return eo_error_set(err, EO_ERR_TRANSFER, "%s: fetch stopped at %u%% (it says '%s'); the "
                         "device keeps its current image: try again",
                         watch->target->name, eo_serve_percent(&watch->status),
-                        eo_terminal_error_text(text));
+                        eo_terminal_error_text(watch->device_line));
 }
 
 /* After a complete delivery: gives the device a moment to say how it went. */
