@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# tests/e2e/vdev_espota_auth.sh — espota authentication on the virtual device, both dialects:
+# a wrong password gets "Authentication Failed" and changes nothing; the right one with any
+# 32-hex cnonce is accepted (the device never recomputes it); a malformed invitation is ignored.
+source "$(dirname "$0")/lib.sh"
+
+FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
+CORE_1141=$(image espurna-1.14.1-espurna-core-1MB.bin)
+CORE_DEV=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-1m.bin")
+FULL_DEV=$(image "espurna-$DEV_VERSION-itead-sonoff-basic.bin")
+
+lab_reexec --device "image=$CORE_DEV dialect=dev reboot-ms=300 password=s3cret-pw" \
+  --device "image=$FULL_1140 dialect=1.14 reboot-ms=300 password=other-pw" -- "$@"
+
+wrong=$LAB_DIR/wrong-password
+printf 'fibonacci' >"$wrong"
+
+for n in 1 2; do
+  note "device $n: wrong password"
+  out=$(espota "$n" "$FULL_DEV" --password-file "$wrong")
+  assert_status 1 "device $n: wrong password exit status" -- \
+    espota "$n" "$FULL_DEV" --password-file "$wrong" >/dev/null
+  assert_eq "Authentication Failed" "$out" "device $n: wrong password"
+  assert_eq 1 "$(lab-device boots "$n")" "device $n: no reboot after a refused password"
+
+  note "device $n: malformed invitation (md5 of 31 digits) is ignored"
+  out=$(espota "$n" "$FULL_DEV" --md5 0123456789abcdef0123456789abcde --udp-timeout 1)
+  assert_eq "No response from device" "$out" "device $n: malformed invitation"
+done
+assert_contains "$(info_version 1)" "$DEV_VERSION" "device 1 unchanged"
+assert_eq 1.14.0 "$(info_version 2)" "device 2 unchanged"
+
+note "device 1: right password, arbitrary cnonce"
+out=$(espota 1 "$FULL_DEV" --cnonce 0123456789abcdef0123456789abcdef)
+assert_eq OK "$out" "device 1: right password"
+lab-device wait-boot 1 2 10 || fail "device 1 did not reboot"
+assert_eq "$DEV_VERSION" "$(info_version 1)" "device 1 version after upload"
+assert_contains "$(lab-device log 1)" "booted $DEV_VERSION (full)" "device 1 boots the full image"
+
+note "device 2: right password, --expect-failure inverts the exit status"
+assert_status 1 "device 2: --expect-failure on success" -- \
+  espota 2 "$CORE_1141" --expect-failure >/dev/null
+lab-device wait-boot 2 2 10 || fail "device 2 did not reboot"
+assert_eq 1.14.1 "$(info_version 2)" "device 2 version after upload"
+note "pass"

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# tests/e2e/vdev_espota_cycle.sh — the two-step upgrade on the virtual device, by espota with
+# the independent client: full -> core -> full in both dialects, checking the version through
+# the terminal's `info` and GET /discover after every reboot, and that the direct full -> full
+# step is refused with "Not Enough Space" while a full image runs.
+source "$(dirname "$0")/lib.sh"
+
+FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
+CORE_1141=$(image espurna-1.14.1-espurna-core-1MB.bin)
+FULL_1141=$(image espurna-1.14.1-itead-sonoff-basic.bin)
+CORE_DEV=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-1m.bin")
+FULL_DEV=$(image "espurna-$DEV_VERSION-itead-sonoff-basic.bin")
+
+lab_reexec --device "image=$FULL_1141 dialect=dev reboot-ms=300" \
+  --device "image=$FULL_1140 dialect=1.14 reboot-ms=300" -- "$@"
+
+# check_full N VERSION: a full build runs VERSION (terminal and /discover agree).
+check_full() {
+  local n=$1 version=$2 info body support
+  info=$(telnet "$n" --connect-wait 5 info) || fail "device $n: info failed: $info"
+  assert_contains "$info" "ESPURNA $version built" "device $n info version"
+  support=$(sed -n 's/.*support: //p' <<<"$info")
+  [[ " $support " == *" WEB "* && " $support " == *" ARDUINO_OTA "* ]] ||
+    fail "device $n: a full build should support WEB and ARDUINO_OTA, got '$support'"
+  body=$(discover "$n") || fail "device $n: GET /discover failed"
+  assert_eq ESPURNA "$(json_field "$body" app)" "device $n /discover app"
+  assert_eq "$version" "$(json_field "$body" version)" "device $n /discover version"
+  assert_eq "$(lab-device hostname "$n")" "$(json_field "$body" hostname)" "device $n /discover hostname"
+}
+
+# check_core N VERSION: a core build runs VERSION: terminal says so, no web server.
+check_core() {
+  local n=$1 version=$2 info
+  info=$(telnet "$n" --connect-wait 5 info) || fail "device $n: info failed: $info"
+  assert_contains "$info" "ESPURNA $version built" "device $n info version"
+  assert_eq "MDNS ARDUINO_OTA TELNET TERMINAL" "$(sed -n 's/.*support: //p' <<<"$info")" \
+    "device $n core support"
+  if discover "$n" >/dev/null 2>&1; then fail "device $n: a core build answered GET /discover"; fi
+}
+
+# step N IMAGE BOOTS: espota IMAGE to device N, expect "OK" and boot number BOOTS.
+step() {
+  local n=$1 file=$2 boots=$3 out
+  out=$(espota "$n" "$file")
+  assert_eq OK "$out" "device $n espota $(basename "$file")"
+  lab-device wait-boot "$n" "$boots" 10 || fail "device $n did not come back after the upload"
+}
+
+note "dev dialect: 1.14.1 full -> $DEV_VERSION full directly is refused"
+check_full 1 1.14.1
+out=$(espota 1 "$FULL_DEV")
+assert_eq "ERR: ERROR[4]: Not Enough Space" "$out" "full over full"
+assert_eq 1 "$(lab-device boots 1)" "no reboot after a refused invitation"
+check_full 1 1.14.1
+
+note "dev dialect: full -> core -> full"
+step 1 "$CORE_DEV" 2
+check_core 1 "$DEV_VERSION"
+step 1 "$FULL_DEV" 3
+check_full 1 "$DEV_VERSION"
+
+note "1.14 dialect: 1.14.0 full -> 1.14.1 core -> 1.14.1 full"
+check_full 2 1.14.0
+step 2 "$CORE_1141" 2
+check_core 2 1.14.1
+step 2 "$FULL_1141" 3
+check_full 2 1.14.1
+note "pass"

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# tests/e2e/vdev_mdns.sh — what the virtual device announces over mDNS (avahi-browse in the
+# lab): _arduino._tcp TXT per dialect (mac with or without colons, free_space in bytes or KiB),
+# free_space equal to the Updater arithmetic on 1 MB and 4 MB flash, the record withdrawn while
+# the device reboots and back with the new version/board after an upgrade, the host name's
+# address record, and no record at all with mdns=no.
+source "$(dirname "$0")/lib.sh"
+
+FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
+FULL_1141=$(image espurna-1.14.1-itead-sonoff-basic.bin)
+FULL_DEV=$(image "espurna-$DEV_VERSION-itead-sonoff-basic.bin")
+FULL_4M=$(image "espurna-$DEV_VERSION-nodemcu-lolin-4m.bin")
+CORE_4M=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-4m.bin")
+
+lab_reexec --device "image=$FULL_1140 dialect=1.14 reboot-ms=2500" \
+  --device "image=$FULL_DEV dialect=dev reboot-ms=300" \
+  --device "image=$FULL_4M dialect=dev flash=4M reboot-ms=300" \
+  --device "image=$FULL_DEV dialect=dev reboot-ms=300 mdns=no" -- "$@"
+
+MB1=1048576
+MB4=4194304
+size() { stat -c %s "$1"; }
+
+# record N: the resolved _arduino._tcp line of device N, waiting for it to appear.
+record() {
+  local host
+  host=$(lab-device hostname "$1")
+  wait_until 10 test -n "$(mdns_record "$host")" || fail "device $1: no _arduino._tcp record"
+  mdns_record "$host"
+}
+
+# expect_txt RECORD KEY VALUE WHAT
+expect_txt() { assert_eq "$3" "$(txt_value "$1" "$2")" "$4: TXT $2"; }
+
+# common RECORD N: fields every ESPurna full build announces.
+common() {
+  local rec=$1 n=$2
+  assert_eq "$(dev_address "$n")" "$(cut -d';' -f8 <<<"$rec")" "device $n: address"
+  assert_eq 8266 "$(cut -d';' -f9 <<<"$rec")" "device $n: port"
+  expect_txt "$rec" app_name ESPURNA "device $n"
+  expect_txt "$rec" auth_upload yes "device $n"
+  expect_txt "$rec" tcp_check no "device $n"
+  expect_txt "$rec" ssh_upload no "device $n"
+  [[ $(txt_value "$rec" build_date) =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9]{2}:[0-9]{2}:[0-9]{2}$ ]] ||
+    fail "device $n: build_date '$(txt_value "$rec" build_date)'"
+}
+
+note "device 1 (1.14): mac with colons, free_space in bytes"
+rec=$(record 1)
+common "$rec" 1
+expect_txt "$rec" app_version 1.14.0 "device 1"
+expect_txt "$rec" target_board ITEAD_SONOFF_BASIC "device 1"
+expect_txt "$rec" mem_size 1024 "device 1"
+expect_txt "$rec" sdk_size 1024 "device 1"
+expect_txt "$rec" free_space "$(free_space_bytes $MB1 "$(size "$FULL_1140")")" "device 1"
+[[ $(txt_value "$rec" mac) =~ ^([0-9A-F]{2}:){5}[0-9A-F]{2}$ ]] ||
+  fail "device 1: 1.14 mac '$(txt_value "$rec" mac)' is not AA:BB:CC:DD:EE:FF"
+
+note "device 2 (dev): mac without colons, free_space in KiB"
+rec=$(record 2)
+common "$rec" 2
+expect_txt "$rec" app_version "$DEV_VERSION" "device 2"
+expect_txt "$rec" free_space $(($(free_space_bytes $MB1 "$(size "$FULL_DEV")") / 1024)) "device 2"
+[[ $(txt_value "$rec" mac) =~ ^[0-9A-F]{12}$ ]] ||
+  fail "device 2: dev mac '$(txt_value "$rec" mac)' is not 12 upper-case hex digits"
+
+note "device 3 (dev, 4 MB)"
+rec=$(record 3)
+common "$rec" 3
+expect_txt "$rec" target_board NODEMCU_LOLIN "device 3"
+expect_txt "$rec" mem_size 4096 "device 3"
+expect_txt "$rec" sdk_size 4096 "device 3"
+expect_txt "$rec" free_space $(($(free_space_bytes $MB4 "$(size "$FULL_4M")") / 1024)) "device 3"
+
+note "host names resolve to the device addresses; mdns=no announces nothing"
+resolved=$(avahi-resolve -4 -n "$(lab-device hostname 2).local" 2>/dev/null | cut -f2)
+assert_eq "$(dev_address 2)" "$resolved" "device 2: address record"
+browse=$(avahi-browse -atpk 2>/dev/null)
+assert_contains "$browse" "$(lab-device hostname 2);_http._tcp" "device 2: _http._tcp"
+assert_contains "$browse" "$(lab-device hostname 2);_telnet._tcp" "device 2: _telnet._tcp"
+assert_not_contains "$browse" "$(lab-device hostname 4)" "device 4 (mdns=no)"
+
+note "device 1: upgrade; the record goes away while rebooting and comes back with 1.14.1"
+assert_eq OK "$(espota 1 "$FULL_1141")" "device 1 upload"
+gone() { [[ -z $(mdns_record "$(lab-device hostname 1)") ]]; }
+wait_until 5 gone || fail "device 1: record not withdrawn while rebooting"
+assert_eq 1 "$(lab-device boots 1)" "device 1: withdrawn before booting again"
+lab-device wait-boot 1 2 10 || fail "device 1 did not come back"
+new_version() { [[ $(txt_value "$(mdns_record "$(lab-device hostname 1)")" app_version) == 1.14.1 ]]; }
+wait_until 10 new_version || fail "device 1: no record with app_version=1.14.1 after the upgrade"
+rec=$(record 1)
+expect_txt "$rec" free_space "$(free_space_bytes $MB1 "$(size "$FULL_1141")")" "device 1 after"
+
+note "device 3: to the 4 MB core; board and free space follow"
+assert_eq OK "$(espota 3 "$CORE_4M")" "device 3 upload"
+lab-device wait-boot 3 2 10 || fail "device 3 did not come back"
+core_board() {
+  [[ $(txt_value "$(mdns_record "$(lab-device hostname 3)")" target_board) == ESPURNA_MINIMAL_ARDUINO_OTA ]]
+}
+wait_until 10 core_board || fail "device 3: no record with the core's board after the upgrade"
+rec=$(record 3)
+expect_txt "$rec" free_space $(($(free_space_bytes $MB4 "$(size "$CORE_4M")") / 1024)) "device 3 after"
+note "pass"

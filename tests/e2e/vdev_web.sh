@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# tests/e2e/vdev_web.sh — web upload (POST /upgrade, multipart) on the virtual device with curl:
+# Digest and Basic auth, 401 on a wrong password, and each error body in both dialects
+# (invalid request, invalid image, not enough space, upgrade in progress), the no-auth
+# minimal-webui build, and a successful upload followed by a reboot into the new version.
+source "$(dirname "$0")/lib.sh"
+
+FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
+FULL_1141=$(image espurna-1.14.1-itead-sonoff-basic.bin)
+CORE_DEV=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-1m.bin")
+FULL_DEV=$(image "espurna-$DEV_VERSION-itead-sonoff-basic.bin")
+OVERSIZED=$(image "espurna-$DEV_VERSION-oversized-1m.bin")
+WEBUI=$(image "espurna-$DEV_VERSION-minimal-webui-1m.bin")
+
+lab_reexec --device "image=$FULL_1141 dialect=dev reboot-ms=300" \
+  --device "image=$FULL_1140 dialect=1.14 reboot-ms=300" \
+  --device "image=$FULL_DEV dialect=dev reboot-ms=300 flash-kbps=100" \
+  --device "image=$WEBUI dialect=dev reboot-ms=300" -- "$@"
+
+JUNK=$LAB_DIR/junk.bin
+head -c 20000 /dev/zero | tr '\0' 'x' >"$JUNK"
+
+# upload N FILE [CURL AUTH OPTIONS]: prints "STATUS BODY" of POST /upgrade with FILE.
+upload() {
+  local n=$1 file=$2
+  shift 2
+  curl -sS --max-time 30 -o "$LAB_DIR/body" -w '%{http_code}' "$@" \
+    -F "upgrade=@$file;type=application/octet-stream" "http://$(dev_address "$n")/upgrade" \
+    >"$LAB_DIR/status" || fail "device $n: curl failed"
+  echo "$(<"$LAB_DIR/status") $(<"$LAB_DIR/body")"
+}
+digest() { echo --digest -u "admin:$(<"$(dev_password_file "$1")")"; }
+
+note "device 1 (dev): auth"
+assert_eq "401" "$(upload 1 "$CORE_DEV" | cut -d' ' -f1)" "no credentials"
+assert_eq "401" "$(upload 1 "$CORE_DEV" --digest -u admin:wrong | cut -d' ' -f1)" "wrong password"
+assert_eq "401" "$(upload 1 "$CORE_DEV" --basic -u admin:wrong | cut -d' ' -f1)" "wrong password (basic)"
+challenge=$(curl -sS -D - -o /dev/null -X POST "http://$(dev_address 1)/upgrade" | tr -d '\r')
+assert_contains "$challenge" "WWW-Authenticate: Digest" "the 401 challenge"
+assert_contains "$challenge" "realm=\"$(lab-device hostname 1)\"" "the digest realm"
+
+note "device 1 (dev): error bodies"
+assert_eq "400 ERROR: No magic byte / invalid flash config" "$(upload 1 "$JUNK" $(digest 1))" \
+  "invalid image"
+assert_eq "500 ERROR[4]: Not Enough Space" "$(upload 1 "$FULL_DEV" $(digest 1))" "no space"
+out=$(curl -sS --max-time 10 -o "$LAB_DIR/body" -w '%{http_code}' $(digest 1) \
+  -d 'x=1' "http://$(dev_address 1)/upgrade")
+assert_eq "400 ERROR: Invalid request" "$out $(<"$LAB_DIR/body")" "not multipart"
+assert_eq 1 "$(lab-device boots 1)" "device 1: no reboot after errors"
+
+note "device 1 (dev): Digest upload of the core image"
+assert_eq "200 OK" "$(upload 1 "$CORE_DEV" $(digest 1))" "digest upload"
+lab-device wait-boot 1 2 10 || fail "device 1 did not reboot"
+assert_eq "$DEV_VERSION" "$(info_version 1)" "device 1 version after upload"
+assert_contains "$(lab-device log 1)" "booted $DEV_VERSION (core)" "device 1 boots the core"
+
+note "device 2 (1.14): always 200, body OK or ERROR <n>"
+assert_eq "401" "$(upload 2 "$FULL_1141" --digest -u admin:wrong | cut -d' ' -f1)" "1.14 wrong password"
+assert_eq "200 ERROR 10" "$(upload 2 "$JUNK" $(digest 2))" "1.14 invalid image"
+assert_eq "200 ERROR 4" "$(upload 2 "$OVERSIZED" $(digest 2))" "1.14 no space"
+assert_eq 1 "$(lab-device boots 2)" "device 2: no reboot after errors"
+note "device 2 (1.14): Basic upload of 1.14.1 full (exactly the largest the web path takes)"
+assert_eq "200 OK" "$(upload 2 "$FULL_1141" --basic -u "admin:$(<"$(dev_password_file 2)")")" \
+  "basic upload"
+lab-device wait-boot 2 2 10 || fail "device 2 did not reboot"
+assert_eq 1.14.1 "$(info_version 2)" "device 2 version after upload"
+
+note "device 3 (dev, slow flash): a second upload while one runs"
+curl -sS --max-time 30 -o "$LAB_DIR/first" $(digest 3) -F "upgrade=@$CORE_DEV" \
+  "http://$(dev_address 3)/upgrade" &
+first=$!
+# the probe is junk: when no upload runs it is refused by the header check and changes nothing
+busy() { [[ $(upload 3 "$JUNK" $(digest 3)) == "400 ERROR: Upgrade in progress" ]]; }
+wait_until 5 busy || fail "device 3: no 'ERROR: Upgrade in progress' while an upload runs"
+wait "$first" || fail "device 3: the first upload failed"
+assert_eq OK "$(<"$LAB_DIR/first")" "device 3: the first upload"
+lab-device wait-boot 3 2 10 || fail "device 3 did not reboot"
+
+note "device 4 (minimal-webui): no auth, upload the full image"
+assert_eq "200 OK" "$(upload 4 "$FULL_DEV")" "webui upload without credentials"
+lab-device wait-boot 4 2 10 || fail "device 4 did not reboot"
+assert_eq "$DEV_VERSION" "$(json_field "$(discover 4)" version)" "device 4 /discover after upload"
+assert_contains "$(lab-device log 4)" "booted $DEV_VERSION (full)" "device 4 boots the full image"
+note "pass"
