@@ -315,7 +315,7 @@ static void report_progress(struct session *s, const struct transfer *t)
 {
     if (!s->opt->progress)
         return;
-    struct eo_progress progress = {.done = t->sent, .total = s->image->size,
+    struct eo_progress progress = {.done = t->acked, .total = s->image->size,
                                    .elapsed_s = eo_net_now() - s->data_started};
     s->opt->progress(s->opt->progress_ctx, &progress);
 }
@@ -345,7 +345,6 @@ static bool send_some(struct session *s, struct transfer *t)
             return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
         t->sent += (size_t)n;
         t->last_activity = eo_net_now();
-        report_progress(s, t);
         if (t->stop_and_wait)
             break;
     }
@@ -366,17 +365,18 @@ static void on_counts(struct transfer *t, uint64_t value)
 
 /* Reads what is there. false on a broken connection (closed counts as broken only when no
  * verdict is pending). */
-static bool receive_some(struct transfer *t, int fd)
+static bool receive_some(struct session *s, struct transfer *t)
 {
     char buf[512];
     for (;;) {
-        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        ssize_t n = recv(s->data_fd, buf, sizeof buf, 0);
         if (n > 0) {
             if (eo_espota_reply_feed(&t->reply, buf, (size_t)n) > 0)
                 on_counts(t, t->reply.feed_value);
             else if (t->stop_and_wait)
                 t->acked = t->sent; /* any reply lets the reference send the next chunk */
             t->last_activity = eo_net_now();
+            report_progress(s, t);
             continue;
         }
         if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
@@ -403,7 +403,7 @@ static enum eo_status verdict_error(struct session *s, const struct transfer *t,
     }
     if (t->sent < s->image->size)
         return eo_error_set(err, EO_ERR_TRANSFER, "device %s aborted the transfer at %u%%: %s%s",
-                            s->label, percent(s, t->sent), text, hint);
+                            s->label, percent(s, t->acked), text, hint);
     return eo_error_set(err, EO_ERR_TRANSFER, "device %s rejected the image after the transfer: "
                         "%s%s", s->label, text, hint);
 }
@@ -415,6 +415,11 @@ static enum eo_status judge(struct session *s, const struct transfer *t,
              eo_espota_reply_text(&t->reply));
     if (verdict != EO_ESPOTA_VERDICT_OK)
         return verdict_error(s, t, err);
+    if (t->sent >= s->image->size && t->acked < t->sent) {
+        struct transfer done = *t;
+        done.acked = done.sent;
+        report_progress(s, &done);
+    }
     if (t->sent < s->image->size)
         return eo_error_set(err, EO_ERR_TRANSFER, "device %s said OK after %zu of %zu bytes; "
                             "the transfer is not trustworthy, try again", s->label, t->sent,
@@ -425,9 +430,10 @@ static enum eo_status judge(struct session *s, const struct transfer *t,
 static enum eo_status dropped(struct session *s, const struct transfer *t, struct eo_error *err)
 {
     if (t->sent < s->image->size)
-        return eo_error_set(err, EO_ERR_TRANSFER, "connection to device %s dropped at %u%% (%zu "
-                            "of %zu bytes sent); it may have rebooted or lost its network; try "
-                            "again", s->label, percent(s, t->sent), t->sent, s->image->size);
+        return eo_error_set(err, EO_ERR_TRANSFER, "connection to device %s dropped at %u%% (the "
+                            "device took about %zu of %zu bytes); it may have rebooted or lost "
+                            "its network; try again", s->label, percent(s, t->acked), t->acked,
+                            s->image->size);
     return eo_error_set(err, EO_ERR_TRANSFER, "device %s closed the connection after the whole "
                         "image without a result; check its version once it is back, or try "
                         "again", s->label);
@@ -436,10 +442,11 @@ static enum eo_status dropped(struct session *s, const struct transfer *t, struc
 static enum eo_status timed_out(struct session *s, const struct transfer *t, struct eo_error *err)
 {
     if (t->sent < s->image->size)
-        return eo_error_set(err, EO_ERR_TRANSFER, "transfer to device %s stalled at %u%% (%zu of "
-                            "%zu bytes sent): nothing moved for %.1f s; try again (some devices "
-                            "need --window 1)", s->label, percent(s, t->sent), t->sent,
-                            s->image->size, s->opt->stall_timeout_ms / 1000.0);
+        return eo_error_set(err, EO_ERR_TRANSFER, "transfer to device %s stalled at %u%% (the "
+                            "device took about %zu of %zu bytes): nothing moved for %.1f s; try "
+                            "again (some devices need --window 1)", s->label,
+                            percent(s, t->acked), t->acked, s->image->size,
+                            s->opt->stall_timeout_ms / 1000.0);
     return eo_error_set(err, EO_ERR_TRANSFER, "device %s sent no result within %.1f s after the "
                         "last byte; check its version once it is back, or try again", s->label,
                         s->opt->result_timeout_ms / 1000.0);
@@ -502,9 +509,9 @@ static enum eo_status stream(struct session *s, struct transfer *t, struct eo_er
         if (rc < 0)
             return eo_error_set(err, EO_ERR_INTERNAL, "poll: %s", strerror(errno));
         if (rc & (POLLIN | POLLHUP | POLLERR))
-            receive_some(t, s->data_fd);
+            receive_some(s, t);
         if ((rc & POLLOUT) && !send_some(s, t)) {
-            receive_some(t, s->data_fd); /* the device may have said why */
+            receive_some(s, t); /* the device may have said why */
             t->closed = true;
             eo_espota_reply_close(&t->reply);
         }
