@@ -71,7 +71,8 @@ enum eo_status discover_session_open(struct discover_session *session, struct eo
     session->err = err;
     session->poll = avahi_simple_poll_new();
     if (!session->poll)
-        return eo_error_set(err, EO_ERR_INTERNAL, "cannot start an avahi event loop: out of memory");
+        return eo_error_set(err, EO_ERR_INTERNAL,
+                            "cannot start an avahi event loop: out of memory");
     session->client = avahi_client_new(avahi_simple_poll_get(session->poll), 0, client_callback,
                                        session, &error);
     if (!session->client) {

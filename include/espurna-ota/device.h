@@ -45,7 +45,8 @@ struct eo_device {
     char addresses[EO_DEVICE_MAX_ADDRESSES][64];
     unsigned address_count;
     uint16_t ports[EO_SERVICE_COUNT]; /* 0 = service not announced */
-    char service_instance[EO_SERVICE_COUNT][EO_DEVICE_TEXT_MAX]; /* which instance gave each */
+    /* the instance name that announced each service ("" = not announced) */
+    char service_instance[EO_SERVICE_COUNT][EO_DEVICE_TEXT_MAX];
     /* identity (empty string = unknown) */
     bool espurna_txt;                  /* announced at least one ESPurna TXT key */
     char app[EO_DEVICE_TEXT_MAX];

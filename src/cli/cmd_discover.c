@@ -22,12 +22,17 @@ static const char *image_path;
 static const char *device_arg;
 
 static const struct option_spec discover_options[] = {
-    {"timeout", 0, OPT_UINT, &timeout_s, 1, 3600, "S", "give up waiting for answers after S seconds (default 5)"},
-    {"settle", 0, OPT_UINT, &settle_ms, 10, 60000, "MS", "stop once nothing new came for MS milliseconds (default 400)"},
+    {"timeout", 0, OPT_UINT, &timeout_s, 1, 3600, "S",
+     "give up waiting for answers after S seconds (default 5)"},
+    {"settle", 0, OPT_UINT, &settle_ms, 10, 60000, "MS",
+     "stop once nothing new came for MS milliseconds (default 400)"},
     {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of a table"},
-    {"filter", 0, OPT_LIST, &filter_args, 0, 0, "KEY=VALUE", "only devices whose KEY matches the pattern VALUE (repeatable)"},
-    {"image", 0, OPT_STRING, &image_path, 0, 0, "FILE", "add how many steps FILE would take on each device"},
-    {"device", 0, OPT_STRING, &device_arg, 0, 0, "DEVICE", "show only this device (address, name.local, hostname or instance)"},
+    {"filter", 0, OPT_LIST, &filter_args, 0, 0, "KEY=VALUE",
+     "only devices whose KEY matches the pattern VALUE (repeatable)"},
+    {"image", 0, OPT_STRING, &image_path, 0, 0, "FILE",
+     "add how many steps FILE would take on each device"},
+    {"device", 0, OPT_STRING, &device_arg, 0, 0, "DEVICE",
+     "show only this device (address, name.local, hostname or instance)"},
 };
 
 static const struct command_spec discover_spec = {
