@@ -3,7 +3,7 @@
 # lab): _arduino._tcp TXT per dialect (mac with or without colons, free_space in bytes or KiB),
 # free_space equal to the Updater arithmetic on 1 MB and 4 MB flash, the record withdrawn while
 # the device reboots and back with the new version/board after an upgrade, the host name's
-# address record, and no record at all with mdns=no.
+# address record, no record at all with mdns=no, and ArduinoOTA's keys only with txt=minimal.
 source "$(dirname "$0")/lib.sh"
 
 FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
@@ -15,7 +15,8 @@ CORE_4M=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-4m.bin")
 lab_reexec --device "image=$FULL_1140 dialect=1.14 reboot-ms=2500" \
   --device "image=$FULL_DEV dialect=dev reboot-ms=300" \
   --device "image=$FULL_4M dialect=dev flash=4M reboot-ms=300" \
-  --device "image=$FULL_DEV dialect=dev reboot-ms=300 mdns=no" -- "$@"
+  --device "image=$FULL_DEV dialect=dev reboot-ms=300 mdns=no" \
+  --device "image=$FULL_DEV dialect=1.14 reboot-ms=300 txt=minimal" -- "$@"
 
 MB1=1048576
 MB4=4194304
@@ -23,10 +24,13 @@ size() { stat -c %s "$1"; }
 
 # record N: the resolved _arduino._tcp line of device N, waiting for it to appear.
 record() {
-  local host
+  local host rec deadline=$((EPOCHSECONDS + 10))
   host=$(lab-device hostname "$1")
-  wait_until 10 test -n "$(mdns_record "$host")" || fail "device $1: no _arduino._tcp record"
-  mdns_record "$host"
+  until rec=$(mdns_record "$host") && [[ -n $rec ]]; do
+    ((EPOCHSECONDS < deadline)) || fail "device $1: no _arduino._tcp record"
+    sleep 0.1
+  done
+  echo "$rec"
 }
 
 # expect_txt RECORD KEY VALUE WHAT
@@ -79,6 +83,13 @@ browse=$(avahi-browse -atpk 2>/dev/null)
 assert_contains "$browse" "$(lab-device hostname 2);_http._tcp" "device 2: _http._tcp"
 assert_contains "$browse" "$(lab-device hostname 2);_telnet._tcp" "device 2: _telnet._tcp"
 assert_not_contains "$browse" "$(lab-device hostname 4)" "device 4 (mdns=no)"
+
+note "device 5 (txt=minimal, like 1.13 core builds): ArduinoOTA's keys only"
+rec=$(record 5)
+expect_txt "$rec" auth_upload yes "device 5"
+expect_txt "$rec" tcp_check no "device 5"
+assert_eq "" "$(txt_value "$rec" app_name)$(txt_value "$rec" app_version)$(txt_value "$rec" free_space)" \
+  "device 5: no ESPurna keys"
 
 note "device 1: upgrade; the record goes away while rebooting and comes back with 1.14.1"
 assert_eq OK "$(espota 1 "$FULL_1141")" "device 1 upload"
