@@ -109,6 +109,27 @@ static bool receive_image(struct vdh_device *dev, int fd, bool *write_failed)
     return true;
 }
 
+/* After the data: verify and answer (on success every service closes at once), or drop. */
+static bool conclude(struct vdh_device *dev, int fd, bool complete, bool write_failed)
+{
+    struct vd_espota *ota = &dev->espota;
+    if (!complete && !write_failed) {
+        vdh_log("espota: transfer ended after %u of %u bytes; update dropped",
+                (unsigned)ota->updater->progress, (unsigned)ota->size);
+        vd_espota_abort(ota);
+        return false;
+    }
+    char result[80];
+    bool reboot = vd_espota_finish(ota, result, sizeof result);
+    if (reboot) /* from here on the device is restarting: nothing else answers */
+        vdh_stop_services(dev);
+    vdh_sleep_ms(RESULT_PAUSE_MS);
+    send_text(fd, result);
+    vdh_log("espota: result %s", strtok(result, "\n"));
+    vdh_sleep_ms(100);
+    return reboot;
+}
+
 /* The data phase after "OK": connect back, stream, verify, answer, reboot on success. */
 static void run_update(struct vdh_device *dev, struct in_addr host)
 {
@@ -120,7 +141,6 @@ static void run_update(struct vdh_device *dev, struct in_addr host)
         vd_espota_abort(ota);
         return;
     }
-    dev->flash.corrupt_next = dev->opts.faults.corrupt_sector;
     int fd = connect_back(dev, host, ota->port);
     if (fd < 0) {
         vdh_log("espota: cannot connect back to %s:%u: %s", addr, ota->port, strerror(errno));
@@ -128,23 +148,10 @@ static void run_update(struct vdh_device *dev, struct in_addr host)
         return;
     }
     vdh_log("espota: connected to %s:%u, receiving %u bytes", addr, ota->port, (unsigned)ota->size);
+    dev->flash.corrupt_next = dev->opts.faults.corrupt_sector;
     bool write_failed;
     bool complete = receive_image(dev, fd, &write_failed);
-    char result[80];
-    bool reboot = false;
-    if (complete || write_failed) {
-        reboot = vd_espota_finish(ota, result, sizeof result);
-        if (reboot) /* from here on the device is restarting: nothing else answers */
-            vdh_stop_services(dev);
-        vdh_sleep_ms(RESULT_PAUSE_MS);
-        send_text(fd, result);
-        vdh_log("espota: result %s", strtok(result, "\n"));
-        vdh_sleep_ms(100);
-    } else {
-        vdh_log("espota: transfer ended after %u of %u bytes; update dropped",
-                (unsigned)ota->updater->progress, (unsigned)ota->size);
-        vd_espota_abort(ota);
-    }
+    bool reboot = conclude(dev, fd, complete, write_failed);
     dev->flash.corrupt_next = false;
     close(fd);
     if (reboot)
