@@ -214,18 +214,19 @@ enum eo_status eo_secret_resolve(const struct eo_secret_sources *sources, const 
         sources = &none;
     out[0] = '\0';
     *origin = EO_SECRET_NONE;
+    /* what the command line says wins over the environment, which wins over the store */
     if (sources->password_file) {
         status = from_file(sources->password_file, out, err);
         *origin = EO_SECRET_FILE;
+    } else if (sources->password_arg) {
+        status = take(sources->password_arg, "--password", out, err);
+        *origin = EO_SECRET_ARGUMENT;
     } else if (env && env[0]) {
         status = take(env, "$" ENV_NAME, out, err);
         *origin = EO_SECRET_ENV;
     } else if ((status = from_store_or_default(sources, keys, out, &found, err)) != EO_OK ||
                found) {
         *origin = EO_SECRET_STORE;
-    } else if (sources->password_arg) {
-        status = take(sources->password_arg, "--password", out, err);
-        *origin = EO_SECRET_ARGUMENT;
     }
     if (status != EO_OK) {
         eo_secret_wipe(out, EO_SECRET_MAX);

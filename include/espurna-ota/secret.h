@@ -1,8 +1,8 @@
-/* secret.h — where a device password comes from, in order: --password-file FILE (or "-" for
- * stdin), the ESPURNA_OTA_PASSWORD environment variable, the password store
- * ($XDG_CONFIG_HOME/espurna-ota/passwords, else ~/.config/espurna-ota/passwords: lines
- * "<hostname|address|*> <password>", must not be readable by group or others), and last
- * --password on the command line (works, but the caller warns: argv is visible to every user).
+/* secret.h — where a device password comes from, in order: what the command line says
+ * (--password-file FILE, "-" for stdin; or --password PW, which works but the caller warns: argv
+ * is visible to every user), then the ESPURNA_OTA_PASSWORD environment variable, then the
+ * password store ($XDG_CONFIG_HOME/espurna-ota/passwords, else ~/.config/espurna-ota/passwords:
+ * lines "<hostname|address|*> <password>", must not be readable by group or others).
  * Passwords are never logged, printed or put into JSON. */
 #ifndef ESPURNA_OTA_SECRET_H
 #define ESPURNA_OTA_SECRET_H

@@ -122,14 +122,14 @@ static void test_env(void **state)
     char out[EO_SECRET_MAX];
     enum eo_secret_origin origin;
     struct eo_error err;
-    struct eo_secret_sources s = {.password_arg = "fromarg"};
+    struct eo_secret_sources s = {.store_path = write_file("envstore", "* fromstore\n", 0600)};
     setenv("ESPURNA_OTA_PASSWORD", "fromenv", 1);
     assert_int_equal(resolve(&s, out, &origin, &err), EO_OK);
     assert_int_equal(origin, EO_SECRET_ENV);
     assert_string_equal(out, "fromenv");
     setenv("ESPURNA_OTA_PASSWORD", "", 1); /* empty counts as unset */
     assert_int_equal(resolve(&s, out, &origin, &err), EO_OK);
-    assert_int_equal(origin, EO_SECRET_ARGUMENT);
+    assert_int_equal(origin, EO_SECRET_STORE);
     unsetenv("ESPURNA_OTA_PASSWORD");
 }
 
@@ -214,14 +214,19 @@ static void test_precedence(void **state)
     assert_string_equal(out, "file");
     s.password_file = NULL;
     assert_int_equal(resolve(&s, out, &origin, &err), EO_OK);
+    assert_string_equal(out, "arg"); /* the command line beats the environment */
+    assert_int_equal(origin, EO_SECRET_ARGUMENT);
+    s.password_arg = NULL;
+    assert_int_equal(resolve(&s, out, &origin, &err), EO_OK);
     assert_string_equal(out, "env");
     unsetenv("ESPURNA_OTA_PASSWORD");
     assert_int_equal(resolve(&s, out, &origin, &err), EO_OK);
     assert_string_equal(out, "store");
+    assert_int_equal(origin, EO_SECRET_STORE);
     s.store_path = "/nonexistent/passwords";
     assert_int_equal(resolve(&s, out, &origin, &err), EO_OK);
-    assert_string_equal(out, "arg");
-    assert_int_equal(origin, EO_SECRET_ARGUMENT);
+    assert_string_equal(out, "");
+    assert_int_equal(origin, EO_SECRET_NONE);
 }
 
 static void test_wipe(void **state)
