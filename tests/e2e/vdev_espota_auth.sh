@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/e2e/vdev_espota_auth.sh — espota authentication on the virtual device, both dialects:
 # a wrong password gets "Authentication Failed" and changes nothing; the right one with any
-# 32-hex cnonce is accepted (the device never recomputes it); a malformed invitation is ignored.
+# 32-hex cnonce is accepted (the device never recomputes it); a malformed invitation or an
+# unknown command is ignored; a filesystem upload gets "Not Enough Space" (no filesystem).
 source "$(dirname "$0")/lib.sh"
 
 FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
@@ -27,6 +28,11 @@ for n in 1 2; do
   out=$(espota "$n" "$FULL_DEV" --md5 0123456789abcdef0123456789abcde --udp-timeout 1)
   assert_eq "No response from device" "$out" "device $n: malformed invitation"
 done
+note "device 1: a filesystem upload (command 100) has no space; an unknown command is ignored"
+out=$(espota 1 "$CORE_DEV" --command 100)
+assert_eq "ERR: ERROR[4]: Not Enough Space" "$out" "command 100"
+out=$(espota 1 "$CORE_DEV" --command 5 --udp-timeout 1)
+assert_eq "No response from device" "$out" "command 5"
 assert_contains "$(info_version 1)" "$DEV_VERSION" "device 1 unchanged"
 assert_eq 1.14.0 "$(info_version 2)" "device 2 unchanged"
 

@@ -2,7 +2,8 @@
 # tests/e2e/vdev_espota_cycle.sh — the two-step upgrade on the virtual device, by espota with
 # the independent client: full -> core -> full in both dialects, checking the version through
 # the terminal's `info` and GET /discover after every reboot, and that the direct full -> full
-# step is refused with "Not Enough Space" while a full image runs.
+# step is refused with "Not Enough Space" while a full image runs. The lab has lwIP-sized TCP
+# receive buffers (--tcp-rmem) and one step keeps 8 chunks in flight.
 source "$(dirname "$0")/lib.sh"
 
 FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
@@ -11,7 +12,7 @@ FULL_1141=$(image espurna-1.14.1-itead-sonoff-basic.bin)
 CORE_DEV=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-1m.bin")
 FULL_DEV=$(image "espurna-$DEV_VERSION-itead-sonoff-basic.bin")
 
-lab_reexec --device "image=$FULL_1141 dialect=dev reboot-ms=300" \
+lab_reexec --tcp-rmem "2920 5840 5840" --device "image=$FULL_1141 dialect=dev reboot-ms=300" \
   --device "image=$FULL_1140 dialect=1.14 reboot-ms=300" -- "$@"
 
 # check_full N VERSION: a full build runs VERSION (terminal and /discover agree).
@@ -38,10 +39,11 @@ check_core() {
   if discover "$n" >/dev/null 2>&1; then fail "device $n: a core build answered GET /discover"; fi
 }
 
-# step N IMAGE BOOTS: espota IMAGE to device N, expect "OK" and boot number BOOTS.
+# step N IMAGE BOOTS [CLIENT OPTIONS]: espota IMAGE to device N, expect "OK" and boot BOOTS.
 step() {
   local n=$1 file=$2 boots=$3 out
-  out=$(espota "$n" "$file")
+  shift 3
+  out=$(espota "$n" "$file" "$@")
   assert_eq OK "$out" "device $n espota $(basename "$file")"
   lab-device wait-boot "$n" "$boots" 10 || fail "device $n did not come back after the upload"
 }
@@ -56,7 +58,7 @@ check_full 1 1.14.1
 note "dev dialect: full -> core -> full"
 step 1 "$CORE_DEV" 2
 check_core 1 "$DEV_VERSION"
-step 1 "$FULL_DEV" 3
+step 1 "$FULL_DEV" 3 --inflight 8
 check_full 1 "$DEV_VERSION"
 
 note "1.14 dialect: 1.14.0 full -> 1.14.1 core -> 1.14.1 full"

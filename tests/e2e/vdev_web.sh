@@ -14,8 +14,9 @@ WEBUI=$(image "espurna-$DEV_VERSION-minimal-webui-1m.bin")
 
 lab_reexec --device "image=$FULL_1141 dialect=dev reboot-ms=300" \
   --device "image=$FULL_1140 dialect=1.14 reboot-ms=300" \
-  --device "image=$FULL_DEV dialect=dev reboot-ms=300 flash-kbps=100" \
-  --device "image=$WEBUI dialect=dev reboot-ms=300" -- "$@"
+  --device "image=$FULL_DEV dialect=dev reboot-ms=300 flash-kbps=200" \
+  --device "image=$WEBUI dialect=dev reboot-ms=300" \
+  --device "image=$FULL_1140 dialect=1.14 reboot-ms=300 flash-kbps=200" -- "$@"
 
 JUNK=$LAB_DIR/junk.bin
 head -c 20000 /dev/zero | tr '\0' 'x' >"$JUNK"
@@ -65,16 +66,38 @@ assert_eq "200 OK" "$(upload 2 "$FULL_1141" --basic -u "admin:$(<"$(dev_password
 lab-device wait-boot 2 2 10 || fail "device 2 did not reboot"
 assert_eq 1.14.1 "$(info_version 2)" "device 2 version after upload"
 
+# staging_written N RUNNING-SIZE: some sector beside the running image is no longer erased,
+# i.e. an upload is being written (the Updater stages it between the image and sketch end).
+staging_written() {
+  python3 - "$LAB_DIR/dev/$1/flash.bin" "$2" <<'PY'
+import sys
+with open(sys.argv[1], "rb") as f:
+    f.seek((int(sys.argv[2]) + 4095) // 4096 * 4096)
+    area = f.read(1048576 - 5 * 4096 - f.tell())
+sys.exit(0 if area.strip(b"\xff") else 1)
+PY
+}
+
+# second_upload N RUNNING-SIZE EXPECTED: while a slow upload runs on N, another one (junk, so
+# that it could change nothing if it got through) gets "STATUS BODY" EXPECTED.
+second_upload() {
+  local n=$1 running=$2 expected=$3 first
+  staging_written "$n" "$running" && fail "device $n: staging area not erased before the upload"
+  curl -sS --max-time 30 -o "$LAB_DIR/first$n" $(digest "$n") -F "upgrade=@$CORE_DEV" \
+    "http://$(dev_address "$n")/upgrade" &
+  first=$!
+  wait_until 10 staging_written "$n" "$running" || fail "device $n: the first upload never began"
+  assert_eq "$expected" "$(upload "$n" "$JUNK" $(digest "$n"))" "device $n: upload while busy"
+  wait "$first" || fail "device $n: the first upload failed"
+  assert_eq OK "$(<"$LAB_DIR/first$n")" "device $n: the first upload"
+  lab-device wait-boot "$n" 2 10 || fail "device $n did not reboot"
+}
+
 note "device 3 (dev, slow flash): a second upload while one runs"
-curl -sS --max-time 30 -o "$LAB_DIR/first" $(digest 3) -F "upgrade=@$CORE_DEV" \
-  "http://$(dev_address 3)/upgrade" &
-first=$!
-# the probe is junk: when no upload runs it is refused by the header check and changes nothing
-busy() { [[ $(upload 3 "$JUNK" $(digest 3)) == "400 ERROR: Upgrade in progress" ]]; }
-wait_until 5 busy || fail "device 3: no 'ERROR: Upgrade in progress' while an upload runs"
-wait "$first" || fail "device 3: the first upload failed"
-assert_eq OK "$(<"$LAB_DIR/first")" "device 3: the first upload"
-lab-device wait-boot 3 2 10 || fail "device 3 did not reboot"
+second_upload 3 "$(stat -c %s "$FULL_DEV")" "400 ERROR: Upgrade in progress"
+
+note "device 5 (1.14, slow flash): a second upload while one runs"
+second_upload 5 "$(stat -c %s "$FULL_1140")" "200 ERROR 15"
 
 note "device 4 (minimal-webui): no auth, upload the full image"
 assert_eq "200 OK" "$(upload 4 "$FULL_DEV")" "webui upload without credentials"
