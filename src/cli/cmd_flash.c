@@ -18,12 +18,10 @@
 #include "options.h"
 
 static const char *device_arg, *image_arg, *method_arg, *password_file, *password_arg;
-static unsigned long host_port, device_port, window = EO_ESPOTA_DEFAULT_WINDOW;
-static unsigned long invite_timeout = EO_ESPOTA_DEFAULT_INVITE_MS;
-static unsigned long invite_tries = EO_ESPOTA_DEFAULT_INVITE_TRIES;
+/* espota-only numbers stay 0 unless given, so that giving them with another method is caught */
+static unsigned long host_port, device_port, window, invite_timeout, invite_tries, result_timeout;
 static unsigned long connect_timeout = EO_ESPOTA_DEFAULT_CONNECT_MS;
 static unsigned long stall_timeout = EO_ESPOTA_DEFAULT_STALL_MS;
-static unsigned long result_timeout = EO_ESPOTA_DEFAULT_RESULT_MS;
 static bool esp32, json_output, quiet;
 /* web and terminal methods */
 static const char *ca_file, *pinned_key, *expect_hostname, *serve_address;
@@ -100,12 +98,16 @@ static enum eo_status flash_espota(struct flash_job *job, struct eo_push_result 
     eo_espota_options_init(&options);
     options.password = job->password;
     options.host_port = (uint16_t)host_port;
-    options.window = (unsigned)window;
-    options.invite_timeout_ms = (unsigned)invite_timeout;
-    options.invite_tries = (unsigned)invite_tries;
+    if (window)
+        options.window = (unsigned)window;
+    if (invite_timeout)
+        options.invite_timeout_ms = (unsigned)invite_timeout;
+    if (invite_tries)
+        options.invite_tries = (unsigned)invite_tries;
+    if (result_timeout)
+        options.result_timeout_ms = (unsigned)result_timeout;
     options.connect_timeout_ms = (unsigned)connect_timeout;
     options.stall_timeout_ms = (unsigned)stall_timeout;
-    options.result_timeout_ms = (unsigned)result_timeout;
     options.chip = esp32 ? EO_ESPOTA_ESP32 : EO_ESPOTA_AUTO;
     options.progress = eo_progress_view_update;
     options.progress_ctx = &job->progress;
@@ -179,9 +181,17 @@ static flash_method_fn find_method(enum eo_method method)
 
 /* ---- checks and setup ------------------------------------------------------------------- */
 
-/* Options of the web or terminal method given with another method: name the pair. */
+/* Options of one method given with another method: name the pair. */
 static int check_method_options(enum eo_method method)
 {
+    const char *espota_only = host_port ? "--host-port" : device_port ? "--port"
+                              : esp32 ? "--esp32" : window ? "--window"
+                              : invite_timeout ? "--invite-timeout"
+                              : invite_tries ? "--invite-tries"
+                              : result_timeout ? "--result-timeout" : NULL;
+    if (espota_only && method != EO_METHOD_ESPOTA)
+        return options_usage_error(&flash_spec, "%s is for --method espota, not --method %s",
+                                   espota_only, eo_method_name(method));
     const char *web_only = web_port ? "--web-port" : https ? "--https" : ca_file ? "--ca-file"
                            : pinned_key ? "--pin" : expect_hostname ? "--expect-hostname"
                            : no_discover ? "--no-discover" : NULL;

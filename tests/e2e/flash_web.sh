@@ -121,4 +121,10 @@ status=0
 assert_eq 2 "$status" "--web-port with espota"
 assert_eq "espurna-ota flash: --web-port is for --method web, not --method espota
 try 'espurna-ota flash --help'" "$(<"$LAB_DIR/err")" "usage message"
+status=0
+"$EO_BIN" flash --device "$A1" --image "$FULL_DEV" --method web --window 4 \
+  2>"$LAB_DIR/err" || status=$?
+assert_eq 2 "$status" "--window with web"
+assert_eq "espurna-ota flash: --window is for --method espota, not --method web
+try 'espurna-ota flash --help'" "$(<"$LAB_DIR/err")" "espota option with web"
 echo "flash_web: ok"
