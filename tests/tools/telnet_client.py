@@ -9,7 +9,8 @@ password prompt ("Password...: ") when one comes, then sends each COMMAND as one
 
 stdout: everything the device sent, as received (\\r removed).
 Exit: 0 when every command got "+OK"; 1 otherwise (an "-ERROR" reply, a timeout, a refused
-password, no connection); 2 usage.
+password, no connection); 2 usage. --raw skips the login logic and just sends lines (for
+testing the password dialogue itself).
 """
 import argparse
 import os
@@ -88,6 +89,26 @@ def run_command(args, sock, command, out):
     return False
 
 
+def run_raw(args, sock, out):
+    """--raw: no login handling; each COMMAND is sent as a line, then whatever comes back
+    until --idle seconds of quiet (or the peer closes) is printed. Exit 0 unless closed."""
+    text, closed = read_until(sock, lambda t: False, args.idle)
+    out.write(text)
+    for command in args.commands:
+        if closed:
+            break
+        try:
+            sock.sendall((command + "\r\n").encode())
+        except OSError:
+            closed = True
+            break
+        text, closed = read_until(sock, lambda t: False, args.idle)
+        out.write(text)
+    if closed:
+        out.write("[closed]\n")
+    return 1 if closed else 0
+
+
 def parse_args():
     p = argparse.ArgumentParser(description="independent ESPurna terminal client")
     p.add_argument("--address", required=True)
@@ -101,6 +122,10 @@ def parse_args():
                    help="keep retrying the connection this many seconds")
     p.add_argument("--allow-close", action="store_true",
                    help="a command after which the device closes counts as success (reset)")
+    p.add_argument("--raw", action="store_true",
+                   help="no login handling: send each COMMAND, print what comes back within "
+                        "--idle seconds; prints [closed] and exits 1 when the device closes")
+    p.add_argument("--idle", type=float, default=0.3, help="--raw: seconds of quiet (0.3)")
     p.add_argument("commands", nargs="*", metavar="COMMAND")
     return p.parse_args()
 
@@ -116,6 +141,10 @@ def main():
         return 1
     ok = True
     with sock:
+        if args.raw:
+            status = run_raw(args, sock, out)
+            out.flush()
+            return status
         if not login(args, sock, out):
             print("telnet_client: login failed", file=sys.stderr)
             return 1
