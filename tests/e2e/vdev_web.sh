@@ -103,7 +103,9 @@ second_upload 3 "$(stat -c %s "$FULL_DEV")" "400 ERROR: Upgrade in progress"
 note "device 5 (1.14, slow flash): a second upload while one runs"
 second_upload 5 "$(stat -c %s "$FULL_1140")" "200 ERROR 15"
 
-note "device 4 (minimal-webui): no auth, upload the full image"
+note "device 4 (minimal-webui): no espota, no terminal; no auth, upload the full image"
+assert_eq "No response from device" "$(espota 4 "$FULL_DEV" --udp-timeout 1)" "webui espota"
+assert_status 1 "webui terminal" -- telnet 4 info 2>/dev/null
 assert_eq "200 OK" "$(upload 4 "$FULL_DEV")" "webui upload without credentials"
 lab-device wait-boot 4 2 10 || fail "device 4 did not reboot"
 assert_eq "$DEV_VERSION" "$(json_field "$(discover 4)" version)" "device 4 /discover after upload"
