@@ -1,6 +1,7 @@
 /* espota.c — the espota transport of the device: UDP invitations into the core state machine,
  * then the blocking data phase over a TCP connection back to the host (as ArduinoOTA runs it),
- * with ack latency, the receive buffer size and the transfer faults. */
+ * with acks delayed by the emulated network latency, the receive buffer size and the transfer
+ * faults. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -63,6 +64,85 @@ static void send_text(int fd, const char *text)
     (void)!send(fd, text, strlen(text), MSG_NOSIGNAL);
 }
 
+/* Acks in flight: --ack-latency-ms is network delay, so an ack is queued with the time it is
+ * due and goes out then, while the device keeps reading and writing (the flash speed stays a
+ * real delay of the write). A host that waits for every ack still pays one latency per chunk. */
+#define ACKS_MAX 64u
+
+struct ack_queue {
+    int fd;
+    unsigned latency_ms;
+    unsigned head, count;
+    uint64_t due[ACKS_MAX];
+    char text[ACKS_MAX][16];
+};
+
+/* Sends every ack whose time has come; with force, the oldest one even when it is not due. */
+static void acks_send_due(struct ack_queue *q, bool force)
+{
+    uint64_t now = vdh_now_ms();
+    while (q->count > 0 && (force || q->due[q->head] <= now)) {
+        send_text(q->fd, q->text[q->head]);
+        q->head = (q->head + 1) % ACKS_MAX;
+        q->count--;
+        force = false;
+    }
+}
+
+/* Milliseconds until the oldest ack is due (0: now), or -1 when none waits. */
+static int acks_next_ms(const struct ack_queue *q)
+{
+    if (q->count == 0)
+        return -1;
+    uint64_t now = vdh_now_ms(), due = q->due[q->head];
+    return due > now ? (int)(due - now) : 0;
+}
+
+/* Queues an ack for now + latency; a full queue first waits for its oldest ack to be due. */
+static void acks_push(struct ack_queue *q, const char *ack)
+{
+    if (q->count == ACKS_MAX) {
+        vdh_sleep_ms((unsigned)acks_next_ms(q));
+        acks_send_due(q, true);
+    }
+    unsigned tail = (q->head + q->count) % ACKS_MAX;
+    q->due[tail] = vdh_now_ms() + q->latency_ms;
+    snprintf(q->text[tail], sizeof q->text[tail], "%s", ack);
+    q->count++;
+    acks_send_due(q, false);
+}
+
+/* Lets every queued ack arrive (each at its time) before the connection says anything else. */
+static void acks_flush(struct ack_queue *q)
+{
+    while (q->count > 0 && !vdh_stop) {
+        vdh_sleep_ms((unsigned)acks_next_ms(q));
+        acks_send_due(q, false);
+    }
+}
+
+/* Waits for data, sending acks as they fall due. 1 readable, 0 idle timeout, -1 stop/error. */
+static int wait_data(struct ack_queue *q, uint64_t idle_end)
+{
+    struct pollfd p = {q->fd, POLLIN, 0};
+    while (!vdh_stop) {
+        acks_send_due(q, false);
+        uint64_t now = vdh_now_ms();
+        if (now >= idle_end)
+            return 0;
+        int step = idle_end - now > 200 ? 200 : (int)(idle_end - now);
+        int ack = acks_next_ms(q);
+        if (ack >= 0 && ack < step)
+            step = ack;
+        int r = poll(&p, 1, step);
+        if (r > 0)
+            return 1;
+        if (r < 0 && errno != EINTR)
+            return -1;
+    }
+    return -1;
+}
+
 /* Bytes to read next: up to the drop point when drop-at is set. */
 static uint32_t next_read_size(struct vdh_device *dev, uint32_t *drop_left)
 {
@@ -74,13 +154,19 @@ static uint32_t next_read_size(struct vdh_device *dev, uint32_t *drop_left)
     return want;
 }
 
-/* Reads, writes and acks until the image is complete. false: dropped, failed or timed out. */
-static bool receive_image(struct vdh_device *dev, int fd, bool *write_failed)
+static uint32_t drop_point(struct vdh_device *dev)
+{
+    if (dev->opts.faults.drop_at < 0)
+        return UINT32_MAX;
+    return (uint32_t)((uint64_t)dev->espota.size * (unsigned)dev->opts.faults.drop_at / 100u);
+}
+
+/* Reads, writes and queues acks until the image is complete. false: dropped, failed or timed
+ * out. Acks still in flight are sent (each when due) before it returns. */
+static bool receive_image(struct vdh_device *dev, struct ack_queue *q, bool *write_failed)
 {
     struct vd_espota *ota = &dev->espota;
-    uint32_t drop_left = UINT32_MAX;
-    if (dev->opts.faults.drop_at >= 0)
-        drop_left = (uint32_t)((uint64_t)ota->size * (unsigned)dev->opts.faults.drop_at / 100u);
+    uint32_t drop_left = drop_point(dev);
     uint8_t buf[READ_MAX];
     *write_failed = false;
     while (vd_espota_remaining(ota) > 0) {
@@ -88,25 +174,24 @@ static bool receive_image(struct vdh_device *dev, int fd, bool *write_failed)
         if (want == 0) {
             vdh_log("espota: fault drop-at: closing the connection after %u bytes",
                     (unsigned)ota->updater->progress);
-            return false;
+            break;
         }
-        if (!wait_fd(fd, POLLIN, IDLE_TIMEOUT_MS))
-            return false;
-        ssize_t n = recv(fd, buf, want, 0);
+        if (wait_data(q, vdh_now_ms() + IDLE_TIMEOUT_MS) <= 0)
+            break;
+        ssize_t n = recv(q->fd, buf, want, 0);
         if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR)))
-            return false;
+            break;
         if (n <= 0)
             continue;
         char ack[16];
         vd_espota_receive(ota, buf, (uint32_t)n, ack, sizeof ack, write_failed);
         if (*write_failed)
-            return false;
+            break;
         drop_left -= drop_left == UINT32_MAX ? 0 : (uint32_t)n;
-        if (dev->opts.ack_latency_ms)
-            vdh_sleep_ms(dev->opts.ack_latency_ms);
-        send_text(fd, ack);
+        acks_push(q, ack);
     }
-    return true;
+    acks_flush(q);
+    return vd_espota_remaining(ota) == 0 && !*write_failed;
 }
 
 /* After the data: verify and answer (on success every service closes at once), or drop. */
@@ -150,7 +235,8 @@ static void run_update(struct vdh_device *dev, struct in_addr host)
     vdh_log("espota: connected to %s:%u, receiving %u bytes", addr, ota->port, (unsigned)ota->size);
     dev->flash.corrupt_next = dev->opts.faults.corrupt_sector;
     bool write_failed;
-    bool complete = receive_image(dev, fd, &write_failed);
+    struct ack_queue acks = {.fd = fd, .latency_ms = dev->opts.ack_latency_ms};
+    bool complete = receive_image(dev, &acks, &write_failed);
     bool reboot = conclude(dev, fd, complete, write_failed);
     dev->flash.corrupt_next = false;
     close(fd);

@@ -37,7 +37,7 @@ static const struct opt table[] = {
     {"no-mdns", K_FLAG, OFF(no_mdns), 0, NULL, "don't publish over avahi"},
     {"txt", K_TXT, OFF(txt), 0, "full|minimal|malformed", "mDNS TXT keys (default full)"},
     {"reboot-ms", K_UINT, OFF(reboot_ms), 3600000, "N", "time nothing answers while rebooting (default 3000)"},
-    {"ack-latency-ms", K_UINT, OFF(ack_latency_ms), 60000, "N", "delay before each espota ack (default 0)"},
+    {"ack-latency-ms", K_UINT, OFF(ack_latency_ms), 60000, "N", "network delay of each espota ack, sent when due (default 0)"},
     {"flash-kbps", K_UINT, OFF(flash_kbps), 1000000, "N", "emulated flash write speed, KB/s (default 0 = unlimited)"},
     {"rcvbuf", K_UINT, OFF(rcvbuf), 16777216, "BYTES", "SO_RCVBUF of the espota data socket (default 0 = system)"},
     {"fault", K_FAULT, OFF(faults), 0, "NAME[=VALUE]", "repeatable: drop-at=PERCENT, corrupt-sector, lose-udp=K, "
