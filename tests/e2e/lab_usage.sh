@@ -2,7 +2,7 @@
 # tests/e2e/lab_usage.sh — the lab script's own contract: --help, usage errors (exit 2, one
 # line), a missing device binary, COMMAND's exit status passed through, the environment inside
 # (LAB_DIR, LAB_DEVICES, DBUS_SYSTEM_BUS_ADDRESS, lab-device, --tcp-rmem, only lo), and that
-# teardown stops every device and removes the lab directory.
+# teardown stops every device and removes the lab directory, also on SIGTERM.
 source "$(dirname "$0")/lib.sh"
 
 LAB=$EO_SOURCE/tests/lab/run
@@ -53,4 +53,23 @@ for pid in $pids; do
     fail "device pid $pid still running after the lab"
   fi
 done
+note "SIGTERM to the lab ends COMMAND and every device at once"
+info=$(mktemp)
+bash "$LAB" --devices 2 --image "$FULL_1140" -- \
+  bash -c 'cat "$LAB_DEVICES" >"$0.tmp"; echo "dir $LAB_DIR" >>"$0.tmp"; mv "$0.tmp" "$0"; sleep 60' \
+  "$info" &
+lab=$!
+wait_until 20 test -s "$info" || fail "the lab never ran COMMAND"
+kill -TERM "$lab"
+status=0
+wait "$lab" || status=$?
+assert_eq 143 "$status" "exit status after SIGTERM"
+dir=$(sed -n 's/^dir //p' "$info")
+[[ -n $dir && ! -e $dir ]] || fail "lab directory '$dir' left behind after SIGTERM"
+for pid in $(awk '/^[0-9]/ {print $4}' "$info"); do
+  if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q espurna-vdev; then
+    fail "device pid $pid still running after SIGTERM"
+  fi
+done
+rm -f "$info"
 note "pass"
