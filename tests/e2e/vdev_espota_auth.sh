@@ -2,7 +2,8 @@
 # tests/e2e/vdev_espota_auth.sh — espota authentication on the virtual device, both dialects:
 # a wrong password gets "Authentication Failed" and changes nothing; the right one with any
 # 32-hex cnonce is accepted (the device never recomputes it); a malformed invitation or an
-# unknown command is ignored; a filesystem upload gets "Not Enough Space" (no filesystem).
+# unknown command is ignored; a filesystem upload gets "Not Enough Space" (no filesystem); the
+# Updater's end checks (magic byte, size 0, new flash config) give their exact error lines.
 source "$(dirname "$0")/lib.sh"
 
 FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
@@ -33,6 +34,14 @@ out=$(espota 1 "$CORE_DEV" --command 100)
 assert_eq "ERR: ERROR[4]: Not Enough Space" "$out" "command 100"
 out=$(espota 1 "$CORE_DEV" --command 5 --udp-timeout 1)
 assert_eq "No response from device" "$out" "command 5"
+note "device 1: the Updater's checks: magic byte, size 0, flash config of the new image"
+head -c 50000 /dev/urandom >"$LAB_DIR/junk.bin"
+: >"$LAB_DIR/empty.bin"
+assert_eq "ERROR[10]: Magic byte is not 0xE9" "$(espota 1 "$LAB_DIR/junk.bin")" "junk image"
+assert_eq "ERR: ERROR[5]: Bad Size Given" "$(espota 1 "$LAB_DIR/empty.bin")" "empty image"
+assert_eq "ERROR[9]: new Flash config wrong" \
+  "$(espota 1 "$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-4m.bin")")" "4 MB image"
+assert_eq 1 "$(lab-device boots 1)" "device 1: no reboot after refusals"
 assert_contains "$(info_version 1)" "$DEV_VERSION" "device 1 unchanged"
 assert_eq 1.14.0 "$(info_version 2)" "device 2 unchanged"
 

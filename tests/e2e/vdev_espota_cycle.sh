@@ -3,7 +3,7 @@
 # the independent client: full -> core -> full in both dialects, checking the version through
 # the terminal's `info` and GET /discover after every reboot, and that the direct full -> full
 # step is refused with "Not Enough Space" while a full image runs. The lab has lwIP-sized TCP
-# receive buffers (--tcp-rmem) and one step keeps 8 chunks in flight.
+# receive buffers (--tcp-rmem), one step keeps 8 chunks in flight, the 1.14 device acks late.
 source "$(dirname "$0")/lib.sh"
 
 FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
@@ -13,7 +13,7 @@ CORE_DEV=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-1m.bin")
 FULL_DEV=$(image "espurna-$DEV_VERSION-itead-sonoff-basic.bin")
 
 lab_reexec --tcp-rmem "2920 5840 5840" --device "image=$FULL_1141 dialect=dev reboot-ms=300" \
-  --device "image=$FULL_1140 dialect=1.14 reboot-ms=300" -- "$@"
+  --device "image=$FULL_1140 dialect=1.14 reboot-ms=300 ack-latency-ms=5 rcvbuf=8192" -- "$@"
 
 # check_full N VERSION: a full build runs VERSION (terminal and /discover agree).
 check_full() {
