@@ -3,7 +3,7 @@
 # a wrong password gets "Authentication Failed" and changes nothing; the right one with any
 # 32-hex cnonce is accepted (the device never recomputes it); a malformed invitation or an
 # unknown command is ignored; a filesystem upload gets "Not Enough Space" (no filesystem); the
-# Updater's end checks (magic byte, size 0, new flash config) give their exact error lines.
+# Updater's checks (magic byte, size 0, new and running flash config) give their exact lines.
 source "$(dirname "$0")/lib.sh"
 
 FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
@@ -12,7 +12,8 @@ CORE_DEV=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-1m.bin")
 FULL_DEV=$(image "espurna-$DEV_VERSION-itead-sonoff-basic.bin")
 
 lab_reexec --device "image=$CORE_DEV dialect=dev reboot-ms=300 password=s3cret-pw" \
-  --device "image=$FULL_1140 dialect=1.14 reboot-ms=300 password=other-pw" -- "$@"
+  --device "image=$FULL_1140 dialect=1.14 reboot-ms=300 password=other-pw" \
+  --device "image=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-4m.bin") flash=1M" -- "$@"
 
 wrong=$LAB_DIR/wrong-password
 printf 'fibonacci' >"$wrong"
@@ -42,6 +43,8 @@ assert_eq "ERR: ERROR[5]: Bad Size Given" "$(espota 1 "$LAB_DIR/empty.bin")" "em
 assert_eq "ERROR[9]: new Flash config wrong" \
   "$(espota 1 "$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-4m.bin")")" "4 MB image"
 assert_eq 1 "$(lab-device boots 1)" "device 1: no reboot after refusals"
+note "device 3: runs an image built for 4 MB on a 1 MB chip: begin refuses"
+assert_eq "ERR: ERROR[8]: Flash config wrong" "$(espota 3 "$CORE_1141")" "flash config wrong"
 assert_contains "$(info_version 1)" "$DEV_VERSION" "device 1 unchanged"
 assert_eq 1.14.0 "$(info_version 2)" "device 2 unchanged"
 
