@@ -30,6 +30,7 @@
 #   free_space_bytes FLASH RUNNING  Updater arithmetic: (FLASH - 5*4096) - roundup4K(RUNNING)
 #   DEV_VERSION                     version string of the 1.15.0-dev test images
 
+# shellcheck shell=bash disable=SC2034
 set -uo pipefail
 
 EO_SOURCE=${EO_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}

@@ -34,7 +34,7 @@ upload() {
     >"$LAB_DIR/status" || fail "device $n: curl failed"
   echo "$(<"$LAB_DIR/status") $(<"$LAB_DIR/body")"
 }
-digest() { echo --digest -u "admin:$(<"$(dev_password_file "$1")")"; }
+pw() { cat "$(dev_password_file "$1")"; }
 
 note "device 1 (dev): auth"
 assert_eq "401" "$(upload 1 "$SMALL" | cut -d' ' -f1)" "no credentials"
@@ -45,24 +45,24 @@ assert_contains "$challenge" "WWW-Authenticate: Digest" "the 401 challenge"
 assert_contains "$challenge" "realm=\"$(lab-device hostname 1)\"" "the digest realm"
 
 note "device 1 (dev): error bodies"
-assert_eq "400 ERROR: No magic byte / invalid flash config" "$(upload 1 "$JUNK" $(digest 1))" \
+assert_eq "400 ERROR: No magic byte / invalid flash config" "$(upload 1 "$JUNK" --digest -u "admin:$(pw 1)")" \
   "invalid image"
-assert_eq "500 ERROR[4]: Not Enough Space" "$(upload 1 "$FULL_DEV" $(digest 1))" "no space"
-out=$(curl -sS --max-time 10 -o "$LAB_DIR/body" -w '%{http_code}' $(digest 1) \
+assert_eq "500 ERROR[4]: Not Enough Space" "$(upload 1 "$FULL_DEV" --digest -u "admin:$(pw 1)")" "no space"
+out=$(curl -sS --max-time 10 -o "$LAB_DIR/body" -w '%{http_code}' --digest -u "admin:$(pw 1)" \
   -d 'x=1' "http://$(dev_address 1)/upgrade")
 assert_eq "400 ERROR: Invalid request" "$out $(<"$LAB_DIR/body")" "not multipart"
 assert_eq 1 "$(lab-device boots 1)" "device 1: no reboot after errors"
 
 note "device 1 (dev): Digest upload of the core image"
-assert_eq "200 OK" "$(upload 1 "$CORE_DEV" $(digest 1))" "digest upload"
+assert_eq "200 OK" "$(upload 1 "$CORE_DEV" --digest -u "admin:$(pw 1)")" "digest upload"
 lab-device wait-boot 1 2 10 || fail "device 1 did not reboot"
 assert_eq "$DEV_VERSION" "$(info_version 1)" "device 1 version after upload"
 assert_contains "$(lab-device log 1)" "booted $DEV_VERSION (core)" "device 1 boots the core"
 
 note "device 2 (1.14): always 200, body OK or ERROR <n>"
 assert_eq "401" "$(upload 2 "$SMALL" --digest -u admin:wrong | cut -d' ' -f1)" "1.14 wrong password"
-assert_eq "200 ERROR 10" "$(upload 2 "$JUNK" $(digest 2))" "1.14 invalid image"
-assert_eq "200 ERROR 4" "$(upload 2 "$OVERSIZED" $(digest 2))" "1.14 no space"
+assert_eq "200 ERROR 10" "$(upload 2 "$JUNK" --digest -u "admin:$(pw 2)")" "1.14 invalid image"
+assert_eq "200 ERROR 4" "$(upload 2 "$OVERSIZED" --digest -u "admin:$(pw 2)")" "1.14 no space"
 assert_eq 1 "$(lab-device boots 2)" "device 2: no reboot after errors"
 note "device 2 (1.14): Basic upload of 1.14.1 full (exactly the largest the web path takes)"
 assert_eq "200 OK" "$(upload 2 "$FULL_1141" --basic -u "admin:$(<"$(dev_password_file 2)")")" \
@@ -87,11 +87,11 @@ PY
 second_upload() {
   local n=$1 running=$2 expected=$3 first
   staging_written "$n" "$running" && fail "device $n: staging area not erased before the upload"
-  curl -sS --max-time 30 -o "$LAB_DIR/first$n" $(digest "$n") -F "upgrade=@$CORE_DEV" \
+  curl -sS --max-time 30 -o "$LAB_DIR/first$n" --digest -u "admin:$(pw "$n")" -F "upgrade=@$CORE_DEV" \
     "http://$(dev_address "$n")/upgrade" &
   first=$!
   wait_until 10 staging_written "$n" "$running" || fail "device $n: the first upload never began"
-  assert_eq "$expected" "$(upload "$n" "$JUNK" $(digest "$n"))" "device $n: upload while busy"
+  assert_eq "$expected" "$(upload "$n" "$JUNK" --digest -u "admin:$(pw "$n")")" "device $n: upload while busy"
   wait "$first" || fail "device $n: the first upload failed"
   assert_eq OK "$(<"$LAB_DIR/first$n")" "device $n: the first upload"
   lab-device wait-boot "$n" 2 10 || fail "device $n did not reboot"
