@@ -182,7 +182,7 @@ static enum eo_status refused(struct session *s, const char *answer, struct eo_e
 {
     const char *text = strncmp(answer, "ERR: ", 5) == 0 ? answer + 5 : answer;
     snprintf(s->result->device_reply, sizeof s->result->device_reply, "%s", text);
-    int code = eo_espota_error_code(text);
+    int code = eo_updater_error_code(text);
     if (code == 4)
         return not_enough_space(s, text, err);
     if (code == 15)
@@ -393,7 +393,7 @@ static enum eo_status verdict_error(struct session *s, const struct transfer *t,
 {
     const char *text = eo_espota_reply_text(&t->reply);
     const char *hint = "";
-    switch (eo_espota_error_code(text)) {
+    switch (eo_updater_error_code(text)) {
     case 6: hint = "; the device timed out waiting for data, try again"; break;
     case 7: hint = "; the image was corrupted on the way or in flash, try again"; break;
     case 9: hint = "; the image is built for a larger flash than the device has"; break;
@@ -401,11 +401,13 @@ static enum eo_status verdict_error(struct session *s, const struct transfer *t,
     case 4: hint = "; flash a core image first (two-step upgrade)"; break;
     default: break;
     }
+    int code = eo_updater_error_code(text);
+    enum eo_status status = code >= 0 ? eo_updater_error_status(code) : EO_ERR_TRANSFER;
     if (t->sent < s->image->size)
-        return eo_error_set(err, EO_ERR_TRANSFER, "device %s aborted the transfer at %u%%: %s%s",
+        return eo_error_set(err, status, "device %s aborted the transfer at %u%%: %s%s",
                             s->label, percent(s, t->acked), text, hint);
-    return eo_error_set(err, EO_ERR_TRANSFER, "device %s rejected the image after the transfer: "
-                        "%s%s", s->label, text, hint);
+    return eo_error_set(err, status, "device %s rejected the image after the transfer: %s%s",
+                        s->label, text, hint);
 }
 
 static enum eo_status judge(struct session *s, const struct transfer *t,

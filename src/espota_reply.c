@@ -79,13 +79,3 @@ const char *eo_espota_reply_text(const struct eo_espota_reply *reply)
     return reply->text;
 }
 
-int eo_espota_error_code(const char *text)
-{
-    if (!text || strncmp(text, "ERROR[", 6) != 0)
-        return -1;
-    char *end = NULL;
-    long code = strtol(text + 6, &end, 10);
-    if (end == text + 6 || *end != ']' || code < 0 || code > 1000)
-        return -1;
-    return (int)code;
-}

@@ -2,7 +2,9 @@
  * transports. */
 #include "espurna-ota/transport.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const method_names[EO_METHOD_COUNT] = {"espota", "web", "terminal"};
@@ -31,4 +33,49 @@ void eo_target_init(struct eo_target *target, const char *name, const char *addr
     target->espota_port = EO_DEFAULT_ESPOTA_PORT;
     target->web_port = EO_DEFAULT_WEB_PORT;
     target->telnet_port = EO_DEFAULT_TELNET_PORT;
+}
+
+/* "ERROR[n]" or "ERROR n" starting at `at` (which points at "ERROR") → n, else -1. */
+static int error_number_at(const char *at)
+{
+    const char *p = at + 5;
+    bool bracket = *p == '[';
+    if (!bracket && *p != ' ')
+        return -1;
+    p++;
+    if (!isdigit((unsigned char)*p))
+        return -1;
+    char *end = NULL;
+    long code = strtol(p, &end, 10);
+    if ((bracket && *end != ']') || code > 1000)
+        return -1;
+    return (int)code;
+}
+
+int eo_updater_error_code(const char *text)
+{
+    for (const char *at = text ? strstr(text, "ERROR") : NULL; at; at = strstr(at + 5, "ERROR")) {
+        int code = error_number_at(at);
+        if (code >= 0)
+            return code;
+    }
+    return -1;
+}
+
+enum eo_status eo_updater_error_status(int code)
+{
+    switch (code) {
+    case 4: /* Not Enough Space */
+    case 9: /* new Flash config wrong: built for a larger chip */
+        return EO_ERR_NOFIT;
+    case 5:  /* Bad Size Given */
+    case 8:  /* Flash config wrong (the running image's) */
+    case 10: /* Magic byte is not 0xE9 */
+    case 12: /* Signature verification failed */
+    case 15: /* Update already running */
+    case 16: /* Unknown update command */
+        return EO_ERR_REFUSED;
+    default:
+        return EO_ERR_TRANSFER;
+    }
 }

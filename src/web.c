@@ -35,37 +35,6 @@ static void quote_device_text(const char *text, char *out, size_t cap)
     out[n] = '\0';
 }
 
-int eo_updater_error_code(const char *text)
-{
-    const char *at = text ? strstr(text, "ERROR") : NULL;
-    for (; at; at = strstr(at + 5, "ERROR")) {
-        const char *p = at + 5;
-        if (*p == '[' || *p == ' ')
-            p++;
-        if (isdigit((unsigned char)*p))
-            return atoi(p);
-    }
-    return -1;
-}
-
-enum eo_status eo_updater_error_status(int code)
-{
-    switch (code) {
-    case 4: /* Not Enough Space */
-    case 9: /* new Flash config wrong: built for a larger chip */
-        return EO_ERR_NOFIT;
-    case 5:  /* Bad Size Given */
-    case 8:  /* Flash config wrong */
-    case 10: /* Magic byte is not 0xE9 */
-    case 12: /* Signature verification failed */
-    case 15: /* Update already running */
-    case 16: /* Unknown update command */
-        return EO_ERR_REFUSED;
-    default:
-        return EO_ERR_TRANSFER;
-    }
-}
-
 static bool contains(const char *text, const char *needle)
 {
     return strcasestr(text, needle) != NULL;

@@ -111,7 +111,5 @@ void eo_espota_reply_close(struct eo_espota_reply *reply);
 enum eo_espota_verdict eo_espota_reply_verdict(const struct eo_espota_reply *reply);
 /* The verdict text without trailing newline/spaces ("OK", "ERROR[7]: MD5 verification failed"). */
 const char *eo_espota_reply_text(const struct eo_espota_reply *reply);
-/* Parses "ERROR[n]" at the start of a verdict text; returns n or -1. */
-int eo_espota_error_code(const char *text);
 
 #endif

@@ -49,4 +49,13 @@ struct eo_push_result {
     char device_reply[256]; /* the device's own final text ("OK", "ERROR[7]: MD5 ..."), if any */
 };
 
+/* The device's Updater error, whatever the method reports it through ("ERROR[4]: Not Enough
+ * Space" on espota and 1.14.1+ web, "ERROR 4" on 1.12–1.14.0 web, "ERR: ERROR[10]: ..." after an
+ * invitation): its number, or -1 when the text carries none. */
+int eo_updater_error_code(const char *text);
+/* What an Updater error number means for the user, the same for every method: NOFIT (4 not
+ * enough space, 9 built for a larger flash), REFUSED (5, 8, 10, 12, 15, 16: the device will not
+ * take this image now), TRANSFER (the rest: write, read, MD5, timeout errors). */
+enum eo_status eo_updater_error_status(int code);
+
 #endif

@@ -59,13 +59,6 @@ struct eo_web_reply_context {
 enum eo_status eo_web_classify(long http_status, const char *body,
                                const struct eo_web_reply_context *context, struct eo_error *err);
 
-/* Updater error text ("ERROR[4]: Not Enough Space", "ERROR 4", "ERR: ERROR[10]: ...") → its
- * number, or -1 when the text carries none. */
-int eo_updater_error_code(const char *text);
-/* What an Updater error number means for the user: NOFIT (4, 9), REFUSED (5, 8, 10, 12, 15,
- * 16), TRANSFER (the rest). */
-enum eo_status eo_updater_error_status(int code);
-
 /* Parses a /discover body. Returns false when it is not ESPurna's JSON object. */
 bool eo_web_parse_discover(const char *body, struct eo_web_identity *out);
 

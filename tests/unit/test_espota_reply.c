@@ -73,7 +73,7 @@ static void test_error_every_split(void **state)
         feed_split(&r, input, cut);
         assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_ERROR);
         assert_string_equal(eo_espota_reply_text(&r), "ERROR[7]: MD5 verification failed");
-        assert_int_equal(eo_espota_error_code(eo_espota_reply_text(&r)), 7);
+        assert_int_equal(eo_updater_error_code(eo_espota_reply_text(&r)), 7);
     }
 }
 
@@ -89,7 +89,7 @@ static void test_error_before_ok(void **state)
     assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_ERROR_PARTIAL);
     eo_espota_reply_close(&r); /* no newline, then the connection closed */
     assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_ERROR);
-    assert_int_equal(eo_espota_error_code(eo_espota_reply_text(&r)), 10);
+    assert_int_equal(eo_updater_error_code(eo_espota_reply_text(&r)), 10);
 }
 
 static void test_esp32_plain_error(void **state)
@@ -99,7 +99,7 @@ static void test_esp32_plain_error(void **state)
     feed_split(&r, "1024MD5 Check Failed\n", 9);
     assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_ERROR);
     assert_string_equal(eo_espota_reply_text(&r), "MD5 Check Failed");
-    assert_int_equal(eo_espota_error_code(eo_espota_reply_text(&r)), -1);
+    assert_int_equal(eo_updater_error_code(eo_espota_reply_text(&r)), -1);
 }
 
 static void test_unknown_text(void **state)
@@ -126,16 +126,6 @@ static void test_long_text_truncated(void **state)
     assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_ERROR);
 }
 
-static void test_error_code(void **state)
-{
-    (void)state;
-    assert_int_equal(eo_espota_error_code("ERROR[4]: Not Enough Space"), 4);
-    assert_int_equal(eo_espota_error_code("ERROR[]: x"), -1);
-    assert_int_equal(eo_espota_error_code("ERROR[4: x"), -1);
-    assert_int_equal(eo_espota_error_code("OK"), -1);
-    assert_int_equal(eo_espota_error_code(NULL), -1);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -147,7 +137,6 @@ int main(void)
         cmocka_unit_test(test_esp32_plain_error),
         cmocka_unit_test(test_unknown_text),
         cmocka_unit_test(test_long_text_truncated),
-        cmocka_unit_test(test_error_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

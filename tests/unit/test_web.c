@@ -96,20 +96,6 @@ static void test_other_failures_quote_the_device(void **state)
     assert_non_null(strstr(err.message, "--method espota"));
 }
 
-static void test_updater_error_codes(void **state)
-{
-    (void)state;
-    assert_int_equal(eo_updater_error_code("ERROR[4]: Not Enough Space"), 4);
-    assert_int_equal(eo_updater_error_code("ERR: ERROR[10]: Magic byte"), 10);
-    assert_int_equal(eo_updater_error_code("ERROR 7"), 7);
-    assert_int_equal(eo_updater_error_code("ERROR: Upgrade in progress"), -1);
-    assert_int_equal(eo_updater_error_code("[OTA] ERROR: (4) Not Enough Space"), -1);
-    assert_int_equal(eo_updater_error_code(NULL), -1);
-    assert_int_equal(eo_updater_error_status(4), EO_ERR_NOFIT);
-    assert_int_equal(eo_updater_error_status(10), EO_ERR_REFUSED);
-    assert_int_equal(eo_updater_error_status(7), EO_ERR_TRANSFER);
-}
-
 static void test_discover_parsing(void **state)
 {
     struct eo_web_identity id;
@@ -158,7 +144,6 @@ int main(void)
         cmocka_unit_test(test_invalid_image_is_refused),
         cmocka_unit_test(test_busy_and_invalid_request),
         cmocka_unit_test(test_other_failures_quote_the_device),
-        cmocka_unit_test(test_updater_error_codes),
         cmocka_unit_test(test_discover_parsing),
         cmocka_unit_test(test_hostname_matching),
         cmocka_unit_test(test_web_path_reserves_one_more_sector),
