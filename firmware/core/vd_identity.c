@@ -1,5 +1,5 @@
 /* vd_identity.c — identity from the image at offset 0, and the values derived from it (TXT
- * records, support line, MAC text). */
+ * records, support line, MAC text, the dialect its version speaks). */
 #include "vd_identity.h"
 
 #include <stdarg.h>
@@ -78,6 +78,29 @@ void vd_identity_support(const struct vd_identity *id, char *out, size_t cap)
         copy_str(out, cap, "OTA WEB");
     else
         copy_str(out, cap, "MDNS ARDUINO_OTA TELNET TERMINAL");
+}
+
+/* Reads decimal digits at *p (at least one; capped so it cannot overflow); false when none. */
+static bool read_number(const char **p, unsigned *out)
+{
+    if (**p < '0' || **p > '9')
+        return false;
+    *out = 0;
+    for (; **p >= '0' && **p <= '9'; (*p)++)
+        *out = *out > 100000u ? *out : *out * 10u + (unsigned)(**p - '0');
+    return true;
+}
+
+enum vd_dialect vd_dialect_for_version(const char *version)
+{
+    const char *p = version;
+    unsigned major, minor;
+    if (strstr(version, "-dev"))
+        return VD_DIALECT_DEV;
+    if (read_number(&p, &major) && *p++ == '.' && read_number(&p, &minor) &&
+        (major > 1 || (major == 1 && minor >= 15)))
+        return VD_DIALECT_DEV;
+    return VD_DIALECT_1_14;
 }
 
 void vd_format_mac(const uint8_t mac[6], enum vd_dialect dialect, char out[18])

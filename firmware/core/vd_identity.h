@@ -37,6 +37,10 @@ bool vd_identity_has(const struct vd_identity *id, uint16_t feature);
 /* The terminal's module list: "MDNS ARDUINO_OTA TELNET TERMINAL" for a core build. */
 void vd_identity_support(const struct vd_identity *id, char *out, size_t cap);
 
+/* The dialect a firmware version speaks: dev for major.minor >= 1.15 or a version containing
+ * "-dev", 1.14 for anything else (older releases, "unknown", text that is not a version). */
+enum vd_dialect vd_dialect_for_version(const char *version);
+
 /* MAC text: 1.14 "AA:BB:CC:DD:EE:FF", dev "AABBCCDDEEFF". out holds 18 bytes. */
 void vd_format_mac(const uint8_t mac[6], enum vd_dialect dialect, char out[18]);
 

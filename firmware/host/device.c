@@ -1,6 +1,7 @@
 /* device.c — the boot cycle of the virtual device: eboot (the pending copy), identity from the
- * image at offset 0, services by the image's features, the ports file and the "listening" line;
- * reboot = stop everything, stay silent for --reboot-ms, boot again. */
+ * image at offset 0 and the dialect its version speaks, services by the image's features, the
+ * ports file and the "listening" line; reboot = stop everything, stay silent for --reboot-ms,
+ * boot again. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,16 @@ static void read_identity(struct vdh_device *dev)
         vd_identity_read(sketch, len, rec.image_size, dev->flash.size, &dev->identity);
     }
     free(sketch);
+}
+
+static enum vd_dialect boot_dialect(const struct vdh_device *dev)
+{
+    switch (dev->opts.dialect) {
+    case VDH_DIALECT_FORCE_1_14: return VD_DIALECT_1_14;
+    case VDH_DIALECT_FORCE_DEV: return VD_DIALECT_DEV;
+    case VDH_DIALECT_AUTO: break;
+    }
+    return vd_dialect_for_version(dev->identity.bootable ? dev->identity.version : "");
 }
 
 static void init_core(struct vdh_device *dev)
@@ -98,6 +109,7 @@ bool vdh_boot(struct vdh_device *dev)
     dev->reboot_at = 0;
     run_eboot(dev);
     read_identity(dev);
+    dev->dialect = boot_dialect(dev);
     init_core(dev);
     const struct vd_identity *id = &dev->identity;
     if (!id->bootable) {
@@ -105,9 +117,11 @@ bool vdh_boot(struct vdh_device *dev)
         announce(dev);
         return true;
     }
-    vdh_log("booted %s (%s) on %s, %u bytes, free space %u bytes", id->version,
+    vdh_log("booted %s (%s) on %s, %u bytes, free space %u bytes, dialect %s (%s)", id->version,
             eo_kind_name(id->kind) ? eo_kind_name(id->kind) : "unknown", dev->hostname,
-            (unsigned)id->image_size, (unsigned)id->free_space);
+            (unsigned)id->image_size, (unsigned)id->free_space,
+            dev->dialect == VD_DIALECT_DEV ? "dev" : "1.14",
+            dev->opts.dialect == VDH_DIALECT_AUTO ? "auto" : "forced");
     if (!start_services(dev))
         return false;
     vdh_mdns_publish(dev);

@@ -142,7 +142,7 @@ static void snapshot(struct vdh_device *dev, struct vdh_mdns *m)
     m->web_port = vd_identity_has(id, EO_FEATURE_WEB) ? dev->web_port : 0;
     m->telnet_port = vd_identity_has(id, EO_FEATURE_TELNET) ? dev->telnet_port : 0;
     struct vd_txt_facts facts = {.auth = dev->opts.password[0] != '\0',
-                                 .dialect = dev->opts.dialect, .mode = dev->opts.txt};
+                                 .dialect = dev->dialect, .mode = dev->opts.txt};
     memcpy(facts.mac, dev->mac, sizeof facts.mac);
     vd_txt_build(id, &facts, &m->txt);
 }

@@ -28,7 +28,7 @@ static const struct opt table[] = {
     {"address", K_STRING, OFF(address), 0, "ADDR", "IPv4 address every service binds to"},
     {"hostname", K_STRING, OFF(hostname), 0, "NAME", "default ESPURNA-<chip id>"},
     {"chip-id", K_CHIP_ID, OFF(chip_id), 0, "HEX", "chip id, up to 6 hex digits (default: from the address)"},
-    {"dialect", K_DIALECT, OFF(dialect), 0, "1.14|dev", "wire quirks (default dev)"},
+    {"dialect", K_DIALECT, OFF(dialect), 0, "auto|1.14|dev", "wire quirks (default auto: from the running version at each boot)"},
     {"password-file", K_PASSWORD_FILE, OFF(password), 0, "FILE", "admin password (default \"fibonacci\")"},
     {"password", K_PASSWORD, OFF(password), 0, "PW", "admin password (prefer --password-file)"},
     {"espota-port", K_UINT, OFF(espota_port), 65535, "N", "espota UDP port (8266; 0 = ephemeral)"},
@@ -155,7 +155,7 @@ static int store(const struct opt *o, const char *value, struct vdh_options *opt
 {
     void *target = (char *)opts + o->offset;
     unsigned long n;
-    static const char *const dialects[] = {"1.14", "dev"};
+    static const char *const dialects[] = {"auto", "1.14", "dev"}; /* vdh_dialect_choice */
     static const char *const txts[] = {"full", "minimal", "malformed"};
     switch (o->kind) {
     case K_STRING: *(const char **)target = value; return 0;
@@ -166,7 +166,7 @@ static int store(const struct opt *o, const char *value, struct vdh_options *opt
         *(unsigned *)target = (unsigned)n;
         return 0;
     case K_FLASH_SIZE: return store_flash_size(value, target);
-    case K_DIALECT: return store_choice(value, dialects, 2, (int *)target, o->name);
+    case K_DIALECT: return store_choice(value, dialects, 3, (int *)target, o->name);
     case K_TXT: return store_choice(value, txts, 3, (int *)target, o->name);
     case K_PASSWORD: snprintf(target, sizeof opts->password, "%s", value); return 0;
     case K_PASSWORD_FILE: return read_password_file(value, target, sizeof opts->password);
@@ -180,7 +180,7 @@ static void set_defaults(struct vdh_options *opts)
 {
     memset(opts, 0, sizeof *opts);
     opts->flash_size = 1u << 20;
-    opts->dialect = VD_DIALECT_DEV;
+    opts->dialect = VDH_DIALECT_AUTO;
     snprintf(opts->password, sizeof opts->password, "fibonacci");
     opts->espota_port = 8266;
     opts->web_port = 80;

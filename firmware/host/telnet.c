@@ -51,7 +51,7 @@ void vdh_telnet_accept(struct vdh_device *dev)
     vdh_log("telnet: client %s connected", addr);
     dev->client_fd = fd;
     struct vd_terminal_config config = {
-        .dialect = dev->opts.dialect,
+        .dialect = dev->dialect,
         /* core/minimal builds skip the password */
         .password = dev->identity.kind == EO_KIND_FULL ? dev->opts.password : NULL,
         .identity = &dev->identity,

@@ -28,6 +28,9 @@ struct vdh_faults {
     bool old_image;           /* boots discard the staged update */
 };
 
+/* --dialect: auto follows the running image's version at every boot; the others force it. */
+enum vdh_dialect_choice { VDH_DIALECT_AUTO = 0, VDH_DIALECT_FORCE_1_14, VDH_DIALECT_FORCE_DEV };
+
 struct vdh_options {
     const char *flash_path;
     uint32_t flash_size;
@@ -35,7 +38,7 @@ struct vdh_options {
     const char *address;
     const char *hostname;
     uint32_t chip_id;
-    enum vd_dialect dialect;
+    enum vdh_dialect_choice dialect;
     char password[128];
     unsigned espota_port, web_port, telnet_port;
     bool no_mdns;
@@ -96,6 +99,7 @@ struct vdh_device {
     unsigned boots;
 
     struct vd_identity identity;
+    enum vd_dialect dialect;  /* this boot's: forced by --dialect, else from the version */
     struct vd_updater updater;
     struct vd_espota espota;
     unsigned udp_seen;        /* datagrams received since start (lose-udp) */

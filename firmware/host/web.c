@@ -89,7 +89,7 @@ static bool authorized(struct vdh_device *dev, struct MHD_Connection *c, enum MH
 
 static void start_upload(struct vdh_device *dev, struct request *req)
 {
-    vd_web_upload_start(&req->upload, &dev->updater, dev->opts.dialect, dev->opts.faults.no_space);
+    vd_web_upload_start(&req->upload, &dev->updater, dev->dialect, dev->opts.faults.no_space);
     if (req->upload.owner)
         dev->flash.corrupt_next = dev->opts.faults.corrupt_sector;
     req->started = true;
@@ -118,7 +118,7 @@ static enum MHD_Result finish_upload(struct vdh_device *dev, struct MHD_Connecti
     if (req->started)
         vd_web_upload_finish(&req->upload, &res);
     else
-        vd_web_invalid_request(dev->opts.dialect, &res);
+        vd_web_invalid_request(dev->dialect, &res);
     dev->flash.corrupt_next = false;
     vdh_log("web: POST /upgrade (%u bytes) -> %u %s", (unsigned)req->upload.received, res.status,
             res.body);

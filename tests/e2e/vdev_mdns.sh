@@ -3,7 +3,8 @@
 # lab): _arduino._tcp TXT per dialect (mac with or without colons, free_space in bytes or KiB),
 # free_space equal to the Updater arithmetic on 1 MB and 4 MB flash, the record withdrawn while
 # the device reboots and back with the new version/board after an upgrade, the host name's
-# address record, no record at all with mdns=no, and ArduinoOTA's keys only with txt=minimal.
+# address record, no record at all with mdns=no, ArduinoOTA's keys only with txt=minimal, and
+# a device without dialect= (auto) that speaks 1.14 on 1.14.1 and dev after an espota upgrade.
 source "$(dirname "$0")/lib.sh"
 
 FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
@@ -11,18 +12,32 @@ FULL_1141=$(image espurna-1.14.1-itead-sonoff-basic.bin)
 FULL_DEV=$(image "espurna-$DEV_VERSION-itead-sonoff-basic.bin")
 FULL_4M=$(image "espurna-$DEV_VERSION-nodemcu-lolin-4m.bin")
 CORE_4M=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-4m.bin")
+CORE_DEV=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-1m.bin")
 
 lab_reexec --device "image=$FULL_1140 dialect=1.14 reboot-ms=2500" \
   --device "image=$FULL_DEV dialect=dev reboot-ms=300" \
-  --device "image=$FULL_4M dialect=dev flash=4M reboot-ms=300" \
+  --device "image=$FULL_4M dialect=dev flash=4M reboot-ms=2500" \
   --device "image=$FULL_DEV dialect=dev reboot-ms=300 mdns=no" \
-  --device "image=$FULL_DEV dialect=1.14 reboot-ms=300 txt=minimal" -- "$@"
+  --device "image=$FULL_DEV dialect=1.14 reboot-ms=300 txt=minimal" \
+  --device "image=$FULL_1141 reboot-ms=300" -- "$@"
 
 MB1=1048576
 MB4=4194304
 size() { stat -c %s "$1"; }
 
-# record N: the resolved _arduino._tcp line of device N, waiting for it to appear.
+# announced N...: one browse ($BROWSE) holds a resolved _arduino._tcp line of every device N.
+announced() {
+  local n
+  BROWSE=$(avahi-browse -rtp _arduino._tcp 2>/dev/null | grep '^=')
+  for n in "$@"; do
+    grep -q "^=;lo;IPv4;$(lab-device hostname "$n");" <<<"$BROWSE" || return 1
+  done
+}
+wait_until 15 announced 1 2 3 5 || fail "not every device announced itself: $BROWSE"
+# browsed N: device N's line from that browse.
+browsed() { grep "^=;lo;IPv4;$(lab-device hostname "$1");" <<<"$BROWSE" | head -n 1; }
+
+# record N: the resolved _arduino._tcp line of device N now, waiting for it to appear.
 record() {
   local host rec deadline=$((EPOCHSECONDS + 10))
   host=$(lab-device hostname "$1")
@@ -50,7 +65,7 @@ common() {
 }
 
 note "device 1 (1.14): mac with colons, free_space in bytes"
-rec=$(record 1)
+rec=$(browsed 1)
 common "$rec" 1
 expect_txt "$rec" app_version 1.14.0 "device 1"
 expect_txt "$rec" target_board ITEAD_SONOFF_BASIC "device 1"
@@ -61,7 +76,7 @@ expect_txt "$rec" free_space "$(free_space_bytes $MB1 "$(size "$FULL_1140")")" "
   fail "device 1: 1.14 mac '$(txt_value "$rec" mac)' is not AA:BB:CC:DD:EE:FF"
 
 note "device 2 (dev): mac without colons, free_space in KiB"
-rec=$(record 2)
+rec=$(browsed 2)
 common "$rec" 2
 expect_txt "$rec" app_version "$DEV_VERSION" "device 2"
 expect_txt "$rec" free_space $(($(free_space_bytes $MB1 "$(size "$FULL_DEV")") / 1024)) "device 2"
@@ -69,7 +84,7 @@ expect_txt "$rec" free_space $(($(free_space_bytes $MB1 "$(size "$FULL_DEV")") /
   fail "device 2: dev mac '$(txt_value "$rec" mac)' is not 12 upper-case hex digits"
 
 note "device 3 (dev, 4 MB)"
-rec=$(record 3)
+rec=$(browsed 3)
 common "$rec" 3
 expect_txt "$rec" target_board NODEMCU_LOLIN "device 3"
 expect_txt "$rec" mem_size 4096 "device 3"
@@ -85,7 +100,7 @@ assert_contains "$browse" "$(lab-device hostname 2);_telnet._tcp" "device 2: _te
 assert_not_contains "$browse" "$(lab-device hostname 4)" "device 4 (mdns=no)"
 
 note "device 5 (txt=minimal, like 1.13 core builds): ArduinoOTA's keys only"
-rec=$(record 5)
+rec=$(browsed 5)
 expect_txt "$rec" auth_upload yes "device 5"
 expect_txt "$rec" tcp_check no "device 5"
 assert_eq "" "$(txt_value "$rec" app_name)$(txt_value "$rec" app_version)$(txt_value "$rec" free_space)" \
@@ -93,8 +108,8 @@ assert_eq "" "$(txt_value "$rec" app_name)$(txt_value "$rec" app_version)$(txt_v
 
 note "device 1: upgrade; the record goes away while rebooting and comes back with 1.14.1"
 assert_eq OK "$(espota 1 "$FULL_1141")" "device 1 upload"
-gone() { [[ -z $(mdns_record "$(lab-device hostname 1)") ]]; }
-wait_until 5 gone || fail "device 1: record not withdrawn while rebooting"
+gone() { [[ -z $(mdns_record "$(lab-device hostname "$1")") ]]; }
+wait_until 5 gone 1 || fail "device 1: record not withdrawn while rebooting"
 assert_eq 1 "$(lab-device boots 1)" "device 1: withdrawn before booting again"
 lab-device wait-boot 1 2 10 || fail "device 1 did not come back"
 new_version() { [[ $(txt_value "$(mdns_record "$(lab-device hostname 1)")" app_version) == 1.14.1 ]]; }
@@ -102,8 +117,10 @@ wait_until 10 new_version || fail "device 1: no record with app_version=1.14.1 a
 rec=$(record 1)
 expect_txt "$rec" free_space "$(free_space_bytes $MB1 "$(size "$FULL_1141")")" "device 1 after"
 
-note "device 3: to the 4 MB core; board and free space follow"
+note "device 3: to the 4 MB core; withdrawn while rebooting, board and free space follow"
 assert_eq OK "$(espota 3 "$CORE_4M")" "device 3 upload"
+wait_until 5 gone 3 || fail "device 3: record not withdrawn while rebooting"
+assert_eq 1 "$(lab-device boots 3)" "device 3: withdrawn before booting again"
 lab-device wait-boot 3 2 10 || fail "device 3 did not come back"
 core_board() {
   [[ $(txt_value "$(mdns_record "$(lab-device hostname 3)")" target_board) == ESPURNA_MINIMAL_ARDUINO_OTA ]]
@@ -111,4 +128,25 @@ core_board() {
 wait_until 10 core_board || fail "device 3: no record with the core's board after the upgrade"
 rec=$(record 3)
 expect_txt "$rec" free_space $(($(free_space_bytes $MB4 "$(size "$CORE_4M")") / 1024)) "device 3 after"
+note "device 6 (no dialect=: auto) on 1.14.1: mac with colons, free_space in bytes"
+rec=$(record 6)
+common "$rec" 6
+expect_txt "$rec" app_version 1.14.1 "device 6"
+expect_txt "$rec" free_space "$(free_space_bytes $MB1 "$(size "$FULL_1141")")" "device 6"
+[[ $(txt_value "$rec" mac) =~ ^([0-9A-F]{2}:){5}[0-9A-F]{2}$ ]] ||
+  fail "device 6: 1.14.1 mac '$(txt_value "$rec" mac)' is not AA:BB:CC:DD:EE:FF"
+
+note "device 6: espota to the $DEV_VERSION core; the dialect follows the firmware"
+assert_eq OK "$(espota 6 "$CORE_DEV")" "device 6 upload"
+lab-device wait-boot 6 2 10 || fail "device 6 did not come back"
+dev_core() {
+  [[ $(txt_value "$(mdns_record "$(lab-device hostname 6)")" app_version) == "$DEV_VERSION" ]]
+}
+wait_until 10 dev_core || fail "device 6: no record with app_version=$DEV_VERSION after the upgrade"
+rec=$(record 6)
+expect_txt "$rec" free_space $(($(free_space_bytes $MB1 "$(size "$CORE_DEV")") / 1024)) "device 6 after"
+[[ $(txt_value "$rec" mac) =~ ^[0-9A-F]{12}$ ]] ||
+  fail "device 6: dev mac '$(txt_value "$rec" mac)' is not 12 upper-case hex digits"
+assert_contains "$(lab-device log 6)" "booted $DEV_VERSION (core)" "device 6 boots the core"
+assert_contains "$(lab-device log 6)" "dialect dev (auto)" "device 6 speaks dev after the upgrade"
 note "pass"

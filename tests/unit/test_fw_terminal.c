@@ -1,6 +1,7 @@
 /* test_fw_terminal.c — unit tests of the device's terminal (firmware/core/vd_terminal.c) and
  * identity values (vd_identity.c): the password dialogue of each dialect, commands and their
- * replies, the 1.14 uptime prefix, split and glued input, and the TXT records per dialect. */
+ * replies, the 1.14 uptime prefix, split and glued input, the TXT records per dialect, and the
+ * dialect a firmware version speaks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -207,6 +208,29 @@ static void test_txt_dialects(void **state)
     free(fx);
 }
 
+static void test_dialect_for_version(void **state)
+{
+    (void)state;
+    assert_int_equal(vd_dialect_for_version("1.14.1"), VD_DIALECT_1_14);
+    assert_int_equal(vd_dialect_for_version("1.14.0"), VD_DIALECT_1_14);
+    assert_int_equal(vd_dialect_for_version("1.13.5"), VD_DIALECT_1_14);
+    assert_int_equal(vd_dialect_for_version("1.9"), VD_DIALECT_1_14);
+    assert_int_equal(vd_dialect_for_version("0.99.0"), VD_DIALECT_1_14);
+    assert_int_equal(vd_dialect_for_version("unknown"), VD_DIALECT_1_14);
+    assert_int_equal(vd_dialect_for_version(""), VD_DIALECT_1_14);
+    assert_int_equal(vd_dialect_for_version("1"), VD_DIALECT_1_14);
+    assert_int_equal(vd_dialect_for_version("1.-15"), VD_DIALECT_1_14);
+    assert_int_equal(vd_dialect_for_version("v1.15.0"), VD_DIALECT_1_14);
+    assert_int_equal(vd_dialect_for_version("1.15.0"), VD_DIALECT_DEV);
+    assert_int_equal(vd_dialect_for_version("1.15"), VD_DIALECT_DEV);
+    assert_int_equal(vd_dialect_for_version("1.100.0"), VD_DIALECT_DEV);
+    assert_int_equal(vd_dialect_for_version("2.0.0"), VD_DIALECT_DEV);
+    assert_int_equal(vd_dialect_for_version("1.15.0-dev.gita1b2c3d4+github261101"),
+                     VD_DIALECT_DEV);
+    assert_int_equal(vd_dialect_for_version("1.14.2-dev"), VD_DIALECT_DEV);
+    assert_int_equal(vd_dialect_for_version("1.14.1-rc1"), VD_DIALECT_1_14);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_glued_lines),
         cmocka_unit_test(test_overlong_line),
         cmocka_unit_test(test_txt_dialects),
+        cmocka_unit_test(test_dialect_for_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
