@@ -157,6 +157,18 @@ bool eo_image_is_gzip(const uint8_t *buf, size_t len)
     return len >= 2 && buf[0] == 0x1F && buf[1] == 0x8B;
 }
 
+bool eo_image_peek(const uint8_t *buf, size_t len, struct eo_image_peek *out)
+{
+    *out = (struct eo_image_peek){.gzip = eo_image_is_gzip(buf, len)};
+    if (len < EO_IMAGE_PEEK_SIZE)
+        return false;
+    out->magic = buf[0] == EO_IMAGE_MAGIC;
+    out->flash_mode = buf[2];
+    out->flash_size_code = (uint8_t)(buf[3] >> 4);
+    out->flash_freq_code = (uint8_t)(buf[3] & 0x0F);
+    return true;
+}
+
 /* ---- app descriptor ------------------------------------------------------------------- */
 
 enum desc_field_offsets {

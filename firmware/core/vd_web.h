@@ -11,7 +11,7 @@
 #include "vd_ports.h"
 #include "vd_updater.h"
 
-#define VD_WEB_HEAD_BYTES 4u
+#define VD_WEB_HEAD_BYTES EO_IMAGE_PEEK_SIZE /* the bytes checked before anything is written */
 
 struct vd_web_result {
     unsigned status;          /* HTTP status */

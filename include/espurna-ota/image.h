@@ -172,6 +172,21 @@ enum eo_status eo_image_parse(const uint8_t *buf, size_t len, struct eo_image_la
 /* Quick check for gzip magic (1f 8b). */
 bool eo_image_is_gzip(const uint8_t *buf, size_t len);
 
+/* What the first 4 bytes of an image say, before the rest has arrived (a device's Updater
+ * looks at no more): gzip magic, the esptool magic byte, and the flash configuration codes
+ * (bytes 2 and 3; meaningful only when magic is true). */
+#define EO_IMAGE_PEEK_SIZE 4u
+struct eo_image_peek {
+    bool gzip;               /* starts with 1f 8b (decided from 2 bytes) */
+    bool magic;              /* byte 0 is EO_IMAGE_MAGIC */
+    uint8_t flash_mode;      /* byte 2: enum eo_flash_mode */
+    uint8_t flash_size_code; /* byte 3 high nibble: enum eo_flash_size_code */
+    uint8_t flash_freq_code; /* byte 3 low nibble: enum eo_flash_freq_code */
+};
+/* Fills out from the start of buf. Returns false when fewer than EO_IMAGE_PEEK_SIZE bytes
+ * are there: then only gzip may be set, everything else is 0/false. */
+bool eo_image_peek(const uint8_t *buf, size_t len, struct eo_image_peek *out);
+
 /* ---- release file names --------------------------------------------------------------- */
 
 /* "espurna-<version>-<environment>.bin[.gz]" → version, environment. The version is

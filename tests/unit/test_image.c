@@ -1,6 +1,6 @@
 /* test_image.c — unit tests of the image module: header decoding and every flash code,
- * checksum, Arduino layout, gzip, the app descriptor, release file names, digests, and every
- * kind of bad input (images are generated here, no blobs). */
+ * checksum, Arduino layout, gzip, the first-bytes peek, the app descriptor, release file names,
+ * digests, and every kind of bad input (images are generated here, no blobs). */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -388,6 +388,44 @@ static void test_gzip_image_reports_inner_header(void **state)
     expect_load_error(gz, gz_len, EO_ERR_IMAGE, "inside gzip");
 }
 
+static void test_peek_first_bytes(void **state)
+{
+    (void)state;
+    static uint8_t buf[BUF_CAP], gz[BUF_CAP];
+    size_t len = build_plain(buf, EO_FLASH_MODE_DIO, EO_FLASH_SIZE_4M, EO_FLASH_FREQ_80M);
+    struct eo_image_peek peek;
+    assert_true(eo_image_peek(buf, EO_IMAGE_PEEK_SIZE, &peek));
+    assert_true(peek.magic);
+    assert_false(peek.gzip);
+    assert_int_equal(peek.flash_mode, EO_FLASH_MODE_DIO);
+    assert_int_equal(peek.flash_size_code, EO_FLASH_SIZE_4M);
+    assert_int_equal(peek.flash_freq_code, EO_FLASH_FREQ_80M);
+    /* the codes agree with the full header parse */
+    struct eo_image_header header;
+    struct eo_error err;
+    assert_int_equal(eo_image_parse_header(buf, len, 0, &header, &err), EO_OK);
+    assert_int_equal(header.flash_size_code, peek.flash_size_code);
+    assert_int_equal(header.flash_freq_code, peek.flash_freq_code);
+    /* three bytes: not enough to say anything but gzip */
+    assert_false(eo_image_peek(buf, 3, &peek));
+    assert_false(peek.magic);
+    assert_int_equal(peek.flash_size_code, 0);
+    /* not the magic byte */
+    static const uint8_t other[] = {0xEA, 0x02, 0x03, 0x2F};
+    assert_true(eo_image_peek(other, sizeof other, &peek));
+    assert_false(peek.magic);
+    assert_false(peek.gzip);
+    /* gzip: decided from its two magic bytes */
+    size_t gz_len = gzip_buffer(buf, len, gz, sizeof gz);
+    assert_true(eo_image_peek(gz, gz_len, &peek));
+    assert_true(peek.gzip);
+    assert_false(peek.magic);
+    assert_false(eo_image_peek(gz, 2, &peek));
+    assert_true(peek.gzip);
+    assert_false(eo_image_peek(gz, 1, &peek));
+    assert_false(peek.gzip);
+}
+
 static void test_identity_from_file_name_when_no_descriptor(void **state)
 {
     (void)state;
@@ -536,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_bad_buffers),
         cmocka_unit_test(test_random_bytes_are_not_an_image),
         cmocka_unit_test(test_gzip_image_reports_inner_header),
+        cmocka_unit_test(test_peek_first_bytes),
         cmocka_unit_test(test_identity_from_file_name_when_no_descriptor),
         cmocka_unit_test(test_digests),
         cmocka_unit_test(test_truncations_and_mutations_never_crash),
