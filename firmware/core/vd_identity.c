@@ -8,6 +8,7 @@
 
 #include "espurna-ota/image.h"
 #include "espurna-ota/layout.h"
+#include "vd_updater.h"
 
 /* Copies src, cut to cap - 1 characters. */
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -57,7 +58,7 @@ bool vd_identity_read(const uint8_t *buf, size_t len, uint32_t recorded_size,
     identity_from_desc(out, &img);
     out->built_for = eo_flash_size_bytes(img.boot.flash_size_code);
     out->image_size = recorded_size ? recorded_size : img.app.end;
-    struct eo_layout layout = eo_layout_standard(flash_size);
+    struct eo_layout layout = eo_layout_standard(vd_sketch_flash_size(out->built_for, flash_size));
     out->free_space = eo_layout_free_space(&layout, out->image_size);
     out->bootable = true;
     return true;

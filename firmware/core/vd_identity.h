@@ -24,7 +24,7 @@ struct vd_identity {
     uint32_t image_size;      /* running sketch size, bytes */
     uint32_t built_for;       /* flash size the header names, bytes (0 unknown) */
     uint32_t flash_size;      /* real flash, bytes */
-    uint32_t free_space;      /* free OTA space, bytes */
+    uint32_t free_space;      /* free OTA space in the running build's layout, bytes */
 };
 
 /* Reads the identity from the sketch area `buf` (len bytes from offset 0). recorded_size is

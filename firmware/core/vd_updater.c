@@ -34,13 +34,18 @@ const char *vd_update_error_text(int error)
     return error_texts[error];
 }
 
+uint32_t vd_sketch_flash_size(uint32_t built_for, uint32_t chip_size)
+{
+    return built_for == 0 || built_for > chip_size ? chip_size : built_for;
+}
+
 void vd_updater_init(struct vd_updater *up, const struct vd_flash *flash, const struct vd_md5 *md5,
                      const struct vd_running *running)
 {
     memset(up, 0, sizeof *up);
     up->flash = flash;
     up->md5 = md5;
-    up->layout = eo_layout_standard(flash->size);
+    up->layout = eo_layout_standard(vd_sketch_flash_size(running->flash_size, flash->size));
     up->running = *running;
 }
 

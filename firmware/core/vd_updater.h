@@ -43,6 +43,12 @@ struct vd_running {
     uint32_t flash_size;      /* flash size its header claims (bytes), 0 = unknown */
 };
 
+/* The flash size whose standard layout the running build uses: its linker script fixed where
+ * the sketch area ends (_FS_start), so a 1 MB build on a 4 MB chip has the 1 MB layout. That
+ * is the size its header names (built_for), or the chip's when built_for is unknown (0) or
+ * larger than the chip (a broken install). */
+uint32_t vd_sketch_flash_size(uint32_t built_for, uint32_t chip_size);
+
 struct vd_updater {
     const struct vd_flash *flash;
     const struct vd_md5 *md5;
@@ -62,7 +68,7 @@ struct vd_updater {
 void vd_updater_init(struct vd_updater *up, const struct vd_flash *flash, const struct vd_md5 *md5,
                      const struct vd_running *running);
 
-/* Free OTA space beside the running image (bytes). */
+/* Free OTA space beside the running image (bytes), in the running build's layout. */
 uint32_t vd_updater_free_space(const struct vd_updater *up);
 
 /* Reserves `size` bytes. Returns 0 or the error: 15 (already running: the running update and

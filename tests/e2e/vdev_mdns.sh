@@ -4,7 +4,9 @@
 # free_space equal to the Updater arithmetic on 1 MB and 4 MB flash, the record withdrawn while
 # the device reboots and back with the new version/board after an upgrade, the host name's
 # address record, no record at all with mdns=no, ArduinoOTA's keys only with txt=minimal, and
-# a device without dialect= (auto) that speaks 1.14 on 1.14.1 and dev after an espota upgrade.
+# a device without dialect= (auto) that speaks 1.14 on 1.14.1 and dev after an espota upgrade,
+# and a 4 MB chip running a 1 MB build: the 1 MB layout's free space (the running build's
+# linker layout ends the sketch area), sdk_size 1024, mem_size 4096, the oversized image refused.
 source "$(dirname "$0")/lib.sh"
 
 FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
@@ -13,13 +15,15 @@ FULL_DEV=$(image "espurna-$DEV_VERSION-itead-sonoff-basic.bin")
 FULL_4M=$(image "espurna-$DEV_VERSION-nodemcu-lolin-4m.bin")
 CORE_4M=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-4m.bin")
 CORE_DEV=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-1m.bin")
+OVERSIZED=$(image "espurna-$DEV_VERSION-oversized-1m.bin")
 
 lab_reexec --device "image=$FULL_1140 dialect=1.14 reboot-ms=2500" \
   --device "image=$FULL_DEV dialect=dev reboot-ms=300" \
   --device "image=$FULL_4M dialect=dev flash=4M reboot-ms=2500" \
   --device "image=$FULL_DEV dialect=dev reboot-ms=300 mdns=no" \
   --device "image=$FULL_DEV dialect=1.14 reboot-ms=300 txt=minimal" \
-  --device "image=$FULL_1141 reboot-ms=300" -- "$@"
+  --device "image=$FULL_1141 reboot-ms=300" \
+  --device "image=$FULL_DEV flash=4M reboot-ms=300" -- "$@"
 
 MB1=1048576
 MB4=4194304
@@ -33,7 +37,7 @@ announced() {
     grep -q "^=;lo;IPv4;$(lab-device hostname "$n");" <<<"$BROWSE" || return 1
   done
 }
-wait_until 15 announced 1 2 3 5 || fail "not every device announced itself: $BROWSE"
+wait_until 15 announced 1 2 3 5 7 || fail "not every device announced itself: $BROWSE"
 # browsed N: device N's line from that browse.
 browsed() { grep "^=;lo;IPv4;$(lab-device hostname "$1");" <<<"$BROWSE" | head -n 1; }
 
@@ -90,6 +94,16 @@ expect_txt "$rec" target_board NODEMCU_LOLIN "device 3"
 expect_txt "$rec" mem_size 4096 "device 3"
 expect_txt "$rec" sdk_size 4096 "device 3"
 expect_txt "$rec" free_space $(($(free_space_bytes $MB4 "$(size "$FULL_4M")") / 1024)) "device 3"
+
+note "device 7 (a 1 MB build on a 4 MB chip): the 1 MB layout"
+rec=$(browsed 7)
+common "$rec" 7
+expect_txt "$rec" mem_size 4096 "device 7"
+expect_txt "$rec" sdk_size 1024 "device 7"
+expect_txt "$rec" free_space $(($(free_space_bytes $MB1 "$(size "$FULL_DEV")") / 1024)) "device 7"
+assert_eq 364 "$(txt_value "$rec" free_space)" "device 7: KiB free, as a real device shows"
+assert_eq "ERR: ERROR[4]: Not Enough Space" "$(espota 7 "$OVERSIZED")" "device 7: oversized-1m"
+assert_eq 1 "$(lab-device boots 7)" "device 7: no reboot after a refused invitation"
 
 note "host names resolve to the device addresses; mdns=no announces nothing"
 resolved=$(avahi-resolve -4 -n "$(lab-device hostname 2).local" 2>/dev/null | cut -f2)

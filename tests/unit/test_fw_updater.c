@@ -1,6 +1,7 @@
 /* test_fw_updater.c — unit tests of the virtual device's Updater and boot command
  * (firmware/core/vd_updater.c, vd_boot.c, vd_image_check.c): the space arithmetic against
- * layout.h on 1 MB and 4 MB, begin/write/end errors 4, 5, 7, 8, 9, 10, 15, staging, the eboot
+ * layout.h on 1 MB and 4 MB (in the layout the running image was built for, not the chip's),
+ * begin/write/end errors 4, 5, 7, 8, 9, 10, 15, staging, the eboot
  * copy, and that a half-written update is never booted. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include "fw_fake.h"
+#include "vd_identity.h"
 #include "vd_updater.h"
 
 struct fixture {
@@ -73,6 +75,74 @@ static void test_free_space_matches_layout_1mb_and_4mb(void **state)
     assert_int_equal(vd_updater_free_space(&up), eo_layout_free_space(&l4, 716800));
     fake_flash_free(&f1);
     fake_flash_free(&f4);
+}
+
+/* The sketch area ends where the running build's linker layout puts it: a 1 MB build on a
+ * 4 MB chip has the 1 MB layout (a real device: 372736 bytes free beside 640 KiB). */
+static void test_free_space_follows_the_built_for_layout(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(4 * MIB, 655360, 8192, EO_FLASH_SIZE_4M);
+    struct vd_running r1 = {655360, 1 * MIB};
+    vd_updater_init(&fx->up, &fx->flash.ops, &test_md5, &r1);
+    assert_int_equal(vd_updater_free_space(&fx->up), 251 * 4096 - 655360); /* 372736 */
+    assert_int_equal(vd_updater_begin(&fx->up, 819200), VD_UPDATE_ERROR_SPACE);
+    assert_int_equal(vd_updater_begin(&fx->up, 372737), VD_UPDATE_ERROR_SPACE);
+    assert_int_equal(vd_updater_begin(&fx->up, 372736), VD_UPDATE_OK);
+    assert_int_equal(fx->up.start, 655360); /* staged below the 1 MB sketch end */
+    vd_updater_abort(&fx->up);
+    /* the new image's flash size is checked against the real chip: a 4 MB build is fine */
+    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), VD_UPDATE_OK);
+    assert_int_equal(fx->up.start, 251 * 4096 - 8192);
+    vd_updater_set_md5(&fx->up, fx->md5);
+    assert_int_equal(send_image(fx, 1460), fx->image_len);
+    assert_true(vd_updater_end(&fx->up, false));
+    /* a 4 MB build on the same chip: the 4 MB layout */
+    struct vd_running r4 = {655360, 4 * MIB};
+    vd_updater_init(&fx->up, &fx->flash.ops, &test_md5, &r4);
+    assert_int_equal(vd_updater_free_space(&fx->up), 1019 * 4096 - 655360);
+    assert_int_equal(vd_updater_begin(&fx->up, 819200), VD_UPDATE_OK);
+    teardown_device(fx);
+}
+
+static void test_sketch_flash_size(void **state)
+{
+    (void)state;
+    assert_int_equal(vd_sketch_flash_size(1 * MIB, 4 * MIB), 1 * MIB);
+    assert_int_equal(vd_sketch_flash_size(2 * MIB, 2 * MIB), 2 * MIB);
+    assert_int_equal(vd_sketch_flash_size(0, 4 * MIB), 4 * MIB);      /* unknown code */
+    assert_int_equal(vd_sketch_flash_size(4 * MIB, 1 * MIB), 1 * MIB); /* broken install */
+    /* a 4 MB build on a 1 MB chip: the chip's layout, and begin refuses with error 8 */
+    struct fixture *fx = setup_device(1 * MIB, 300000, 8192, EO_FLASH_SIZE_1M);
+    struct vd_running big = {300000, 4 * MIB};
+    vd_updater_init(&fx->up, &fx->flash.ops, &test_md5, &big);
+    assert_int_equal(vd_updater_free_space(&fx->up), (251 - 74) * 4096);
+    assert_int_equal(vd_updater_begin(&fx->up, 4096), VD_UPDATE_ERROR_FLASH_CONFIG);
+    teardown_device(fx);
+}
+
+/* What the device shows (TXT) for a 1 MB build of 640 KiB on a 4 MB chip. */
+static void test_identity_of_a_1mb_build_on_4mb(void **state)
+{
+    (void)state;
+    uint8_t *image;
+    size_t len = make_image(&image, 655360, EO_FLASH_SIZE_1M, EO_KIND_FULL, "1.15.0-dev", "B");
+    struct vd_identity id;
+    assert_true(vd_identity_read(image, len, 655360, 4 * MIB, &id));
+    assert_int_equal(id.built_for, 1 * MIB);
+    assert_int_equal(id.flash_size, 4 * MIB);
+    assert_int_equal(id.free_space, 372736);
+    struct vd_txt_facts facts = {.dialect = VD_DIALECT_DEV, .mode = VD_TXT_FULL};
+    struct vd_txt txt;
+    vd_txt_build(&id, &facts, &txt);
+    bool mem = false, sdk = false, free_kib = false;
+    for (unsigned i = 0; i < txt.count; i++) {
+        mem |= strcmp(txt.item[i], "mem_size=4096") == 0;
+        sdk |= strcmp(txt.item[i], "sdk_size=1024") == 0;
+        free_kib |= strcmp(txt.item[i], "free_space=364") == 0;
+    }
+    assert_true(mem && sdk && free_kib);
+    free(image);
 }
 
 static void test_begin_errors(void **state)
@@ -262,6 +332,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_free_space_matches_layout_1mb_and_4mb),
+        cmocka_unit_test(test_free_space_follows_the_built_for_layout),
+        cmocka_unit_test(test_sketch_flash_size),
+        cmocka_unit_test(test_identity_of_a_1mb_build_on_4mb),
         cmocka_unit_test(test_begin_errors),
         cmocka_unit_test(test_write_more_than_reserved_is_error_4),
         cmocka_unit_test(test_success_stages_and_boot_copies),
