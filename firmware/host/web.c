@@ -1,11 +1,14 @@
 /* web.c — the web server (libmicrohttpd, epoll mode inside the device's poll loop): POST
  * /upgrade with Digest or Basic auth as `admin` (realm = hostname; none for webui builds), the
- * multipart file part into the core's web upgrade logic, and GET /discover. */
+ * multipart file part into the core's web upgrade logic, and GET /discover. Every answer waits
+ * until the request body has been read (a refused body is dropped), unless the client waits
+ * for "100 Continue". */
 #include <jansson.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "vd_web.h"
 #include "vdh.h"
@@ -13,17 +16,24 @@
 #define POST_BUFFER 16384
 #define NONCE_TIMEOUT_S 300
 #define REBOOT_AFTER_OK_MS 500
+#define DROP_LIMIT ((uint64_t)EO_IMAGE_MAX_FILE_SIZE + 65536u) /* largest image + multipart */
 
 struct vdh_web {
     struct MHD_Daemon *daemon;
     uint8_t seed[32];
 };
 
+enum route { ROUTE_UPGRADE, ROUTE_DISCOVER, ROUTE_FORM, ROUTE_NOT_FOUND };
+
 struct request {
     struct vdh_device *dev;
-    struct MHD_PostProcessor *post;
+    enum route route;
+    bool allowed;             /* credentials good, or none needed */
+    bool auth_header, stale_nonce;
+    struct MHD_PostProcessor *post; /* an allowed POST /upgrade */
     struct vd_web_upload upload;
     bool started;             /* a file part arrived */
+    uint64_t dropped;         /* body bytes read and dropped (nobody takes them) */
 };
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
@@ -63,28 +73,36 @@ static bool basic_ok(struct vdh_device *dev, struct MHD_Connection *c)
     return ok;
 }
 
-/* true when the request may go on; otherwise a 401 with a Digest challenge is queued. */
-static bool authorized(struct vdh_device *dev, struct MHD_Connection *c, enum MHD_Result *ret)
+/* Checks the credentials (Digest or Basic as admin); webui builds need none. */
+static bool check_auth(struct vdh_device *dev, struct MHD_Connection *c, struct request *req)
 {
     if (!(dev->identity.features & EO_FEATURE_WEB_AUTH))
         return true;
     const char *header = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-    int digest = MHD_NO;
+    req->auth_header = header != NULL;
     if (header && strncmp(header, "Basic ", 6) == 0 && basic_ok(dev, c))
         return true;
+    int digest = MHD_NO;
     if (header && strncmp(header, "Digest ", 7) == 0)
         digest = MHD_digest_auth_check2(c, dev->hostname, "admin", dev->opts.password,
                                         NONCE_TIMEOUT_S, MHD_DIGEST_ALG_MD5);
-    if (digest == MHD_YES)
-        return true;
-    vdh_log("web: %s: 401 unauthorized", header ? "wrong credentials" : "no credentials");
+    req->stale_nonce = digest == MHD_INVALID_NONCE;
+    return digest == MHD_YES;
+}
+
+static enum MHD_Result reply_unauthorized(struct vdh_device *dev, struct MHD_Connection *c,
+                                          const struct request *req)
+{
+    vdh_log("web: %s: 401 unauthorized (%llu body bytes read and dropped)",
+            req->auth_header ? "wrong credentials" : "no credentials",
+            (unsigned long long)req->dropped);
     const char *body = "Unauthorized";
     struct MHD_Response *r =
         MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
-    *ret = MHD_queue_auth_fail_response2(c, dev->hostname, "espurna", r,
-                                         digest == MHD_INVALID_NONCE, MHD_DIGEST_ALG_MD5);
+    enum MHD_Result ret = MHD_queue_auth_fail_response2(c, dev->hostname, "espurna", r,
+                                                        req->stale_nonce, MHD_DIGEST_ALG_MD5);
     MHD_destroy_response(r);
-    return false;
+    return ret;
 }
 
 static void start_upload(struct vdh_device *dev, struct request *req)
@@ -127,52 +145,88 @@ static enum MHD_Result finish_upload(struct vdh_device *dev, struct MHD_Connecti
     return reply(c, res.status, "text/plain", res.body);
 }
 
-static enum MHD_Result on_upgrade(struct vdh_device *dev, struct MHD_Connection *c,
-                                  const char *data, size_t *size, void **con_cls)
+static enum MHD_Result reply_form(struct MHD_Connection *c)
 {
-    struct request *req = *con_cls;
-    enum MHD_Result ret = MHD_NO;
-    if (!req) {
-        if (!authorized(dev, c, &ret))
-            return ret;
-        req = calloc(1, sizeof *req);
-        if (!req)
-            return MHD_NO;
-        *con_cls = req;
-        req->dev = dev;
-        req->post = MHD_create_post_processor(c, POST_BUFFER, on_part, req);
-        return MHD_YES;
-    }
-    if (*size > 0) {
-        if (req->post)
-            MHD_post_process(req->post, data, *size);
-        *size = 0;
-        return MHD_YES;
-    }
-    return finish_upload(dev, c, req);
+    return reply(c, 200, "text/html",
+                 "<!DOCTYPE html><title>ESPurna</title><form method=post action=/upgrade "
+                 "enctype=multipart/form-data><input type=file name=upgrade>"
+                 "<input type=submit></form>\n");
 }
 
+/* The response, once the request body has been read (or when it will not be). */
+static enum MHD_Result answer(struct vdh_device *dev, struct MHD_Connection *c,
+                              struct request *req, const char *method, const char *url)
+{
+    if (!req->allowed)
+        return reply_unauthorized(dev, c, req);
+    switch (req->route) {
+    case ROUTE_UPGRADE: return finish_upload(dev, c, req);
+    case ROUTE_DISCOVER: return reply_discover(dev, c);
+    case ROUTE_FORM: return reply_form(c);
+    case ROUTE_NOT_FOUND: break;
+    }
+    vdh_log("web: %s %s -> 404", method, url);
+    return reply(c, 404, "text/plain", "Not found");
+}
+
+static enum route route_of(const char *method, const char *url)
+{
+    bool get = strcmp(method, "GET") == 0;
+    if (strcmp(method, "POST") == 0 && strcmp(url, "/upgrade") == 0)
+        return ROUTE_UPGRADE;
+    if (get && strcmp(url, "/discover") == 0)
+        return ROUTE_DISCOVER;
+    return get && strcmp(url, "/") == 0 ? ROUTE_FORM : ROUTE_NOT_FOUND;
+}
+
+/* The client waits for "100 Continue" before it sends the body. */
+static bool expects_continue(struct MHD_Connection *c)
+{
+    const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+    return expect && strcasecmp(expect, "100-continue") == 0;
+}
+
+/* First call (headers only): route, credentials, and whether the body is taken. */
+static struct request *new_request(struct vdh_device *dev, struct MHD_Connection *c,
+                                   const char *method, const char *url)
+{
+    struct request *req = calloc(1, sizeof *req);
+    if (!req)
+        return NULL;
+    req->dev = dev;
+    req->route = route_of(method, url);
+    req->allowed = req->route == ROUTE_DISCOVER || req->route == ROUTE_NOT_FOUND ||
+                   check_auth(dev, c, req);
+    if (req->route == ROUTE_UPGRADE && req->allowed)
+        req->post = MHD_create_post_processor(c, POST_BUFFER, on_part, req);
+    return req;
+}
+
+/* A body nobody takes is read and dropped before the answer (as the async web server does):
+ * answering first and closing with unread data makes the client's kernel reset the
+ * connection, and a client still sending gets a broken pipe instead of the answer. A client
+ * that waits for "100 Continue" gets the answer at once instead. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *data,
                                   size_t *size, void **con_cls)
 {
     struct vdh_device *dev = cls;
+    struct request *req = *con_cls;
     (void)version;
-    if (strcmp(method, "POST") == 0 && strcmp(url, "/upgrade") == 0)
-        return on_upgrade(dev, c, data, size, con_cls);
-    if (strcmp(method, "GET") == 0 && strcmp(url, "/discover") == 0)
-        return reply_discover(dev, c);
-    enum MHD_Result ret = MHD_NO;
-    if (strcmp(method, "GET") == 0 && strcmp(url, "/") == 0) {
-        if (!authorized(dev, c, &ret))
-            return ret;
-        return reply(c, 200, "text/html",
-                     "<!DOCTYPE html><title>ESPurna</title><form method=post action=/upgrade "
-                     "enctype=multipart/form-data><input type=file name=upgrade>"
-                     "<input type=submit></form>\n");
+    if (!req) {
+        if (!(req = new_request(dev, c, method, url)))
+            return MHD_NO;
+        *con_cls = req;
+        return req->post || !expects_continue(c) ? MHD_YES : answer(dev, c, req, method, url);
     }
-    vdh_log("web: %s %s -> 404", method, url);
-    return reply(c, 404, "text/plain", "Not found");
+    if (*size == 0)
+        return answer(dev, c, req, method, url);
+    if (req->post)
+        MHD_post_process(req->post, data, *size);
+    else
+        req->dropped += *size;
+    *size = 0;
+    return req->dropped > DROP_LIMIT ? answer(dev, c, req, method, url) : MHD_YES;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,

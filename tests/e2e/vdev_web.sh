@@ -3,6 +3,9 @@
 # Digest and Basic auth, 401 on a wrong password, and each error body in both dialects
 # (invalid request, invalid image, not enough space, upgrade in progress), the no-auth
 # minimal-webui build, and a successful upload followed by a reboot into the new version.
+# A large body refused with 401 is read to its end first, so a client that sends it whole (no
+# Expect: 100-continue; curl and one that reads only after writing) gets the 401; the lab has
+# lwIP-sized TCP receive buffers (--tcp-rmem).
 source "$(dirname "$0")/lib.sh"
 
 FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
@@ -12,7 +15,7 @@ FULL_DEV=$(image "espurna-$DEV_VERSION-itead-sonoff-basic.bin")
 OVERSIZED=$(image "espurna-$DEV_VERSION-oversized-1m.bin")
 WEBUI=$(image "espurna-$DEV_VERSION-minimal-webui-1m.bin")
 
-lab_reexec --device "image=$FULL_1141 dialect=dev reboot-ms=300" \
+lab_reexec --tcp-rmem "2920 5840 5840" --device "image=$FULL_1141 dialect=dev reboot-ms=300" \
   --device "image=$FULL_1140 dialect=1.14 reboot-ms=300" \
   --device "image=$FULL_DEV dialect=dev reboot-ms=300 flash-kbps=200" \
   --device "image=$WEBUI dialect=dev reboot-ms=300" \
@@ -20,10 +23,10 @@ lab_reexec --device "image=$FULL_1141 dialect=dev reboot-ms=300" \
 
 JUNK=$LAB_DIR/junk.bin
 head -c 20000 /dev/zero | tr '\0' 'x' >"$JUNK"
-# requests refused with 401 carry a small body: the device answers before reading the body and
-# closes, so a large one can end in EPIPE on the client's side instead of the 401.
 SMALL=$LAB_DIR/small.bin
 head -c 1000 "$CORE_DEV" >"$SMALL"
+BIG=$LAB_DIR/big.bin
+head -c 614400 "$FULL_DEV" >"$BIG"
 
 # upload N FILE [CURL AUTH OPTIONS]: prints "STATUS BODY" of POST /upgrade with FILE.
 upload() {
@@ -40,6 +43,36 @@ note "device 1 (dev): auth"
 assert_eq "401" "$(upload 1 "$SMALL" | cut -d' ' -f1)" "no credentials"
 assert_eq "401" "$(upload 1 "$SMALL" --digest -u admin:wrong | cut -d' ' -f1)" "wrong password"
 assert_eq "401" "$(upload 1 "$SMALL" --basic -u admin:wrong | cut -d' ' -f1)" "wrong password (basic)"
+# post_all N FILE [AUTH HEADER]: a client that writes the whole multipart request before it
+# reads anything (python http.client); prints the status, or the error it met.
+post_all() {
+  python3 - "$(dev_address "$1")" "$2" "${3:-}" <<'PY'
+import http.client, sys
+address, path, auth = sys.argv[1:4]
+b = "eo-boundary"
+head = f'--{b}\r\nContent-Disposition: form-data; name="upgrade"; filename="f.bin"\r\n\r\n'
+body = head.encode() + open(path, "rb").read() + f"\r\n--{b}--\r\n".encode()
+headers = {"Content-Type": f"multipart/form-data; boundary={b}"}
+if auth:
+    headers["Authorization"] = auth
+try:
+    conn = http.client.HTTPConnection(address, 80, timeout=30)
+    conn.request("POST", "/upgrade", body=body, headers=headers)
+    print(conn.getresponse().status)
+except OSError as e:
+    print(f"error: {e}")
+PY
+}
+# a large body sent at once (no Expect: 100-continue) with wrong or no credentials: the device
+# reads it to the end before answering, so the client gets the 401, not a broken pipe
+wrong_basic="Basic $(printf admin:wrong | base64)"
+for try in 1 2 3 4; do
+  assert_eq "401" "$(upload 1 "$BIG" -H 'Expect:' --basic -u admin:wrong | cut -d' ' -f1)" \
+    "curl: large body, wrong password (basic), try $try"
+  assert_eq "401" "$(post_all 1 "$BIG" "$wrong_basic")" "large body sent whole, wrong password, try $try"
+  assert_eq "401" "$(post_all 1 "$BIG")" "large body sent whole, no credentials, try $try"
+done
+assert_contains "$(lab-device log 1)" "401 unauthorized (614" "device 1: the refused body was read"
 challenge=$(curl -sS -D - -o /dev/null -X POST "http://$(dev_address 1)/upgrade" | tr -d '\r')
 assert_contains "$challenge" "WWW-Authenticate: Digest" "the 401 challenge"
 assert_contains "$challenge" "realm=\"$(lab-device hostname 1)\"" "the digest realm"
