@@ -46,7 +46,7 @@ bool vd_identity_read(const uint8_t *buf, size_t len, uint32_t recorded_size,
     out->flash_size = flash_size;
     out->kind = EO_KIND_UNKNOWN;
     if (eo_image_is_gzip(buf, len)) {
-        copy_str(out->why, sizeof out->why, "a gzip image at offset 0 (this eboot does not inflate)");
+        copy_str(out->why, sizeof out->why, "a gzip image at offset 0 (only the boot copy of an update inflates)");
         return false;
     }
     struct eo_image_layout img;

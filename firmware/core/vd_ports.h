@@ -1,6 +1,7 @@
-/* vd_ports.h — what the portable device core needs from a port: flash access, MD5 and random
- * bytes, as small ops structs. The host port implements them over a file and OpenSSL; an
- * ESP8266 port would implement them over spi_flash_* and the ROM MD5. */
+/* vd_ports.h — what the portable device core needs from a port: flash access, MD5, random
+ * bytes and gzip inflation, as small ops structs. The host port implements them over a file,
+ * OpenSSL and zlib; an ESP8266 port would implement them over spi_flash_*, the ROM MD5 and
+ * eboot's uzlib. */
 #ifndef VD_PORTS_H
 #define VD_PORTS_H
 
@@ -24,6 +25,20 @@ struct vd_md5 {
     void *(*begin)(void);
     void (*update)(void *handle, const void *data, size_t len);
     void (*finish)(void *handle, char hex[33]);
+};
+
+/* Inflation of a gzip stream, for eboot's copy of a gzip update. begin() returns a handle
+ * (NULL: out of memory). run() inflates from in (in_len bytes) into out (out_cap bytes), sets
+ * *in_used and *out_len, and returns VD_INFLATE_MORE (wants more input or output room),
+ * VD_INFLATE_END (the stream ended and its CRC matched) or VD_INFLATE_ERROR (not a valid gzip
+ * stream). end() frees the handle. */
+enum vd_inflate_status { VD_INFLATE_MORE, VD_INFLATE_END, VD_INFLATE_ERROR };
+struct vd_inflate {
+    void *(*begin)(void);
+    enum vd_inflate_status (*run)(void *handle, const uint8_t *in, size_t in_len,
+                                  size_t *in_used, uint8_t *out, size_t out_cap,
+                                  size_t *out_len);
+    void (*end)(void *handle);
 };
 
 /* Fills buf with unpredictable bytes (nonces). */

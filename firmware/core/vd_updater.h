@@ -104,11 +104,21 @@ uint32_t vd_boot_record_offset(const struct vd_flash *flash);
 bool vd_boot_record_read(const struct vd_flash *flash, struct vd_boot_record *out);
 bool vd_boot_record_write(const struct vd_flash *flash, const struct vd_boot_record *rec);
 
-enum vd_boot_action { VD_BOOT_NOTHING, VD_BOOT_COPIED, VD_BOOT_DISCARDED, VD_BOOT_FAILED };
-/* eboot: when a copy is pending, copies len bytes from src to dst sector by sector (or, when
- * discard is set, drops the command: the "old-image" fault) and clears the command. `scratch`
- * is one sector of memory. */
-enum vd_boot_action vd_boot_run(const struct vd_flash *flash, bool discard,
-                                uint8_t scratch[EO_SECTOR_SIZE]);
+enum vd_boot_action {
+    VD_BOOT_NOTHING,
+    VD_BOOT_COPIED,      /* the staged image is at dst now (inflated when it was gzip) */
+    VD_BOOT_DISCARDED,   /* fault old-image, or an insane command: dropped, old image kept */
+    VD_BOOT_BAD_GZIP,    /* a gzip update that cannot be inflated in place: dropped, old kept */
+    VD_BOOT_FAILED,      /* flash error: the command stays pending */
+};
+#define VD_BOOT_SCRATCH_SIZE (2u * EO_SECTOR_SIZE)
+/* eboot: when a copy is pending, copies len bytes from src to dst sector by sector, inflating
+ * a gzip image (1f 8b) through `inflate` on the way (NULL: copied as it is), or, when discard
+ * is set, drops the command (the "old-image" fault); then clears the command and records the
+ * size of the image now at dst. A gzip image is inflated once without writing first: a bad
+ * stream, or an output that would overwrite staged bytes not yet read or pass the sketch area,
+ * drops the update before anything is written. `scratch` is VD_BOOT_SCRATCH_SIZE bytes. */
+enum vd_boot_action vd_boot_run(const struct vd_flash *flash, const struct vd_inflate *inflate,
+                                bool discard, uint8_t scratch[VD_BOOT_SCRATCH_SIZE]);
 
 #endif

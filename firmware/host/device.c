@@ -12,10 +12,14 @@
 
 static void run_eboot(struct vdh_device *dev)
 {
-    uint8_t scratch[EO_SECTOR_SIZE];
-    switch (vd_boot_run(&dev->flash.ops, dev->opts.faults.old_image, scratch)) {
+    static uint8_t scratch[VD_BOOT_SCRATCH_SIZE];
+    switch (vd_boot_run(&dev->flash.ops, &vdh_inflate, dev->opts.faults.old_image, scratch)) {
     case VD_BOOT_COPIED: vdh_log("eboot: copied the staged update to offset 0"); break;
     case VD_BOOT_DISCARDED: vdh_log("eboot: staged update discarded (fault old-image)"); break;
+    case VD_BOOT_BAD_GZIP:
+        vdh_log("eboot: the staged gzip update cannot be inflated in place; "
+                "dropped, old image kept");
+        break;
     case VD_BOOT_FAILED: vdh_log("eboot: copying the staged update failed (flash error)"); break;
     case VD_BOOT_NOTHING: break;
     }

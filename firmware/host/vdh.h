@@ -66,7 +66,7 @@ uint64_t vdh_now_ms(void);   /* monotonic */
 bool vdh_sleep_ms(unsigned ms);
 extern volatile sig_atomic_t vdh_stop;
 
-/* ---- flash file and crypto ops --------------------------------------------------------- */
+/* ---- flash file, crypto and inflate ops --------------------------------------------------------- */
 
 struct vdh_flash {
     int fd;
@@ -82,6 +82,7 @@ bool vdh_flash_install(struct vdh_flash *flash, const char *image_path);
 void vdh_flash_close(struct vdh_flash *flash);
 
 extern const struct vd_md5 vdh_md5;
+extern const struct vd_inflate vdh_inflate; /* zlib, for eboot's copy of a gzip update */
 void vdh_random(void *buf, size_t len);
 
 /* ---- the device ------------------------------------------------------------------------ */

@@ -4,6 +4,8 @@
 # the terminal's `info` and GET /discover after every reboot, and that the direct full -> full
 # step is refused with "Not Enough Space" while a full image runs. The lab has lwIP-sized TCP
 # receive buffers (--tcp-rmem), one step keeps 8 chunks in flight, the 1.14 device acks late.
+# gzip images (made here with espurna-mkimage --gzip): staged as they are, inflated by the boot
+# copy, so the device boots the inner image (by the client, and by `espurna-ota flash`).
 source "$(dirname "$0")/lib.sh"
 
 FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
@@ -13,7 +15,8 @@ CORE_DEV=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-1m.bin")
 FULL_DEV=$(image "espurna-$DEV_VERSION-itead-sonoff-basic.bin")
 
 lab_reexec --tcp-rmem "2920 5840 5840" --device "image=$FULL_1141 dialect=dev reboot-ms=300" \
-  --device "image=$FULL_1140 dialect=1.14 reboot-ms=300 ack-latency-ms=5 rcvbuf=8192" -- "$@"
+  --device "image=$FULL_1140 dialect=1.14 reboot-ms=300 ack-latency-ms=5 rcvbuf=8192" \
+  --device "image=$CORE_DEV reboot-ms=300" --device "image=$FULL_1141 reboot-ms=300" -- "$@"
 
 # check_full N VERSION: a full build runs VERSION (terminal and /discover agree).
 check_full() {
@@ -67,4 +70,24 @@ step 2 "$CORE_1141" 2
 check_core 2 1.14.1
 step 2 "$FULL_1141" 3
 check_full 2 1.14.1
+
+note "gzip: a 1.15.1 full image, gzip'd, over the $DEV_VERSION core (client)"
+GZ_FULL=$LAB_DIR/espurna-1.15.1-itead-sonoff-basic.bin.gz
+"$EO_MKIMAGE" --output "$GZ_FULL" --size 655360 --kind full --version 1.15.1 \
+  --environment itead-sonoff-basic --board ITEAD_SONOFF_BASIC --gzip || fail "mkimage --gzip"
+step 3 "$GZ_FULL" 2
+check_full 3 1.15.1
+assert_contains "$(lab-device log 3)" "eboot: copied the staged update" "device 3: the boot copy"
+assert_contains "$(lab-device log 3)" "booted 1.15.1 (full) on $(lab-device hostname 3), 655360 bytes" \
+  "device 3 runs the inflated image"
+
+note "gzip: a 1.15.1 core image, gzip'd, over 1.14.1 full (espurna-ota flash)"
+GZ_CORE=$LAB_DIR/espurna-1.15.1-espurna-minimal-arduino-ota-1m.bin.gz
+"$EO_MKIMAGE" --output "$GZ_CORE" --size 358400 --kind core --version 1.15.1 \
+  --environment espurna-minimal-arduino-ota-1m --board ESPURNA_MINIMAL_ARDUINO_OTA --gzip ||
+  fail "mkimage --gzip"
+"$EO_BIN" flash --device "$(dev_address 4)" --image "$GZ_CORE" --password-file "$(dev_password_file 4)" \
+  >"$LAB_DIR/out" 2>&1 || fail "espurna-ota flash of a gzip image: $(<"$LAB_DIR/out")"
+lab-device wait-boot 4 2 10 || fail "device 4 did not come back after the gzip upload"
+check_core 4 1.15.1
 note "pass"

@@ -2,12 +2,16 @@
  * (firmware/core/vd_updater.c, vd_boot.c, vd_image_check.c): the space arithmetic against
  * layout.h on 1 MB and 4 MB (in the layout the running image was built for, not the chip's),
  * begin/write/end errors 4, 5, 7, 8, 9, 10, 15, staging, the eboot
- * copy, and that a half-written update is never booted. */
+ * copy (inflating a gzip update through an inflate op over zlib, as the host port's), and
+ * that a half-written update, a broken gzip stream or one that cannot be inflated in place is
+ * never booted. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include <zlib.h>
 
 #include "fw_fake.h"
 #include "vd_identity.h"
@@ -199,14 +203,156 @@ static void test_success_stages_and_boot_copies(void **state)
     assert_true(rec.copy_pending);
     assert_int_equal(rec.src, staging);
     assert_int_equal(rec.len, fx->image_len);
-    uint8_t scratch[EO_SECTOR_SIZE];
-    assert_int_equal(vd_boot_run(&fx->flash.ops, false, scratch), VD_BOOT_COPIED);
+    uint8_t scratch[VD_BOOT_SCRATCH_SIZE];
+    assert_int_equal(vd_boot_run(&fx->flash.ops, NULL, false, scratch), VD_BOOT_COPIED);
     assert_memory_equal(fx->flash.mem, fx->image, fx->image_len);
     assert_true(vd_boot_record_read(&fx->flash.ops, &rec));
     assert_false(rec.copy_pending);
     assert_int_equal(rec.image_size, fx->image_len);
-    assert_int_equal(vd_boot_run(&fx->flash.ops, false, scratch), VD_BOOT_NOTHING);
+    assert_int_equal(vd_boot_run(&fx->flash.ops, NULL, false, scratch), VD_BOOT_NOTHING);
     teardown_device(fx);
+}
+
+/* ---- gzip: an inflate op over zlib (as the host port's) and a gzip writer --------------- */
+
+static void *zinflate_begin(void)
+{
+    z_stream *z = calloc(1, sizeof *z);
+    inflateInit2(z, 16 + MAX_WBITS);
+    return z;
+}
+
+static enum vd_inflate_status zinflate_run(void *h, const uint8_t *in, size_t in_len,
+                                           size_t *in_used, uint8_t *out, size_t out_cap,
+                                           size_t *out_len)
+{
+    z_stream *z = h;
+    z->next_in = (Bytef *)in;
+    z->avail_in = (uInt)in_len;
+    z->next_out = out;
+    z->avail_out = (uInt)out_cap;
+    int rc = inflate(z, Z_NO_FLUSH);
+    *in_used = in_len - z->avail_in;
+    *out_len = out_cap - z->avail_out;
+    if (rc == Z_STREAM_END)
+        return VD_INFLATE_END;
+    return rc == Z_OK || rc == Z_BUF_ERROR ? VD_INFLATE_MORE : VD_INFLATE_ERROR;
+}
+
+static void zinflate_end(void *h)
+{
+    inflateEnd(h);
+    free(h);
+}
+
+static const struct vd_inflate test_inflate = {zinflate_begin, zinflate_run, zinflate_end};
+
+/* gzip of data; the caller frees the result. */
+static uint8_t *gzip_of(const uint8_t *data, size_t len, size_t *out_len)
+{
+    z_stream z = {0};
+    assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    size_t cap = deflateBound(&z, len);
+    uint8_t *out = malloc(cap);
+    z.next_in = (Bytef *)data;
+    z.avail_in = (uInt)len;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    *out_len = cap - z.avail_out;
+    deflateEnd(&z);
+    return out;
+}
+
+/* Stages the fixture's image gzip-compressed (espota path: begin with the gzip size, MD5 of
+ * the gzip file) and returns the gzip size. */
+static uint32_t stage_gzip(struct fixture *fx)
+{
+    size_t gz_len;
+    uint8_t *gz = gzip_of(fx->image, fx->image_len, &gz_len);
+    char md5[33];
+    md5_of(gz, gz_len, md5);
+    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)gz_len), 0);
+    vd_updater_set_md5(&fx->up, md5);
+    assert_int_equal(vd_updater_write(&fx->up, gz, (uint32_t)gz_len), gz_len);
+    assert_true(vd_updater_end(&fx->up, false));
+    free(gz);
+    return (uint32_t)gz_len;
+}
+
+static void test_gzip_update_boots_inflated(void **state)
+{
+    (void)state;
+    /* a 640 KiB full image gzip'd, beside a 350 KiB core on 1 MB */
+    struct fixture *fx = setup_device(1 * MIB, 358400, 655360, EO_FLASH_SIZE_1M);
+    uint32_t gz_len = stage_gzip(fx);
+    assert_true(gz_len < fx->image_len);
+    assert_int_equal(fx->up.start, 251 * 4096 - eo_sector_roundup(gz_len)); /* gzip size staged */
+    uint8_t scratch[VD_BOOT_SCRATCH_SIZE];
+    assert_int_equal(vd_boot_run(&fx->flash.ops, &test_inflate, false, scratch), VD_BOOT_COPIED);
+    assert_memory_equal(fx->flash.mem, fx->image, fx->image_len);
+    struct vd_boot_record rec;
+    assert_true(vd_boot_record_read(&fx->flash.ops, &rec));
+    assert_false(rec.copy_pending);
+    assert_int_equal(rec.image_size, fx->image_len); /* the inflated size runs now */
+    assert_int_equal(vd_boot_run(&fx->flash.ops, &test_inflate, false, scratch), VD_BOOT_NOTHING);
+    teardown_device(fx);
+}
+
+/* A corrupt or truncated stream: nothing written at offset 0, the command dropped. */
+static void test_bad_gzip_is_dropped(void **state)
+{
+    (void)state;
+    for (int truncate = 0; truncate <= 1; truncate++) {
+        struct fixture *fx = setup_device(1 * MIB, 358400, 300000, EO_FLASH_SIZE_1M);
+        memset(fx->flash.mem, 0xE9, 4096); /* the old image's marker */
+        uint32_t gz_len = stage_gzip(fx);
+        struct vd_boot_record rec;
+        assert_true(vd_boot_record_read(&fx->flash.ops, &rec));
+        if (truncate) {
+            rec.len = gz_len - 9; /* the stream's end and CRC missing */
+            assert_true(vd_boot_record_write(&fx->flash.ops, &rec));
+        } else {
+            fx->flash.mem[fx->up.start + gz_len / 2] ^= 0x55;
+        }
+        uint8_t scratch[VD_BOOT_SCRATCH_SIZE];
+        assert_int_equal(vd_boot_run(&fx->flash.ops, &test_inflate, false, scratch),
+                         VD_BOOT_BAD_GZIP);
+        assert_int_equal(fx->flash.mem[0], 0xE9);
+        assert_int_equal(fx->flash.mem[4095], 0xE9);
+        assert_true(vd_boot_record_read(&fx->flash.ops, &rec));
+        assert_false(rec.copy_pending);
+        teardown_device(fx);
+    }
+}
+
+/* An image that inflates faster than it is read, staged just above offset 0: inflating it
+ * there would erase staged bytes not read yet, so it is dropped before anything is written. */
+static void test_gzip_that_would_overrun_is_dropped(void **state)
+{
+    (void)state;
+    struct fake_flash f;
+    fake_flash_init(&f, 1 * MIB);
+    uint8_t *data = malloc(200000);
+    srand(7);
+    for (size_t i = 0; i < 200000; i++)
+        data[i] = (uint8_t)(rand() & 0x0F); /* about 2:1 */
+    size_t gz_len;
+    uint8_t *gz = gzip_of(data, 200000, &gz_len);
+    memset(f.mem, 0xE9, 8192);
+    memcpy(f.mem + 8192, gz, gz_len);
+    struct vd_boot_record rec = {true, 8192, 0, (uint32_t)gz_len, 8192};
+    assert_true(vd_boot_record_write(&f.ops, &rec));
+    uint8_t scratch[VD_BOOT_SCRATCH_SIZE];
+    assert_int_equal(vd_boot_run(&f.ops, &test_inflate, false, scratch), VD_BOOT_BAD_GZIP);
+    assert_int_equal(f.mem[0], 0xE9);
+    assert_memory_equal(f.mem + 8192, gz, gz_len);
+    assert_true(vd_boot_record_read(&f.ops, &rec));
+    assert_false(rec.copy_pending);
+    assert_int_equal(rec.image_size, 8192);
+    free(gz);
+    free(data);
+    fake_flash_free(&f);
 }
 
 static void test_old_image_fault_discards(void **state)
@@ -217,10 +363,10 @@ static void test_old_image_fault_discards(void **state)
     assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
     send_image(fx, 4096);
     assert_true(vd_updater_end(&fx->up, false));
-    uint8_t scratch[EO_SECTOR_SIZE];
-    assert_int_equal(vd_boot_run(&fx->flash.ops, true, scratch), VD_BOOT_DISCARDED);
+    uint8_t scratch[VD_BOOT_SCRATCH_SIZE];
+    assert_int_equal(vd_boot_run(&fx->flash.ops, NULL, true, scratch), VD_BOOT_DISCARDED);
     assert_int_equal(fx->flash.mem[50], 0xE9);
-    assert_int_equal(vd_boot_run(&fx->flash.ops, false, scratch), VD_BOOT_NOTHING);
+    assert_int_equal(vd_boot_run(&fx->flash.ops, NULL, false, scratch), VD_BOOT_NOTHING);
     teardown_device(fx);
 }
 
@@ -233,8 +379,8 @@ static void test_half_written_update_is_never_booted(void **state)
     vd_updater_abort(&fx->up);
     struct vd_boot_record rec;
     assert_false(vd_boot_record_read(&fx->flash.ops, &rec)); /* no record at all */
-    uint8_t scratch[EO_SECTOR_SIZE];
-    assert_int_equal(vd_boot_run(&fx->flash.ops, false, scratch), VD_BOOT_NOTHING);
+    uint8_t scratch[VD_BOOT_SCRATCH_SIZE];
+    assert_int_equal(vd_boot_run(&fx->flash.ops, NULL, false, scratch), VD_BOOT_NOTHING);
     /* and short of the announced size, end() refuses with error 5 */
     assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
     vd_updater_write(&fx->up, fx->image, 10000);
@@ -338,6 +484,9 @@ int main(void)
         cmocka_unit_test(test_begin_errors),
         cmocka_unit_test(test_write_more_than_reserved_is_error_4),
         cmocka_unit_test(test_success_stages_and_boot_copies),
+        cmocka_unit_test(test_gzip_update_boots_inflated),
+        cmocka_unit_test(test_bad_gzip_is_dropped),
+        cmocka_unit_test(test_gzip_that_would_overrun_is_dropped),
         cmocka_unit_test(test_old_image_fault_discards),
         cmocka_unit_test(test_half_written_update_is_never_booted),
         cmocka_unit_test(test_md5_mismatch_is_error_7),
