@@ -447,22 +447,36 @@ const char *eo_device_methods_text(const struct eo_device *device, char *buf, si
 
 /* ---- what fits ------------------------------------------------------------------------ */
 
+/* A known figure's bytes, else the other's, else 0. */
+static uint64_t first_known(const struct eo_figure *a, const struct eo_figure *b)
+{
+    if (a->source != EO_FIGURE_UNKNOWN)
+        return a->bytes;
+    return b->source != EO_FIGURE_UNKNOWN ? b->bytes : 0;
+}
+
 int eo_device_image_steps(const struct eo_device *device, uint32_t image_size,
                           uint32_t image_flash)
 {
-    const struct eo_figure *flash = device->flash_real.source != EO_FIGURE_UNKNOWN
-                                        ? &device->flash_real
-                                        : &device->flash_built;
-    if (flash->source == EO_FIGURE_UNKNOWN || device->free_space.source == EO_FIGURE_UNKNOWN)
+    /* the running build's layout decides the sketch area (the Updater uses its linker
+     * layout), the chip decides what flash configuration a new image may have */
+    uint64_t chip = first_known(&device->flash_real, &device->flash_built);
+    uint64_t built = first_known(&device->flash_built, &device->flash_real);
+    if (chip == 0 || device->free_space.source == EO_FIGURE_UNKNOWN)
         return -1;
-    if (image_flash && image_flash > flash->bytes)
+    if (image_flash && image_flash > chip)
         return 0;
-    struct eo_layout layout = eo_layout_standard((uint32_t)flash->bytes);
-    uint64_t sketch = (uint64_t)eo_layout_sketch_sectors(&layout) * EO_SECTOR_SIZE;
+    struct eo_layout now = eo_layout_standard((uint32_t)(built < chip ? built : chip));
+    uint64_t sketch = eo_layout_sketch_end(&now);
     if (device->free_space.bytes > sketch)
         return -1; /* the figures contradict each other */
     uint32_t running = (uint32_t)(sketch - device->free_space.bytes);
-    if (eo_layout_fits(&layout, running, image_size))
+    if (eo_layout_fits(&now, running, image_size))
         return 1;
-    return eo_layout_fits(&layout, EO_DEVICE_CORE_IMAGE_BYTES, image_size) ? 2 : 0;
+    /* step 1 stages a core image built like the new one; step 2 runs beside that core */
+    struct eo_layout after_core = eo_layout_standard(image_flash ? image_flash : now.flash_size);
+    return eo_layout_fits(&now, running, EO_DEVICE_CORE_IMAGE_BYTES) &&
+                   eo_layout_fits(&after_core, EO_DEVICE_CORE_IMAGE_BYTES, image_size)
+               ? 2
+               : 0;
 }

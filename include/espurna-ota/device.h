@@ -125,10 +125,12 @@ const char *eo_device_methods_text(const struct eo_device *device, char *buf, si
 json_t *eo_device_to_json(const struct eo_device *device);
 
 /* Steps an image of image_size bytes (built for a flash of image_flash bytes, 0 = unknown)
- * takes on this device, from layout.h arithmetic on a standard layout of its flash: 1 when it
- * fits beside the running image (running size = sketch area - free space), 2 when it fits
- * beside a core image of EO_DEVICE_CORE_IMAGE_BYTES, 0 when neither or when it was built for a
- * larger flash, -1 when the device's flash size or free space is unknown. */
+ * takes on this device, from layout.h arithmetic on the standard layout of the flash size the
+ * running build is for (sdk_size; the chip size when unknown): 1 when it fits beside the
+ * running image (running size = sketch area - free space); 2 when a core image of
+ * EO_DEVICE_CORE_IMAGE_BYTES fits beside the running image and the new image fits beside that
+ * core in the layout of the new image's flash size; 0 when neither, or when the image is built
+ * for a larger flash than the chip has; -1 when the flash size or free space is unknown. */
 #define EO_DEVICE_CORE_IMAGE_BYTES 296960u /* 290 KiB, the smallest ESPurna core images */
 int eo_device_image_steps(const struct eo_device *device, uint32_t image_size,
                           uint32_t image_flash);

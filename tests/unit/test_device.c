@@ -461,6 +461,18 @@ static void test_image_steps(void **state)
     assert_int_equal(eo_device_image_steps(&d, 819200, 1u << 20), 0);
     assert_int_equal(eo_device_image_steps(&d, 358400, 4u << 20), 0); /* built for 4 MB */
     assert_int_equal(eo_device_image_steps(&d, 358400, 0), 1);
+    const char *const crammed[] = {"app_version=1.14.1", "mem_size=1024", "sdk_size=1024",
+                                   "free_space=106496", NULL}; /* running 225 sectors */
+    decode(&d, crammed);
+    assert_int_equal(eo_device_image_steps(&d, 614400, 1u << 20), 0); /* no room for a core */
+    /* a 4 MB chip running a 1 MB build: the 1 MB layout decides, the chip allows 4 MB builds */
+    const char *const build_1m_on_4m[] = {"app_version=1.15.0-dev", "mem_size=4096",
+                                          "sdk_size=1024", "free_space=364", NULL};
+    decode(&d, build_1m_on_4m);
+    assert_int_equal(eo_device_image_steps(&d, 372736, 1u << 20), 1);
+    assert_int_equal(eo_device_image_steps(&d, 819200, 1u << 20), 0); /* 1 MB layout: too big */
+    assert_int_equal(eo_device_image_steps(&d, 819200, 4u << 20), 2); /* via a 4 MB core */
+    assert_int_equal(eo_device_image_steps(&d, 716800, 4u << 20), 2);
     decode(&d, txt_dev); /* same device, dev dialect: same answers */
     assert_int_equal(eo_device_image_steps(&d, 655360, 1u << 20), 2);
     const char *const unknown[] = {"app_version=1.14.0", "free_space=618496", NULL};
