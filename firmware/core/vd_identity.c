@@ -23,20 +23,14 @@ static void identity_from_desc(struct vd_identity *out, const struct eo_image_la
 {
     out->has_desc = img->has_desc;
     if (!img->has_desc) {
-        out->kind = EO_KIND_FULL;
-        out->features = eo_kind_default_features(EO_KIND_FULL);
-        copy_str(out->app, sizeof out->app, "ESPURNA");
-        copy_str(out->version, sizeof out->version, "unknown");
-        copy_str(out->board, sizeof out->board, "UNKNOWN");
+        out->desc.kind = EO_KIND_FULL;
+        out->desc.features = eo_kind_default_features(EO_KIND_FULL);
+        copy_str(out->desc.app, sizeof out->desc.app, "ESPURNA");
+        copy_str(out->desc.version, sizeof out->desc.version, "unknown");
+        copy_str(out->desc.board, sizeof out->desc.board, "UNKNOWN");
         return;
     }
-    out->kind = img->desc.kind;
-    out->features = img->desc.features;
-    copy_str(out->app, sizeof out->app, img->desc.app);
-    copy_str(out->version, sizeof out->version, img->desc.version);
-    copy_str(out->environment, sizeof out->environment, img->desc.environment);
-    copy_str(out->board, sizeof out->board, img->desc.board);
-    copy_str(out->build_date, sizeof out->build_date, img->desc.build_date);
+    out->desc = img->desc;
 }
 
 bool vd_identity_read(const uint8_t *buf, size_t len, uint32_t recorded_size,
@@ -44,7 +38,7 @@ bool vd_identity_read(const uint8_t *buf, size_t len, uint32_t recorded_size,
 {
     memset(out, 0, sizeof *out);
     out->flash_size = flash_size;
-    out->kind = EO_KIND_UNKNOWN;
+    out->desc.kind = EO_KIND_UNKNOWN;
     if (eo_image_is_gzip(buf, len)) {
         copy_str(out->why, sizeof out->why, "a gzip image at offset 0 (only the boot copy of an update inflates)");
         return false;
@@ -66,16 +60,16 @@ bool vd_identity_read(const uint8_t *buf, size_t len, uint32_t recorded_size,
 
 bool vd_identity_has(const struct vd_identity *id, uint16_t feature)
 {
-    return id->bootable && (id->features & feature) != 0;
+    return id->bootable && (id->desc.features & feature) != 0;
 }
 
 void vd_identity_support(const struct vd_identity *id, char *out, size_t cap)
 {
-    if (id->kind == EO_KIND_FULL)
+    if (id->desc.kind == EO_KIND_FULL)
         copy_str(out, cap, "ALEXA API BUTTON DEBUG_SERIAL DEBUG_TELNET DEBUG_WEB DOMOTICZ "
                            "HOMEASSISTANT LED MDNS_SERVER MQTT NTP OTA RELAY SCHEDULER TELNET "
                            "TERMINAL WEB ARDUINO_OTA");
-    else if (id->kind == EO_KIND_WEBUI)
+    else if (id->desc.kind == EO_KIND_WEBUI)
         copy_str(out, cap, "OTA WEB");
     else
         copy_str(out, cap, "MDNS ARDUINO_OTA TELNET TERMINAL");
@@ -127,11 +121,11 @@ static void add_espurna_keys(const struct vd_identity *id, const struct vd_txt_f
     char mac[18];
     vd_format_mac(f->mac, f->dialect, mac);
     bool kib = f->dialect == VD_DIALECT_DEV;
-    add(txt, "app_name=%s", id->app);
-    add(txt, "app_version=%s", id->version);
-    add(txt, "build_date=%s", id->build_date);
+    add(txt, "app_name=%s", id->desc.app);
+    add(txt, "app_version=%s", id->desc.version);
+    add(txt, "build_date=%s", id->desc.build_date);
     add(txt, "mac=%s", mac);
-    add(txt, "target_board=%s", id->board);
+    add(txt, "target_board=%s", id->desc.board);
     add(txt, "mem_size=%u", (unsigned)(id->flash_size / 1024));
     add(txt, "sdk_size=%u", (unsigned)(id->built_for / 1024));
     add(txt, "free_space=%u", (unsigned)(kib ? id->free_space / 1024 : id->free_space));
@@ -142,7 +136,7 @@ static void add_malformed_keys(const struct vd_identity *id, struct vd_txt *txt)
     char longval[241];
     memset(longval, 'x', sizeof longval - 1);
     longval[sizeof longval - 1] = '\0';
-    add(txt, "app_name=%s", id->app);
+    add(txt, "app_name=%s", id->desc.app);
     add(txt, "app_version=%s", longval);
     add(txt, "mac=ZZ:ZZ");
     add(txt, "mem_size=12abc");

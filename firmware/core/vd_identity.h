@@ -8,19 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "espurna-ota/image.h"
 #include "vd_ports.h"
 
 struct vd_identity {
     bool bootable;
     char why[128];            /* when not bootable: what is wrong with offset 0 */
     bool has_desc;            /* false: no descriptor, booted as a full build "unknown" */
-    uint8_t kind;             /* enum eo_image_kind */
-    uint16_t features;        /* enum eo_feature bits */
-    char app[16];
-    char version[48];
-    char environment[48];
-    char board[48];
-    char build_date[20];
+    struct eo_app_desc desc;  /* the image's descriptor (without one: full, "unknown") */
     uint32_t image_size;      /* running sketch size, bytes */
     uint32_t built_for;       /* flash size the header names, bytes (0 unknown) */
     uint32_t flash_size;      /* real flash, bytes */

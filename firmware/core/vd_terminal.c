@@ -71,8 +71,8 @@ static void cmd_info(struct vd_terminal *term)
     char support[256], mac[18];
     vd_identity_support(id, support, sizeof support);
     vd_format_mac(term->config.mac, term->config.dialect, mac);
-    vd_terminal_log(term, "ESPURNA %s built %s", id->version, id->build_date);
-    vd_terminal_log(term, "device: %s", id->board);
+    vd_terminal_log(term, "ESPURNA %s built %s", id->desc.version, id->desc.build_date);
+    vd_terminal_log(term, "device: %s", id->desc.board);
     vd_terminal_log(term, "hostname: %s", term->config.hostname);
     vd_terminal_log(term, "chip id: %06X", (unsigned)term->config.chip_id);
     vd_terminal_log(term, "mac: %s", mac);

@@ -48,7 +48,7 @@ static enum vd_dialect boot_dialect(const struct vdh_device *dev)
     case VDH_DIALECT_FORCE_DEV: return VD_DIALECT_DEV;
     case VDH_DIALECT_AUTO: break;
     }
-    return vd_dialect_for_version(dev->identity.bootable ? dev->identity.version : "");
+    return vd_dialect_for_version(dev->identity.bootable ? dev->identity.desc.version : "");
 }
 
 static void init_core(struct vdh_device *dev)
@@ -121,8 +121,8 @@ bool vdh_boot(struct vdh_device *dev)
         announce(dev);
         return true;
     }
-    vdh_log("booted %s (%s) on %s, %u bytes, free space %u bytes, dialect %s (%s)", id->version,
-            eo_kind_name(id->kind) ? eo_kind_name(id->kind) : "unknown", dev->hostname,
+    vdh_log("booted %s (%s) on %s, %u bytes, free space %u bytes, dialect %s (%s)", id->desc.version,
+            eo_kind_name(id->desc.kind) ? eo_kind_name(id->desc.kind) : "unknown", dev->hostname,
             (unsigned)id->image_size, (unsigned)id->free_space,
             dev->dialect == VD_DIALECT_DEV ? "dev" : "1.14",
             dev->opts.dialect == VDH_DIALECT_AUTO ? "auto" : "forced");

@@ -53,7 +53,7 @@ void vdh_telnet_accept(struct vdh_device *dev)
     struct vd_terminal_config config = {
         .dialect = dev->dialect,
         /* core/minimal builds skip the password */
-        .password = dev->identity.kind == EO_KIND_FULL ? dev->opts.password : NULL,
+        .password = dev->identity.desc.kind == EO_KIND_FULL ? dev->opts.password : NULL,
         .identity = &dev->identity,
         .hostname = dev->hostname,
         .chip_id = dev->opts.chip_id,

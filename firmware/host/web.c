@@ -49,9 +49,9 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 
 static enum MHD_Result reply_discover(struct vdh_device *dev, struct MHD_Connection *c)
 {
-    json_t *obj = json_pack("{s:s, s:s, s:s, s:s}", "app", dev->identity.app, "version",
-                            dev->identity.version, "hostname", dev->hostname, "device",
-                            dev->identity.board);
+    json_t *obj = json_pack("{s:s, s:s, s:s, s:s}", "app", dev->identity.desc.app, "version",
+                            dev->identity.desc.version, "hostname", dev->hostname, "device",
+                            dev->identity.desc.board);
     char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
     json_decref(obj);
     if (!text)
@@ -76,7 +76,7 @@ static bool basic_ok(struct vdh_device *dev, struct MHD_Connection *c)
 /* Checks the credentials (Digest or Basic as admin); webui builds need none. */
 static bool check_auth(struct vdh_device *dev, struct MHD_Connection *c, struct request *req)
 {
-    if (!(dev->identity.features & EO_FEATURE_WEB_AUTH))
+    if (!(dev->identity.desc.features & EO_FEATURE_WEB_AUTH))
         return true;
     const char *header = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
     req->auth_header = header != NULL;

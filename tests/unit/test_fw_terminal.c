@@ -41,14 +41,15 @@ struct fixture {
 static struct fixture *open_term(enum vd_dialect dialect, uint8_t kind, const char *password)
 {
     struct fixture *fx = calloc(1, sizeof *fx);
-    fx->id = (struct vd_identity){.bootable = true, .kind = kind,
-                                  .features = eo_kind_default_features(kind),
+    fx->id = (struct vd_identity){.bootable = true,
+                                  .desc = {.kind = kind,
+                                           .features = eo_kind_default_features(kind)},
                                   .flash_size = 1 * MIB, .built_for = 1 * MIB,
                                   .image_size = 296960, .free_space = 729088};
-    snprintf(fx->id.app, sizeof fx->id.app, "ESPURNA");
-    snprintf(fx->id.version, sizeof fx->id.version, "1.14.1");
-    snprintf(fx->id.board, sizeof fx->id.board, "ESPURNA_CORE");
-    snprintf(fx->id.build_date, sizeof fx->id.build_date, "2020-01-02 03:04:05");
+    snprintf(fx->id.desc.app, sizeof fx->id.desc.app, "ESPURNA");
+    snprintf(fx->id.desc.version, sizeof fx->id.desc.version, "1.14.1");
+    snprintf(fx->id.desc.board, sizeof fx->id.desc.board, "ESPURNA_CORE");
+    snprintf(fx->id.desc.build_date, sizeof fx->id.desc.build_date, "2020-01-02 03:04:05");
     struct vd_terminal_config config = {.dialect = dialect, .password = password,
                                         .identity = &fx->id, .hostname = "ESPURNA-00000B",
                                         .chip_id = 0xB, .mac = {0x5C, 0xCF, 0x7F, 0, 0, 0x0B}};
