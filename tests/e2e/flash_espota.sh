@@ -16,25 +16,11 @@ lab_reexec --no-avahi \
   --device "image=$FULL_DEV dialect=dev reboot-ms=300 mdns=no" \
   --device "image=$WEBUI_DEV dialect=dev reboot-ms=300 mdns=no" -- "$@"
 
-# running N: "<version> <kind>" of the image device N booted last (from its log).
-running() {
-  lab-device log "$1" | sed -n 's/^booted \([^ ]*\) (\([a-z]*\)).*/\1 \2/p' | tail -n 1
-}
-
-# port_option N: --port P when device N's espota port is not the standard one.
-port_option() {
-  local port
-  port=$(lab-device ports "$1" | sed -n 's/.*espota=\([0-9]*\).*/\1/p')
-  [[ -n $port && $port != 0 && $port != 8266 ]] && echo "--port $port"
-  return 0
-}
-
 # flash N IMAGE [OPTIONS]: the tool against device N with its password file.
 flash() {
   local n=$1 file=$2
   shift 2
-  # shellcheck disable=SC2046
-  "$EO_BIN" flash --device "$(dev_address "$n")" --image "$file" $(port_option "$n") \
+  "$EO_BIN" flash --device "$(dev_address "$n")" --image "$file" \
     --password-file "$(dev_password_file "$n")" --invite-timeout 1000 --connect-timeout 5000 \
     --result-timeout 20000 "$@"
 }
@@ -47,7 +33,7 @@ assert_eq espota "$(json_field "$out" method)" "json method"
 assert_eq 655360 "$(json_field "$out" bytes_sent)" "json bytes_sent"
 assert_eq "" "$(<"$LAB_DIR/err")" "nothing on stderr with --json"
 lab-device wait-boot 1 2 15 || fail "device 1 did not reboot after the full image"
-assert_eq "$DEV_VERSION full" "$(running 1)" "device 1 runs the full image"
+assert_eq "$DEV_VERSION full" "$(dev_running 1)" "device 1 runs the full image"
 
 note "full → core, --window 1 (stop-and-wait), fixed --host-port, text result"
 out=$(flash 1 "$CORE_1141" --window 1 --host-port 47123 --quiet 2>"$LAB_DIR/err") ||
@@ -57,7 +43,7 @@ assert_contains "$out" "296960 bytes" "text result names the image size"
 assert_eq "" "$(<"$LAB_DIR/err")" "nothing on stderr with --quiet"
 assert_contains "$(lab-device log 1)" ":47123" "device connected back to --host-port"
 lab-device wait-boot 1 3 15 || fail "device 1 did not reboot after the core image"
-assert_eq "1.14.1 core" "$(running 1)" "device 1 runs the core image again"
+assert_eq "1.14.1 core" "$(dev_running 1)" "device 1 runs the core image again"
 
 note "wrong password: exit 8, nothing changes"
 printf 'fibonacci\n' >"$LAB_DIR/wrong"
@@ -70,13 +56,11 @@ assert_eq "espurna-ota: device $(dev_address 1) rejected the password; check --p
 assert_eq 3 "$(lab-device boots 1)" "no reboot after a refused password"
 
 note "password from ESPURNA_OTA_PASSWORD works; --password works and warns"
-# shellcheck disable=SC2046
-out=$(ESPURNA_OTA_PASSWORD=$(<"$(dev_password_file 1)") "$EO_BIN" flash -q $(port_option 1) \
+out=$(ESPURNA_OTA_PASSWORD=$(<"$(dev_password_file 1)") "$EO_BIN" flash -q \
   --device "$(dev_address 1)" --image "$CORE_DEV" --invite-timeout 1000 2>&1) ||
   fail "flash with ESPURNA_OTA_PASSWORD failed: $out"
 lab-device wait-boot 1 4 15 || fail "device 1 did not reboot (env password)"
-# shellcheck disable=SC2046
-err=$("$EO_BIN" flash -q $(port_option 1) --device "$(dev_address 1)" --image "$CORE_1141" \
+err=$("$EO_BIN" flash -q --device "$(dev_address 1)" --image "$CORE_1141" \
   --password "$(<"$(dev_password_file 1)")" 2>&1 >/dev/null) || fail "flash with --password failed: $err"
 assert_contains "$err" "warning: --password shows the password" "--password warns"
 assert_not_contains "$err" "$(<"$(dev_password_file 1)")" "the password is never printed"
@@ -84,8 +68,7 @@ lab-device wait-boot 1 5 15 || fail "device 1 did not reboot (--password)"
 
 note "no password for a device that asks: exit 8 with what to do"
 status=0
-# shellcheck disable=SC2046
-err=$(env -u ESPURNA_OTA_PASSWORD XDG_CONFIG_HOME="$LAB_DIR/none" "$EO_BIN" flash $(port_option 1) \
+err=$(env -u ESPURNA_OTA_PASSWORD XDG_CONFIG_HOME="$LAB_DIR/none" "$EO_BIN" flash \
   --device "$(dev_address 1)" --image "$FULL_DEV" 2>&1 >/dev/null) || status=$?
 assert_eq 8 "$status" "missing password exit status"
 assert_contains "$err" "asks for a password; give it with --password-file FILE" "missing password message"

@@ -15,33 +15,19 @@ lab_reexec --no-avahi --device "$base fault=drop-at=50" \
   --device "$base fault=no-connect-back" \
   --device "$base fault=no-space" -- "$@"
 
-# running N: "<version> <kind>" of the image device N booted last (from its log).
-running() {
-  lab-device log "$1" | sed -n 's/^booted \([^ ]*\) (\([a-z]*\)).*/\1 \2/p' | tail -n 1
-}
-
-# port_option N: --port P when device N's espota port is not the standard one.
-port_option() {
-  local port
-  port=$(lab-device ports "$1" | sed -n 's/.*espota=\([0-9]*\).*/\1/p')
-  [[ -n $port && $port != 0 && $port != 8266 ]] && echo "--port $port"
-  return 0
-}
-
 # flash N [OPTIONS]: sends the core image to device N; stderr and status to $err / $status.
 flash() {
   local n=$1
   shift
   status=0
-  # shellcheck disable=SC2046
-  err=$("$EO_BIN" flash --device "$(dev_address "$n")" --image "$CORE_1141" $(port_option "$n") \
+  err=$("$EO_BIN" flash --device "$(dev_address "$n")" --image "$CORE_1141" \
     --password-file "$(dev_password_file "$n")" --result-timeout 20000 --quiet "$@" \
     2>&1 >/dev/null) || status=$?
 }
 
 unchanged() {
   assert_eq 1 "$(lab-device boots "$1")" "device $1: no reboot"
-  assert_eq "1.14.0 full" "$(running "$1")" "device $1: still runs 1.14.0"
+  assert_eq "1.14.0 full" "$(dev_running "$1")" "device $1: still runs 1.14.0"
 }
 
 note "drop-at=50: exit 9, says where it dropped"
@@ -64,7 +50,7 @@ note "lose-udp=2: two invitations lost, the third is answered"
 flash 3 --invite-timeout 500 --invite-tries 5
 assert_eq 0 "$status" "lose-udp exit status ($err)"
 lab-device wait-boot 3 2 15 || fail "lose-udp: device did not reboot"
-assert_eq "1.14.1 core" "$(running 3)" "lose-udp: runs the core image after the upload"
+assert_eq "1.14.1 core" "$(dev_running 3)" "lose-udp: runs the core image after the upload"
 
 note "lose-udp, too few tries: exit 6"
 lab-device restart 3 >/dev/null

@@ -20,24 +20,12 @@ lab_reexec --no-avahi \
 unset ESPURNA_OTA_PASSWORD
 export XDG_CONFIG_HOME=$LAB_DIR/no-config HOME=$LAB_DIR/no-home
 
-running() {
-  lab-device log "$1" | sed -n 's/^booted \([^ ]*\) (\([a-z]*\)).*/\1 \2/p' | tail -n 1
-}
-
-telnet_port_option() {
-  local port
-  port=$(lab-device ports "$1" | sed -n 's/.*telnet=\([0-9]*\).*/\1/p')
-  [[ -n $port && $port != 0 && $port != 23 ]] && echo "--telnet-port $port"
-  return 0
-}
-
 # flash N IMAGE [OPTIONS]: the tool against device N by the terminal method.
 flash() {
   local n=$1 file=$2
   shift 2
-  # shellcheck disable=SC2046
   "$EO_BIN" flash --method terminal --device "$(dev_address "$n")" --image "$file" \
-    $(telnet_port_option "$n") --connect-timeout 5000 --stall-timeout 20000 \
+    --connect-timeout 5000 --stall-timeout 20000 \
     --fetch-timeout 20000 "$@"
 }
 
@@ -63,7 +51,7 @@ assert_eq terminal "$(json_field "$out" method)" "json method"
 assert_eq 296960 "$(json_field "$out" bytes_sent)" "json bytes_sent"
 assert_eq "[OTA] Success: 296960 bytes" "$(json_field "$out" device_reply)" "json device_reply"
 lab-device wait-boot 1 2 15 || fail "device 1 did not reboot"
-assert_eq "1.14.1 core" "$(running 1)" "device 1 runs the core image"
+assert_eq "1.14.1 core" "$(dev_running 1)" "device 1 runs the core image"
 url=$(lab-device log 1 | sed -n 's/^telnet: ota \(http[^ ]*\).*/\1/p' | tail -n 1)
 [[ $url =~ ^http://127\.[0-9.]+:[0-9]+/[0-9a-f]{32}$ ]] || fail "unexpected served URL '$url'"
 
@@ -73,11 +61,11 @@ out=$(flash 2 "$CORE_DEV" --password-file "$(dev_password_file 2)" 2>"$LAB_DIR/e
 assert_contains "$out" "reply     [OTA] Success: 358400 bytes" "text result"
 assert_contains "$(<"$LAB_DIR/err")" "image delivered; waiting for reboot" "delivery message"
 lab-device wait-boot 2 2 15 || fail "device 2 did not reboot"
-assert_eq "$DEV_VERSION core" "$(running 2)" "device 2 runs the core"
+assert_eq "$DEV_VERSION core" "$(dev_running 2)" "device 2 runs the core"
 flash 2 "$FULL_DEV" --password-file "$(dev_password_file 2)" --quiet >/dev/null ||
   fail "second step (core → full) failed"
 lab-device wait-boot 2 3 15 || fail "device 2 did not reboot into the full image"
-assert_eq "$DEV_VERSION full" "$(running 2)" "device 2 runs the full image"
+assert_eq "$DEV_VERSION full" "$(dev_running 2)" "device 2 runs the full image"
 
 note "device 3: no room → exit 5 with the device's words"
 status=0
@@ -104,7 +92,7 @@ fi
 note "device 4: core → full by terminal (the second step of a two-step upgrade)"
 flash 4 "$FULL_DEV" --quiet >/dev/null || fail "core → full failed"
 lab-device wait-boot 4 2 15 || fail "device 4 did not reboot"
-assert_eq "$DEV_VERSION full" "$(running 4)" "device 4 runs the full image"
+assert_eq "$DEV_VERSION full" "$(dev_running 4)" "device 4 runs the full image"
 
 note "no password in any log"
 for n in 1 2; do

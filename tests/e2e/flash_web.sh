@@ -22,25 +22,12 @@ lab_reexec --no-avahi \
 unset ESPURNA_OTA_PASSWORD
 export XDG_CONFIG_HOME=$LAB_DIR/no-config HOME=$LAB_DIR/no-home
 
-running() {
-  lab-device log "$1" | sed -n 's/^booted \([^ ]*\) (\([a-z]*\)).*/\1 \2/p' | tail -n 1
-}
-
-# web_port_option N: --web-port P when device N's web port is not the standard one.
-web_port_option() {
-  local port
-  port=$(lab-device ports "$1" | sed -n 's/.*web=\([0-9]*\).*/\1/p')
-  [[ -n $port && $port != 0 && $port != 80 ]] && echo "--web-port $port"
-  return 0
-}
-
 # flash N IMAGE [OPTIONS]: the tool against device N by the web method.
 flash() {
   local n=$1 file=$2
   shift 2
-  # shellcheck disable=SC2046
   "$EO_BIN" flash --method web --device "$(dev_address "$n")" --image "$file" \
-    $(web_port_option "$n") --connect-timeout 5000 --stall-timeout 20000 "$@"
+    --connect-timeout 5000 --stall-timeout 20000 "$@"
 }
 
 WRONG=$LAB_DIR/wrong-password
@@ -80,7 +67,7 @@ assert_eq OK "$(json_field "$out" device_reply)" "json device_reply"
 assert_eq 614400 "$(json_field "$out" bytes_sent)" "json bytes_sent"
 assert_eq "" "$(<"$LAB_DIR/err")" "nothing on stderr with --json"
 lab-device wait-boot 1 2 15 || fail "device 1 did not reboot after the upload"
-assert_eq "1.14.1 full" "$(running 1)" "device 1 runs the new image"
+assert_eq "1.14.1 full" "$(dev_running 1)" "device 1 runs the new image"
 assert_not_contains "$out $(lab-device log 1)" "Web-pw-1140" "no password in output or device log"
 
 note "device 1: text result names the device that answered"
@@ -90,7 +77,7 @@ assert_contains "$out" "reply     OK" "text result"
 assert_contains "$(<"$LAB_DIR/err")" "$A1 answers as $(lab-device hostname 1) (ESPURNA 1.14.1)" \
   "who answered"
 lab-device wait-boot 1 3 15 || fail "device 1 did not reboot after the core image"
-assert_eq "1.14.1 core" "$(running 1)" "device 1 runs the core image"
+assert_eq "1.14.1 core" "$(dev_running 1)" "device 1 runs the core image"
 
 note "device 2: the device has no room → exit 5 with the two-step hint"
 status=0
@@ -112,7 +99,7 @@ note "device 4: minimal-webui takes the upload without auth"
 out=$(flash 4 "$FULL_DEV" --quiet) || fail "webui upload failed"
 assert_contains "$out" "reply     OK" "webui text result"
 lab-device wait-boot 4 2 15 || fail "device 4 did not reboot"
-assert_eq "$DEV_VERSION full" "$(running 4)" "device 4 runs the full image"
+assert_eq "$DEV_VERSION full" "$(dev_running 4)" "device 4 runs the full image"
 
 note "usage: web options with another method are refused"
 status=0

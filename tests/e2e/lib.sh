@@ -19,6 +19,7 @@
 #   lab_reexec [LAB OPTIONS] -- [ARGS]   re-run this script inside a new lab (once)
 #   dev_address N                   address of lab device N
 #   dev_password_file N             file holding device N's admin password
+#   dev_running N                   "<version> <kind>" of the image device N booted last
 #   espota N IMAGE [CLIENT OPTIONS] tests/tools/espota_client.py to device N (prints result)
 #   telnet N [OPTIONS] COMMAND...   tests/tools/telnet_client.py to device N
 #   info_version N                  version from the terminal's `info` ("ESPURNA <v> built")
@@ -86,6 +87,9 @@ lab_reexec() {
 
 dev_address() { lab-device address "$1"; }
 dev_password_file() { echo "$LAB_DIR/dev/$1/password"; }
+dev_running() {
+  lab-device log "$1" | sed -n 's/^booted \([^ ]*\) (\([a-z]*\)).*/\1 \2/p' | tail -n 1
+}
 
 espota() {
   local n=$1 file=$2

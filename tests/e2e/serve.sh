@@ -12,10 +12,6 @@ FULL_DEV=$(image "espurna-$DEV_VERSION-itead-sonoff-basic.bin")
 lab_reexec --no-avahi --device "image=$CORE_DEV dialect=dev reboot-ms=300 mdns=no" -- "$@"
 
 A1=$(dev_address 1)
-running() {
-  lab-device log "$1" | sed -n 's/^booted \([^ ]*\) (\([a-z]*\)).*/\1 \2/p' | tail -n 1
-}
-
 # http_code URL [CURL OPTIONS]: the status of one request.
 http_code() {
   local url=$1
@@ -48,13 +44,13 @@ status=$?
 trap - EXIT
 assert_eq 0 "$status" "serve exit status after the device fetched the image"
 done_line=$(sed -n 2p "$OUT")
-assert_eq done "$(json_field "$done_line" event)" "second JSON line"
+assert_eq "done" "$(json_field "$done_line" event)" "second JSON line"
 assert_eq ok "$(json_field "$done_line" status)" "done status"
 assert_eq "$A1" "$(json_field "$done_line" client)" "the client was the device"
 assert_eq True "$(json_field "$done_line" complete)" "complete"
 assert_eq 4 "$(json_field "$done_line" refused)" "four refused requests"
 lab-device wait-boot 1 2 15 || fail "device 1 did not reboot"
-assert_eq "$DEV_VERSION full" "$(running 1)" "device 1 runs the served image"
+assert_eq "$DEV_VERSION full" "$(dev_running 1)" "device 1 runs the served image"
 
 note "nobody fetches → exit 6 after --timeout, text mode prints only the URL"
 status=0
