@@ -272,20 +272,3 @@ enum eo_status eo_discover_run(const struct eo_discover_options *options,
     eo_device_list_sort(out);
     return status;
 }
-
-enum eo_status eo_discover_find(const struct eo_discover_options *options, const char *name,
-                                struct eo_device *out, struct eo_error *err)
-{
-    struct eo_device_list list;
-    eo_device_list_init(&list);
-    enum eo_status status = eo_discover_run(options, &list, NULL, err);
-    const struct eo_device *found = status == EO_OK ? eo_device_list_find(&list, name) : NULL;
-    if (found)
-        *out = *found;
-    else if (status == EO_OK)
-        status = eo_error_set(err, EO_ERR_UNREACHABLE,
-                              "device '%s' was not found over mDNS (%zu devices answered); check "
-                              "the name or give its IP address", name, list.count);
-    eo_device_list_release(&list);
-    return status;
-}

@@ -9,23 +9,14 @@
 #include <unistd.h>
 
 static bool quiet;
-static bool color_enabled = true;
 static int block_label_width = 12;
 
 void eo_out_set_quiet(bool value) { quiet = value; }
-bool eo_out_quiet(void) { return quiet; }
-void eo_out_set_color(bool enabled) { color_enabled = enabled; }
 
 bool eo_out_stderr_is_tty(void)
 {
     const char *term = getenv("TERM");
     return isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
-}
-
-bool eo_out_color(void)
-{
-    const char *no_color = getenv("NO_COLOR");
-    return color_enabled && eo_out_stderr_is_tty() && !(no_color && no_color[0]);
 }
 
 void eo_out_json(json_t *doc)
@@ -66,14 +57,6 @@ static void vprint_stderr(const char *prefix, const char *format, va_list args)
 void eo_out_error(const struct eo_error *err)
 {
     fprintf(stderr, "espurna-ota: %s\n", err->message);
-}
-
-void eo_out_errorf(const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    vprint_stderr("", format, args);
-    va_end(args);
 }
 
 void eo_out_warn(const char *format, ...)

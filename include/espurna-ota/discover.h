@@ -40,11 +40,6 @@ enum eo_status eo_discover_run(const struct eo_discover_options *options,
                                struct eo_device_list *out, struct eo_discover_stats *stats,
                                struct eo_error *err);
 
-/* Runs a discovery and returns the record of the one device that eo_device_matches `name`
- * (hostname, hostname.local, instance name or address). EO_ERR_UNREACHABLE when it is not
- * there. */
-enum eo_status eo_discover_find(const struct eo_discover_options *options, const char *name,
-                                struct eo_device *out, struct eo_error *err);
 
 /* Looks one name up over mDNS, without browsing: "x.local" as a host name; a name without dots
  * both as x.local and as an _arduino._tcp instance name (first answer wins); anything else as

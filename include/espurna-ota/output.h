@@ -24,23 +24,18 @@ void eo_out_json_status(json_t *obj, const struct eo_error *err);
 
 /* "espurna-ota: <message>" on stderr. */
 void eo_out_error(const struct eo_error *err);
-void eo_out_errorf(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void eo_out_warn(const char *format, ...) __attribute__((format(printf, 1, 2)));
 /* Informational line on stderr, suppressed by eo_out_set_quiet(true). */
 void eo_out_info(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void eo_out_set_quiet(bool quiet);
-bool eo_out_quiet(void);
 
 /* Aligned "label  value" lines on stdout for human output (label column width fixed per
  * block: call eo_out_block_begin with the widest label). */
 void eo_out_block_begin(int label_width);
 void eo_out_field(const char *label, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
-/* Whether stderr is a terminal that wants colour and redrawn progress (not TERM=dumb,
- * NO_COLOR unset, not disabled by eo_out_set_color(false)). */
+/* Whether stderr is a terminal that wants redrawn progress (not TERM=dumb). */
 bool eo_out_stderr_is_tty(void);
-void eo_out_set_color(bool enabled);
-bool eo_out_color(void);
 
 /* Progress of one transfer: a redrawn bar with rate and ETA on a terminal, a plain line every
  * few seconds (and at 25/50/75 %) otherwise, nothing when quiet. Feed it eo_progress values;

@@ -42,7 +42,5 @@ void eo_error_clear(struct eo_error *err);
 
 /* Stable short name of a status ("ok", "usage", "file", "image", ...) for JSON output. */
 const char *eo_status_name(enum eo_status status);
-/* One-line meaning of a status, as in the man page's exit-code table. */
-const char *eo_status_meaning(enum eo_status status);
 
 #endif
