@@ -540,7 +540,7 @@ static enum eo_status run(struct session *s, struct eo_error *err)
     s->data_started = eo_net_now();
     transfer_init(s, &t);
     status = stream(s, &t, err);
-    s->result->bytes_sent = t.sent;
+    s->result->bytes_confirmed = t.acked;
     s->result->seconds = eo_net_now() - s->data_started;
     return status;
 }

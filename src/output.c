@@ -38,13 +38,17 @@ json_t *eo_out_json_object(const char *command)
     return obj;
 }
 
-void eo_out_json_status(json_t *obj, const struct eo_error *err)
+void eo_out_json_status(json_t *obj, const struct eo_error *err, const char *advice)
 {
     enum eo_status status = err ? err->status : EO_OK;
     json_object_set_new(obj, "status", json_string(eo_status_name(status)));
-    json_object_set_new(obj, "exit_code", json_integer(status));
-    if (status != EO_OK)
-        json_object_set_new(obj, "error", json_string(err->message));
+    json_object_set_new(obj, "exit_code", json_integer(eo_error_exit_code(err)));
+    if (status == EO_OK)
+        return;
+    const char *hint = eo_hint_name(err->hint);
+    json_object_set_new(obj, "error", json_string(err->message));
+    json_object_set_new(obj, "hint", hint ? json_string(hint) : json_null());
+    json_object_set_new(obj, "advice", advice && advice[0] ? json_string(advice) : json_null());
 }
 
 static void vprint_stderr(const char *prefix, const char *format, va_list args)
@@ -56,7 +60,15 @@ static void vprint_stderr(const char *prefix, const char *format, va_list args)
 
 void eo_out_error(const struct eo_error *err)
 {
-    fprintf(stderr, "espurna-ota: %s\n", err->message);
+    eo_out_error_advice(err, NULL);
+}
+
+void eo_out_error_advice(const struct eo_error *err, const char *advice)
+{
+    if (advice && advice[0])
+        fprintf(stderr, "espurna-ota: %s; %s\n", err->message, advice);
+    else
+        fprintf(stderr, "espurna-ota: %s\n", err->message);
 }
 
 void eo_out_warn(const char *format, ...)

@@ -219,7 +219,7 @@ enum eo_status eo_terminal_push(const struct eo_target *target, const struct eo_
         struct watch watch = {.server = server, .session = &session, .options = options,
                               .target = target, .device_kind = EO_TERM_TEXT};
         status = watch_fetch(&watch, err);
-        result->bytes_sent = watch.status.best_bytes;
+        result->bytes_confirmed = watch.status.best_bytes;
         if (watch.device_line[0])
             snprintf(result->device_reply, sizeof result->device_reply, "%s", watch.device_line);
     }

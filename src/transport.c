@@ -3,6 +3,7 @@
 #include "espurna-ota/transport.h"
 
 #include <ctype.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,4 +79,27 @@ enum eo_status eo_updater_error_status(int code)
     default:
         return EO_ERR_TRANSFER;
     }
+}
+
+enum eo_status eo_push_interrupted(const struct eo_cancel *cancel, const char *device,
+                                   uint64_t received, uint64_t total, bool started,
+                                   struct eo_error *err)
+{
+    int signal = eo_cancel_signal(cancel);
+    const char *name = sigabbrev_np(signal ? signal : SIGINT);
+    if (!started || received == 0)
+        eo_error_set(err, EO_ERR_INTERRUPTED, "interrupted (SIG%s) before %s received any of the "
+                     "image; it keeps its current firmware", name ? name : "?", device);
+    else if (received < total)
+        eo_error_set(err, EO_ERR_INTERRUPTED, "interrupted (SIG%s): %s received %llu of %llu "
+                     "bytes and drops the update; it keeps its current firmware",
+                     name ? name : "?", device, (unsigned long long)received,
+                     (unsigned long long)total);
+    else
+        eo_error_hinted(err, EO_ERR_INTERRUPTED, EO_HINT_CHECK_VERSION, "interrupted (SIG%s) "
+                        "after %s had received all %llu bytes: it may install the image and "
+                        "reboot", name ? name : "?", device, (unsigned long long)total);
+    if (err)
+        err->signal = signal ? signal : SIGINT;
+    return EO_ERR_INTERRUPTED;
 }

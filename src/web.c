@@ -445,7 +445,7 @@ enum eo_status eo_web_push(const struct eo_target *target, const struct eo_image
     curl_easy_cleanup(curl);
     quote_device_text(body.text, result->device_reply, sizeof result->device_reply);
     result->status = status;
-    result->bytes_sent = status == EO_OK ? image->size : upload.sent;
+    result->bytes_confirmed = status == EO_OK ? image->size : upload.sent;
     result->seconds = outcome.seconds;
     return status;
 }

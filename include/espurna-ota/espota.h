@@ -40,6 +40,7 @@ struct eo_espota_options {
     uint32_t device_free_space;  /* bytes, 0 = unknown (named in "not enough space") */
     eo_progress_fn progress;     /* may be NULL */
     void *progress_ctx;
+    const struct eo_cancel *cancel; /* may be NULL; checked at least every 100 ms */
 };
 
 /* Defaults above; no password, no progress. */

@@ -19,11 +19,14 @@
 void eo_out_json(json_t *doc);
 /* A new object with "schema_version" and "command" already set. */
 json_t *eo_out_json_object(const char *command);
-/* Adds "status" (name), "exit_code" and, on failure, "error" to a JSON result object. */
-void eo_out_json_status(json_t *obj, const struct eo_error *err);
+/* Adds "status" (name), "exit_code" and, on failure, "error", "hint" (its name, or null) and
+ * "advice" (the CLI's words for the hint, or null) to a JSON result object. */
+void eo_out_json_status(json_t *obj, const struct eo_error *err, const char *advice);
 
 /* "espurna-ota: <message>" on stderr. */
 void eo_out_error(const struct eo_error *err);
+/* "espurna-ota: <message>; <advice>" on stderr (just the message when advice is NULL or ""). */
+void eo_out_error_advice(const struct eo_error *err, const char *advice);
 void eo_out_warn(const char *format, ...) __attribute__((format(printf, 1, 2)));
 /* Informational line on stderr, suppressed by eo_out_set_quiet(true). */
 void eo_out_info(const char *format, ...) __attribute__((format(printf, 1, 2)));

@@ -21,14 +21,47 @@ enum eo_status {
     EO_ERR_VERIFY = 10,    /* the device came back with an unexpected version */
     EO_ERR_DISCOVERY = 11, /* mDNS discovery is unavailable (no avahi-daemon) or found nothing */
     EO_ERR_INPUT = 12,     /* malformed input file other than an image (device list, journal) */
+    EO_ERR_UNKNOWN = 13,   /* the device took the whole image but never said how it ended: it may
+                            * install it; what it runs after its reboot tells */
+    /* A signal ended the run. The process exits with 128 + the signal (130 SIGINT, 143 SIGTERM,
+     * 129 SIGHUP): eo_error_exit_code(). */
+    EO_ERR_INTERRUPTED = 130,
+};
+
+/* What the user can do about an outcome. The library names the situation; the CLI words the
+ * advice for the command in use (flags and commands are the CLI's vocabulary, not the
+ * library's), so the same outcome reads right in `flash`, `upgrade` and `batch`. */
+enum eo_hint {
+    EO_HINT_NONE = 0,
+    EO_HINT_PASSWORD_MISSING, /* the device asks for a password and none was given */
+    EO_HINT_PASSWORD_WRONG,   /* the device rejected the password */
+    EO_HINT_TWO_STEP,         /* too big to sit beside the running image: a core image first */
+    EO_HINT_FLASH_SIZE,       /* built for more flash than the device has: no core image helps */
+    EO_HINT_CONNECT_BACK,     /* espota: the device cannot connect back to this host */
+    EO_HINT_FETCH_BACK,       /* terminal: the device cannot fetch the image from this host */
+    EO_HINT_NO_WEB,           /* the device has no web server (a core build) */
+    EO_HINT_NO_ESPOTA,        /* the device has no ArduinoOTA (a webui build) */
+    EO_HINT_TLS,              /* https: the certificate or key did not verify */
+    EO_HINT_STALL,            /* the transfer stopped moving: try again, fewer chunks in flight */
+    EO_HINT_RETRY,            /* transient: try again */
+    EO_HINT_BUSY,             /* another update is running: wait for its reboot */
+    EO_HINT_CHECK_VERSION,    /* the outcome is unknown: read the version it reports after its reboot */
+    EO_HINT_WRONG_DEVICE,     /* another device answers at that address */
+    EO_HINT_SERVE_ADDRESS,    /* serve: the address to put in the URL must be this host's */
+    EO_HINT_COUNT
 };
 
 #define EO_ERROR_MESSAGE_MAX 512
 
 /* Filled by library calls that fail. `message` is one lower-case line without the
- * "espurna-ota: " prefix, naming what failed, why and (when known) what to do. */
+ * "espurna-ota: " prefix, naming the device, what failed and why, in words that hold for every
+ * command; what to do is the hint's, worded by the caller. */
 struct eo_error {
     enum eo_status status;
+    enum eo_hint hint;
+    int updater_code; /* the device's Updater error number, -1 when none */
+    long http_status; /* the device's HTTP status, 0 when none */
+    int signal;       /* EO_ERR_INTERRUPTED: the signal that ended the run */
     char message[EO_ERROR_MESSAGE_MAX];
 };
 
@@ -39,6 +72,16 @@ enum eo_status eo_error_set(struct eo_error *err, enum eo_status status, const c
 enum eo_status eo_error_setv(struct eo_error *err, enum eo_status status, const char *format,
                              va_list args) __attribute__((format(printf, 3, 0)));
 void eo_error_clear(struct eo_error *err);
+/* eo_error_set with a hint. */
+enum eo_status eo_error_hinted(struct eo_error *err, enum eo_status status, enum eo_hint hint,
+                               const char *format, ...) __attribute__((format(printf, 4, 5)));
+
+/* The process exit code for an outcome: the status, or 128 + signal when interrupted. */
+int eo_error_exit_code(const struct eo_error *err);
+
+/* Stable short name of a hint ("two_step", "check_version", ...) for JSON output; NULL for
+ * EO_HINT_NONE. */
+const char *eo_hint_name(enum eo_hint hint);
 
 /* Stable short name of a status ("ok", "usage", "file", "image", ...) for JSON output. */
 const char *eo_status_name(enum eo_status status);

@@ -96,6 +96,7 @@ struct eo_terminal_options {
     unsigned linger_ms;         /* after delivery, watch the terminal for "[OTA] ..." (0: 3 s) */
     eo_progress_fn progress;
     void *progress_ctx;
+    const struct eo_cancel *cancel; /* may be NULL; checked at least every 100 ms */
 };
 
 /* Serves the image, asks the device to fetch it and waits for the outcome:

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "espurna-ota/cancel.h"
 #include "espurna-ota/status.h"
 
 enum eo_method { EO_METHOD_ESPOTA = 0, EO_METHOD_WEB, EO_METHOD_TERMINAL, EO_METHOD_COUNT };
@@ -33,7 +34,8 @@ struct eo_target {
 /* Fills ports with the defaults and copies name/address. */
 void eo_target_init(struct eo_target *target, const char *name, const char *address);
 
-/* Progress of one transfer. total may be 0 when unknown. */
+/* Progress of one transfer: `done` is what the device confirmed (its byte counts, or what its
+ * TCP acknowledged), never what was only queued here. total may be 0 when unknown. */
 struct eo_progress {
     uint64_t done;
     uint64_t total;
@@ -44,10 +46,18 @@ typedef void (*eo_progress_fn)(void *ctx, const struct eo_progress *progress);
 /* What one push did, filled by every transport whether it succeeded or not. */
 struct eo_push_result {
     enum eo_status status;
-    uint64_t bytes_sent;
-    double seconds;
-    char device_reply[256]; /* the device's own final text ("OK", "ERROR[7]: MD5 ..."), if any */
+    uint64_t bytes_confirmed; /* what the device confirmed it took (counts, TCP acks, its reply) */
+    double seconds;           /* from the first byte sent to the last confirmation */
+    char device_reply[256];   /* the device's own final text ("OK", "ERROR[7]: MD5 ..."), if any */
 };
+
+/* Ends a push that was asked to stop, saying where the device stands: nothing sent (unchanged),
+ * part of the image (it drops the update), or all of it (it may install it: hint
+ * CHECK_VERSION). `received` is what the device's network stack took. Returns
+ * EO_ERR_INTERRUPTED. */
+enum eo_status eo_push_interrupted(const struct eo_cancel *cancel, const char *device,
+                                   uint64_t received, uint64_t total, bool started,
+                                   struct eo_error *err);
 
 /* The device's Updater error, whatever the method reports it through ("ERROR[4]: Not Enough
  * Space" on espota and 1.14.1+ web, "ERROR 4" on 1.12–1.14.0 web, "ERR: ERROR[10]: ..." after an

@@ -30,6 +30,7 @@ struct eo_web_options {
                                     an image that cannot fit the web path is refused early */
     eo_progress_fn progress;
     void *progress_ctx;
+    const struct eo_cancel *cancel; /* may be NULL; checked at least every 100 ms */
 };
 
 /* What GET /discover said. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "advice.h"
 #include "commands.h"
 #include "espurna-ota/device.h"
 #include "espurna-ota/discover.h"
@@ -165,7 +166,7 @@ static void print_json(const struct eo_device *const *devices, size_t count,
     json_object_set_new(doc, "devices", array);
     if (view->image)
         json_object_set_new(doc, "image", json_string(view->image->path));
-    eo_out_json_status(doc, err);
+    cli_json_status(doc, err, "discover", NULL);
     eo_out_json(doc);
 }
 
@@ -223,7 +224,7 @@ static enum eo_status load_image(struct eo_image *image, struct view *view)
     if (!image_path)
         return EO_OK;
     if (eo_image_load(image_path, image, &err) != EO_OK) {
-        eo_out_error(&err);
+        cli_report_error(&err, "discover", NULL);
         return err.status;
     }
     view->image = image;
@@ -261,7 +262,7 @@ static int discover_all(const struct view *view, const struct eo_device_filter *
                                   list.count);
     }
     if (status != EO_OK)
-        eo_out_error(&err);
+        cli_report_error(&err, "discover", NULL);
     render(devices, count, view, &err);
     free(devices);
     eo_device_list_release(&list);
@@ -294,7 +295,7 @@ static int discover_one(const struct view *view)
     struct eo_discover_options options = run_options();
     enum eo_status status = eo_resolve_device(device_arg, &target, &err);
     if (status != EO_OK) {
-        eo_out_error(&err);
+        cli_report_error(&err, "discover", NULL);
         return status;
     }
     eo_device_list_init(&list);

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "advice.h"
 #include "commands.h"
+#include "interrupt.h"
 #include "espurna-ota/espota.h"
 #include "espurna-ota/image_file.h"
 #include "espurna-ota/output.h"
@@ -27,6 +29,7 @@ static bool esp32, json_output, quiet;
 static const char *ca_file, *pinned_key, *expect_hostname, *serve_address;
 static unsigned long web_port, telnet_port, serve_port, fetch_timeout = 30000;
 static bool https, no_discover;
+static const struct eo_cancel *cancel; /* set by SIGINT / SIGTERM / SIGHUP */
 
 static const struct option_spec flash_options[] = {
     {"device", 'd', OPT_STRING, &device_arg, 0, 0, "DEV", "device host name or IP address"},
@@ -111,6 +114,7 @@ static enum eo_status flash_espota(struct flash_job *job, struct eo_push_result 
     options.chip = esp32 ? EO_ESPOTA_ESP32 : EO_ESPOTA_AUTO;
     options.progress = eo_progress_view_update;
     options.progress_ctx = &job->progress;
+    options.cancel = cancel;
     return eo_espota_push(&job->target, &job->image, &options, result, err);
 }
 
@@ -132,7 +136,7 @@ static enum eo_status flash_web(struct flash_job *job, struct eo_push_result *re
         .skip_discover = true, .https = https, .ca_file = ca_file, .pinned_key = pinned_key,
         .connect_timeout_ms = (unsigned)connect_timeout,
         .stall_timeout_ms = (unsigned)stall_timeout, .progress = eo_progress_view_update,
-        .progress_ctx = &job->progress,
+        .progress_ctx = &job->progress, .cancel = cancel,
     };
     enum eo_status status = no_discover ? EO_OK
                                         : eo_web_confirm(&job->target, &options, &identity, err);
@@ -151,7 +155,7 @@ static enum eo_status flash_terminal(struct flash_job *job, struct eo_push_resul
         .password = job->password, .serve_address = serve_address,
         .serve_port = (uint16_t)serve_port, .connect_timeout_ms = (unsigned)connect_timeout,
         .fetch_timeout_ms = (unsigned)fetch_timeout, .stall_timeout_ms = (unsigned)stall_timeout,
-        .progress = eo_progress_view_update, .progress_ctx = &job->progress,
+        .progress = eo_progress_view_update, .progress_ctx = &job->progress, .cancel = cancel,
     };
     enum eo_status status = eo_terminal_push(&job->target, &job->image, &options, result, err);
     if (status == EO_OK)
@@ -261,7 +265,7 @@ static enum eo_status resolve_password(struct flash_job *job, struct eo_error *e
 
 static double rate_of(const struct eo_push_result *result)
 {
-    return result->seconds > 0 ? (double)result->bytes_sent / result->seconds : 0.0;
+    return result->seconds > 0 ? (double)result->bytes_confirmed / result->seconds : 0.0;
 }
 
 static void print_json(const struct flash_job *job, enum eo_method method,
@@ -274,11 +278,11 @@ static void print_json(const struct flash_job *job, enum eo_method method,
     json_object_set_new(obj, "image", json_pack("{s:s,s:I,s:s}", "path", image_arg, "size",
                                                  (json_int_t)job->image.size, "md5",
                                                  job->image.md5));
-    json_object_set_new(obj, "bytes_sent", json_integer((json_int_t)result->bytes_sent));
+    json_object_set_new(obj, "bytes_confirmed", json_integer((json_int_t)result->bytes_confirmed));
     json_object_set_new(obj, "seconds", json_real(result->seconds));
     json_object_set_new(obj, "rate_bytes_per_s", json_real(rate_of(result)));
     json_object_set_new(obj, "device_reply", json_string(result->device_reply));
-    eo_out_json_status(obj, err);
+    cli_json_status(obj, err, "flash", device_arg);
     eo_out_json(obj);
 }
 
@@ -295,7 +299,7 @@ static void print_text(const struct flash_job *job, enum eo_method method,
     eo_out_field("image", "%s (%zu bytes, md5 %s)", job->image.path, job->image.size,
                  job->image.md5);
     eo_out_field("sent", "%s in %.1f s (%.1f KiB/s)",
-                 eo_out_size(result->bytes_sent, size, sizeof size), result->seconds,
+                 eo_out_size(result->bytes_confirmed, size, sizeof size), result->seconds,
                  rate_of(result) / 1024.0);
     eo_out_field("reply", "%s", result->device_reply[0] ? result->device_reply : "-");
 }
@@ -323,6 +327,7 @@ int cmd_flash(int argc, char **argv)
     if ((rc = validate(&method)) != EO_OK)
         return rc;
     eo_out_set_quiet(quiet || json_output);
+    cancel = cli_interrupt_install();
     struct flash_job job;
     struct eo_push_result result = {0};
     struct eo_error err = {0};
@@ -337,11 +342,11 @@ int cmd_flash(int argc, char **argv)
     }
     eo_secret_wipe(job.password, sizeof job.password);
     if (status != EO_OK)
-        eo_out_error(&err);
+        cli_report_error(&err, "flash", device_arg);
     if (json_output)
         print_json(&job, method, &result, status == EO_OK ? NULL : &err);
     else if (status == EO_OK)
         print_text(&job, method, &result);
     eo_image_release(&job.image);
-    return status;
+    return status == EO_OK ? EO_OK : eo_error_exit_code(&err);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "advice.h"
 #include "commands.h"
 #include "espurna-ota/image_file.h"
 #include "espurna-ota/layout.h"
@@ -148,7 +149,7 @@ static void print_json(const struct eo_image *image)
     json_object_set_new(doc, "sha256", json_string(image->sha256));
     json_object_set_new(doc, "identity", json_identity(image));
     json_object_set_new(doc, "max_single_step", json_max_single_step(image->uncompressed_size));
-    eo_out_json_status(doc, NULL);
+    cli_json_status(doc, NULL, "inspect", NULL);
     eo_out_json(doc);
 }
 
@@ -236,11 +237,11 @@ static void print_human(const struct eo_image *image)
 
 static int report_failure(const char *path, const struct eo_error *err)
 {
-    eo_out_error(err);
+    cli_report_error(err, "inspect", NULL);
     if (json_output) {
         json_t *doc = eo_out_json_object("inspect");
         json_object_set_new(doc, "file", json_string(path));
-        eo_out_json_status(doc, err);
+        cli_json_status(doc, err, "inspect", NULL);
         eo_out_json(doc);
     }
     return err->status;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "advice.h"
 #include "commands.h"
 #include "espurna-ota/image_file.h"
 #include "espurna-ota/net.h"
@@ -146,9 +147,9 @@ static void report(const struct eo_serve_status *status, const struct eo_error *
                                                              : json_null());
         json_object_set_new(obj, "requests", json_integer(status->requests));
         json_object_set_new(obj, "refused", json_integer(status->rejected));
-        json_object_set_new(obj, "bytes_sent", json_integer((json_int_t)status->best_bytes));
+        json_object_set_new(obj, "bytes_confirmed", json_integer((json_int_t)status->best_bytes));
         json_object_set_new(obj, "complete", json_boolean(status->complete));
-        eo_out_json_status(obj, err);
+        cli_json_status(obj, err, "serve", allow_arg);
         eo_out_json(obj);
     } else if (status->complete) {
         eo_out_info("image delivered to %s (%llu bytes)", status->client,
@@ -197,7 +198,7 @@ int cmd_serve(int argc, char **argv)
     if (status == EO_OK)
         status = serve_image(&image, &reported, &err);
     if (status != EO_OK && !reported)
-        eo_out_error(&err);
+        cli_report_error(&err, "serve", allow_arg);
     eo_image_release(&image);
     return status;
 }

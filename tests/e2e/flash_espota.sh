@@ -30,7 +30,7 @@ out=$(flash 1 "$FULL_DEV" --json 2>"$LAB_DIR/err") || fail "core → full failed
 assert_eq ok "$(json_field "$out" status)" "json status"
 assert_eq OK "$(json_field "$out" device_reply)" "json device_reply"
 assert_eq espota "$(json_field "$out" method)" "json method"
-assert_eq 655360 "$(json_field "$out" bytes_sent)" "json bytes_sent"
+assert_eq 655360 "$(json_field "$out" bytes_confirmed)" "json bytes_confirmed"
 assert_eq "" "$(<"$LAB_DIR/err")" "nothing on stderr with --json"
 lab-device wait-boot 1 2 15 || fail "device 1 did not reboot after the full image"
 assert_eq "$DEV_VERSION full" "$(dev_running 1)" "device 1 runs the full image"

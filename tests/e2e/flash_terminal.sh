@@ -48,7 +48,7 @@ out=$(flash 1 "$CORE_1141" --password-file "$(dev_password_file 1)" --json 2>"$L
   fail "terminal flash failed: $(<"$LAB_DIR/err")"
 assert_eq ok "$(json_field "$out" status)" "json status"
 assert_eq terminal "$(json_field "$out" method)" "json method"
-assert_eq 296960 "$(json_field "$out" bytes_sent)" "json bytes_sent"
+assert_eq 296960 "$(json_field "$out" bytes_confirmed)" "json bytes_confirmed"
 assert_eq "[OTA] Success: 296960 bytes" "$(json_field "$out" device_reply)" "json device_reply"
 lab-device wait-boot 1 2 15 || fail "device 1 did not reboot"
 assert_eq "1.14.1 core" "$(dev_running 1)" "device 1 runs the core image"

@@ -64,7 +64,7 @@ out=$(flash 1 "$FULL_1141" --password-file "$(dev_password_file 1)" \
 assert_eq ok "$(json_field "$out" status)" "json status"
 assert_eq web "$(json_field "$out" method)" "json method"
 assert_eq OK "$(json_field "$out" device_reply)" "json device_reply"
-assert_eq 614400 "$(json_field "$out" bytes_sent)" "json bytes_sent"
+assert_eq 614400 "$(json_field "$out" bytes_confirmed)" "json bytes_confirmed"
 assert_eq "" "$(<"$LAB_DIR/err")" "nothing on stderr with --json"
 lab-device wait-boot 1 2 15 || fail "device 1 did not reboot after the upload"
 assert_eq "1.14.1 full" "$(dev_running 1)" "device 1 runs the new image"

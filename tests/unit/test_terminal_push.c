@@ -149,7 +149,7 @@ static void test_whole_fetch_is_delivered(void **state)
     (void)state;
     device_start(&dev, FETCH_ALL, "[OTA] Success: 8388608 bytes");
     assert_int_equal(push(&dev, &result, &err), EO_OK);
-    assert_int_equal(result.bytes_sent, IMAGE_SIZE);
+    assert_int_equal(result.bytes_confirmed, IMAGE_SIZE);
     assert_string_equal(result.device_reply, "[OTA] Success: 8388608 bytes");
     assert_non_null(strstr(dev.url, "http://127.0.0.1:"));
 }
@@ -174,7 +174,7 @@ static void test_partial_fetch_is_a_transfer_error(void **state)
     device_start(&dev, FETCH_PART, NULL);
     assert_int_equal(push(&dev, &result, &err), EO_ERR_TRANSFER);
     assert_non_null(strstr(err.message, "fake-device: fetch stopped at "));
-    assert_true(result.bytes_sent >= 64 * 1024 && result.bytes_sent < IMAGE_SIZE);
+    assert_true(result.bytes_confirmed >= 64 * 1024 && result.bytes_confirmed < IMAGE_SIZE);
 }
 
 static void test_partial_fetch_with_device_error(void **state)
