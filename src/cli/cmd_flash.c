@@ -55,8 +55,8 @@ static const struct option_spec flash_options[] = {
      "wait this long for a connection, either way (default 10000)"},
     {"stall-timeout", 0, OPT_UINT, &stall_timeout, 100, 600000, "MS",
      "give up when the transfer makes no progress this long (default 10000)"},
-    {"result-timeout", 0, OPT_UINT, &result_timeout, 100, 600000, "MS",
-     "wait this long for the device's verdict after the last byte (default 60000)"},
+    {"result-timeout", 0, OPT_UINT, &result_timeout, 2000, 600000, "MS",
+     "wait this long for the verdict once the device confirmed the last byte (default 60000)"},
     {"web-port", 0, OPT_UINT, &web_port, 1, 65535, "N", "web: device's HTTP port (default 80)"},
     {"https", 0, OPT_FLAG, &https, 0, 0, NULL, "web: speak https (devices built with TLS)"},
     {"ca-file", 0, OPT_STRING, &ca_file, 0, 0, "FILE",
@@ -290,7 +290,7 @@ static void print_text(const struct flash_job *job, enum eo_method method,
                        const struct eo_push_result *result)
 {
     char size[32];
-    eo_out_block_begin(8);
+    eo_out_block_begin(9);
     if (strcmp(job->target.name, job->target.address) == 0)
         eo_out_field("device", "%s", job->target.address);
     else
@@ -298,7 +298,7 @@ static void print_text(const struct flash_job *job, enum eo_method method,
     eo_out_field("method", "%s", eo_method_name(method));
     eo_out_field("image", "%s (%zu bytes, md5 %s)", job->image.path, job->image.size,
                  job->image.md5);
-    eo_out_field("sent", "%s in %.1f s (%.1f KiB/s)",
+    eo_out_field("confirmed", "%s in %.1f s (%.1f KiB/s)",
                  eo_out_size(result->bytes_confirmed, size, sizeof size), result->seconds,
                  rate_of(result) / 1024.0);
     eo_out_field("reply", "%s", result->device_reply[0] ? result->device_reply : "-");
