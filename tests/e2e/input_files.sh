@@ -26,7 +26,8 @@ run() {
   err=$(timeout 20 "$EO_BIN" "$@" 2>&1 >"$work/out") || rc=$?
   echo "$rc|$err"
 }
-# device_traffic: how many requests of any protocol the device has logged so far
+# device_traffic: how many requests the device has logged so far (espota datagrams, web
+# requests it could parse, telnet clients)
 device_traffic() { lab-device log 1 | grep -cE '^(espota: from|web: |telnet: client)' || true; }
 # refused WHAT EXPECTED ARGS...: the run gives exactly EXPECTED and the device saw nothing
 refused() {
@@ -110,20 +111,14 @@ refused "--ca-file holds a key" \
   "12|espurna-ota: CA file $work/pub.pem holds no PEM certificate" $(web) --ca-file "$work/pub.pem"
 
 # good values pass the checks: the tool goes on to the device, which speaks no TLS, so the
-# connection fails there (an exit code of the network, not 2, 3 or 12) and the device logs one
-# malformed request per run — and no more: none of the refused runs above reached it
-before=$(device_traffic)
-goods=("--pin sha256//$hash" "--pin sha256//$hash;sha256//$hash" "--pin $work/pub.pem"
-  "--pin $work/pub.der" "--ca-file $work/ca.pem")
-for good in "${goods[@]}"; do
+# handshake fails there (an exit code of the network, not 2, 3 or 12). The device's log cannot
+# tell: its web server logs a TLS hello only when it gets to parse it before the client leaves.
+for good in "--pin sha256//$hash" "--pin sha256//$hash;sha256//$hash" "--pin $work/pub.pem" \
+  "--pin $work/pub.der" "--ca-file $work/ca.pem"; do
   out=$(run $(web) $good)
   [[ ${out%%|*} != 2 && ${out%%|*} != 3 && ${out%%|*} != 12 ]] || fail "$good refused: $out"
   assert_contains "$out" "tls with $DEV failed" "$good: the TLS handshake was tried"
 done
-expected=$((before + ${#goods[@]}))
-wait_until 20 eval '(($(device_traffic) >= expected))' ||
-  fail "the device logged $(($(device_traffic) - before)) requests for ${#goods[@]} runs"
-assert_eq "$expected" "$(device_traffic)" "one request per run with a good --pin or --ca-file"
 
 note "--password-file from a pipe (process substitution) works"
 out=$(run flash -q -d "$DEV" -i "$CORE_1141" --password-file <(cat "$PW"))
