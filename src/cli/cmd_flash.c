@@ -15,6 +15,7 @@
 #include "espurna-ota/resolve.h"
 #include "espurna-ota/secret.h"
 #include "espurna-ota/terminal.h"
+#include "espurna-ota/tls_files.h"
 #include "espurna-ota/transport.h"
 #include "espurna-ota/web.h"
 #include "options.h"
@@ -207,6 +208,10 @@ static int check_method_options(enum eo_method method)
     if (terminal_only && method != EO_METHOD_TERMINAL)
         return options_usage_error(&flash_spec, "%s is for --method terminal, not --method %s",
                                    terminal_only, eo_method_name(method));
+    if (pinned_key && eo_tls_pin_is_hashes(pinned_key) && !eo_tls_pin_hashes_valid(pinned_key))
+        return options_usage_error(&flash_spec, "--pin needs sha256//BASE64 (the base64 of a "
+                                   "32-byte SHA-256; several joined by ';') or a public key "
+                                   "file, not '%s'", pinned_key);
     if (serve_address && !eo_resolve_is_address(serve_address))
         return options_usage_error(&flash_spec, "--serve-address needs a numeric IPv4 or IPv6 "
                                    "address, not '%s'", serve_address);
@@ -306,9 +311,22 @@ static void print_text(const struct flash_job *job, enum eo_method method,
 
 /* ---- entry point ------------------------------------------------------------------------ */
 
+/* The files behind --ca-file and a --pin that is not a hash: usable before anything is sent. */
+static enum eo_status check_tls_files(struct eo_error *err)
+{
+    enum eo_status status = EO_OK;
+    if (ca_file)
+        status = eo_tls_check_ca_file(ca_file, err);
+    if (status == EO_OK && pinned_key && !eo_tls_pin_is_hashes(pinned_key))
+        status = eo_tls_check_pin_file(pinned_key, err);
+    return status;
+}
+
 static enum eo_status prepare(struct flash_job *job, struct eo_error *err)
 {
     enum eo_status status = eo_image_load(image_arg, &job->image, err);
+    if (status == EO_OK)
+        status = check_tls_files(err);
     if (status == EO_OK)
         status = resolve_target(job, err);
     if (status == EO_OK)

@@ -16,13 +16,14 @@ lab_reexec --no-avahi \
   --device "image=$FULL_DEV dialect=dev reboot-ms=300 mdns=no" \
   --device "image=$WEBUI_DEV dialect=dev reboot-ms=300 mdns=no" -- "$@"
 
-# flash N IMAGE [OPTIONS]: the tool against device N with its password file.
+# flash N IMAGE [OPTIONS]: the tool against device N with its password file ($PW_FILE
+# instead when set: an option is given once).
 flash() {
   local n=$1 file=$2
   shift 2
   "$EO_BIN" flash --device "$(dev_address "$n")" --image "$file" \
-    --password-file "$(dev_password_file "$n")" --invite-timeout 1000 --connect-timeout 5000 \
-    --result-timeout 20000 "$@"
+    --password-file "${PW_FILE:-$(dev_password_file "$n")}" --invite-timeout 1000 \
+    --connect-timeout 5000 --result-timeout 20000 "$@"
 }
 
 note "core → full, pipelined, JSON result"
@@ -49,7 +50,7 @@ note "wrong password: exit 8, nothing changes"
 printf 'fibonacci\n' >"$LAB_DIR/wrong"
 chmod 600 "$LAB_DIR/wrong"
 status=0
-err=$(flash 1 "$FULL_DEV" --password-file "$LAB_DIR/wrong" 2>&1 >/dev/null) || status=$?
+err=$(PW_FILE=$LAB_DIR/wrong flash 1 "$FULL_DEV" 2>&1 >/dev/null) || status=$?
 assert_eq 8 "$status" "wrong password exit status"
 assert_eq "espurna-ota: device $(dev_address 1) rejected the password; check the password in --password-file, ESPURNA_OTA_PASSWORD or the password store" \
   "$err" "wrong password message"
