@@ -192,7 +192,8 @@ static enum eo_status request_fetch(struct eo_telnet *session, const struct eo_t
     char command[256];
     enum eo_status status = eo_telnet_connect(session, target->name, target->address,
                                               target->telnet_port,
-                                              or_default(options->connect_timeout_ms, DEFAULT_CONNECT_MS), err);
+                                              or_default(options->connect_timeout_ms, DEFAULT_CONNECT_MS),
+                                              options->cancel, err);
     if (status == EO_OK)
         status = eo_telnet_login(session, options->password, PROMPT_WAIT_MS, err);
     if (status != EO_OK)
