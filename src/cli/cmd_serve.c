@@ -22,6 +22,7 @@ static const char *address_arg, *allow_arg;
 static unsigned long port_arg, timeout_arg = 600;
 static bool allow_any, json_output, quiet;
 static const struct eo_cancel *cancel; /* set by SIGINT / SIGTERM / SIGHUP */
+static char client_seen[64];           /* the last client that asked for the image */
 
 static const struct option_spec serve_options[] = {
     {"allow", 0, OPT_STRING, &allow_arg, 0, 0, "DEV",
@@ -126,6 +127,12 @@ static void wait_for_transfer(struct eo_serve *server, struct eo_serve_status *s
     eo_progress_view_finish(&view);
 }
 
+/* The device the advice names: the allowed device as named, else the client that fetched. */
+static const char *advice_device(void)
+{
+    return allow_arg ? allow_arg : client_seen[0] ? client_seen : NULL;
+}
+
 /* Who fetched, for messages: the allowed device as named, else the last client. */
 static const char *fetcher(const struct eo_serve_status *status)
 {
@@ -190,7 +197,7 @@ static void report(const struct eo_serve_status *status, const struct eo_error *
         json_object_set_new(obj, "bytes_confirmed",
                             json_integer((json_int_t)status->best_confirmed));
         json_object_set_new(obj, "complete", json_boolean(status->complete));
-        cli_json_status(obj, err, "serve", allow_arg);
+        cli_json_status(obj, err, "serve", advice_device());
         eo_out_json(obj);
     } else if (status->complete) {
         eo_out_info("image delivered to %s (%llu bytes acknowledged, connection closed)",
@@ -214,6 +221,7 @@ static enum eo_status serve_image(const struct eo_image *image, bool *reported,
         return rc;
     announce(server, &device, image);
     wait_for_transfer(server, &status);
+    snprintf(client_seen, sizeof client_seen, "%s", status.client);
     rc = judge(server, &status, err);
     eo_serve_stop(server);
     report(&status, rc == EO_OK ? NULL : err);
@@ -240,7 +248,7 @@ int cmd_serve(int argc, char **argv)
     if (status == EO_OK)
         status = serve_image(&image, &reported, &err);
     if (status != EO_OK && (!reported || status == EO_ERR_INTERRUPTED))
-        cli_report_error(&err, "serve", allow_arg);
+        cli_report_error(&err, "serve", advice_device());
     eo_image_release(&image);
     return status == EO_OK ? EO_OK : eo_error_exit_code(&err);
 }
