@@ -743,6 +743,7 @@ bool eo_serve_wait_complete(struct eo_serve *server, unsigned timeout_ms,
  * the end of the image to a device that reads until the server closes. */
 static void reset_unfinished(struct eo_serve *server)
 {
+    pthread_mutex_lock(&server->lock); /* libmicrohttpd still runs */
     for (struct link *link = server->links; link; link = link->next) {
         struct eo_tcp_sample sample;
         if (!link->image || link->end != EO_SERVE_END_NONE)
@@ -751,6 +752,7 @@ static void reset_unfinished(struct eo_serve *server)
         if (!link->all_written || !sample.valid || unacked_bytes(link, &sample) > 0)
             reset_connection(link->fd);
     }
+    pthread_mutex_unlock(&server->lock);
 }
 
 void eo_serve_stop(struct eo_serve *server)

@@ -215,10 +215,19 @@ static void test_command_replies(void **state)
     script_close(&s);
 }
 
+/* The cancellation, set by a signal handler as the CLI's is. */
+static struct eo_cancel cancel;
+static void on_sigusr1(int signo)
+{
+    (void)signo;
+    cancel.signal = SIGTERM;
+}
+
+/* Sends SIGUSR1 to the waiting thread 200 ms in. */
 static void *cancel_soon(void *arg)
 {
     usleep(200000);
-    ((struct eo_cancel *)arg)->signal = SIGTERM;
+    pthread_kill(*(pthread_t *)arg, SIGUSR1);
     return NULL;
 }
 
@@ -227,15 +236,16 @@ static void test_cancel_ends_a_wait(void **state)
 {
     struct scripted s;
     struct eo_error err;
-    struct eo_cancel cancel = {0};
+    struct sigaction action = {.sa_handler = on_sigusr1};
     char reply[64];
-    pthread_t thread;
+    pthread_t thread, self = pthread_self();
     (void)state;
+    sigaction(SIGUSR1, &action, NULL);
     script_open(&s, "", false);
     s.session.timeout_ms = 20000;
     s.session.cancel = &cancel;
     double started = eo_net_now();
-    assert_int_equal(pthread_create(&thread, NULL, cancel_soon, &cancel), 0);
+    assert_int_equal(pthread_create(&thread, NULL, cancel_soon, &self), 0);
     assert_int_equal(eo_telnet_command(&s.session, "info", reply, sizeof reply, &err),
                      EO_ERR_INTERRUPTED);
     pthread_join(thread, NULL);

@@ -33,7 +33,7 @@ struct fake_device {
     int listen_fd;
     uint16_t port;
     enum fetch_mode mode;
-    struct eo_cancel *cancel_at_64k; /* FETCH_SLOW: set after 64 KiB, then read no more */
+    pthread_t pusher; /* FETCH_SLOW: after 64 KiB it gets SIGUSR1 (the run is interrupted) */
     const char *last_line; /* printed after the fetch, or NULL to hang up silently */
     pthread_t thread;
     char url[512];
@@ -111,6 +111,14 @@ static void fetch_1000(struct fake_device *dev)
     close(fd);
 }
 
+/* The cancellation of the interrupted push, set by a signal handler as the CLI's is. */
+static struct eo_cancel interrupt;
+static void on_sigusr1(int signo)
+{
+    (void)signo;
+    interrupt.signal = SIGINT;
+}
+
 /* FETCH_SLOW: reads 64 KiB through a small buffer, then the run is interrupted; waits for the
  * server to end the connection (bounded) and reports how: 1 closed, -1 reset. */
 static int server_end_after_cancel;
@@ -121,7 +129,7 @@ static void fetch_slow(struct fake_device *dev)
     if (fd < 0)
         return;
     take(fd, 64 * 1024);
-    dev->cancel_at_64k->signal = SIGINT;
+    pthread_kill(dev->pusher, SIGUSR1);
     for (;;) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         if (poll(&pfd, 1, 20000) != 1)
@@ -294,12 +302,14 @@ static void test_interrupted_fetch(void **state)
     struct fake_device dev;
     struct eo_push_result result;
     struct eo_error err;
-    struct eo_cancel cancel = {0};
+    struct sigaction action = {.sa_handler = on_sigusr1};
     (void)state;
+    sigaction(SIGUSR1, &action, NULL);
+    interrupt.signal = 0;
     device_start(&dev, FETCH_SLOW, NULL);
-    dev.cancel_at_64k = &cancel;
+    dev.pusher = pthread_self();
     server_end_after_cancel = 0;
-    assert_int_equal(push_sized(&dev, IMAGE_SIZE, &cancel, &result, &err), EO_ERR_INTERRUPTED);
+    assert_int_equal(push_sized(&dev, IMAGE_SIZE, &interrupt, &result, &err), EO_ERR_INTERRUPTED);
     assert_int_equal(err.signal, SIGINT);
     assert_true(result.bytes_confirmed >= 60 * 1024 && result.bytes_confirmed < IMAGE_SIZE);
     char expected[256];
