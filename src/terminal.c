@@ -1,6 +1,7 @@
 /* terminal.c — the telnet side of the terminal method: recognising each firmware dialect's
  * prompts and replies, and a line-oriented session (connect, log in, one command, read lines)
- * over a plain TCP socket with bounded waits. The push itself is in terminal_push.c. */
+ * over a plain TCP socket with bounded waits that a cancellation ends within 100 ms. The push
+ * itself is in terminal_push.c. */
 #include "espurna-ota/terminal.h"
 
 #include <ctype.h>
@@ -17,6 +18,7 @@
 
 #define TELNET_IAC 0xFF
 #define DEFAULT_TIMEOUT_MS 10000u
+#define CANCEL_SLICE_MS 100 /* no wait is longer than this without a look at the cancellation */
 
 /* ---- pure parsing ---------------------------------------------------------------------- */
 
@@ -112,14 +114,39 @@ const char *eo_terminal_error_text(const char *line)
 
 /* ---- session --------------------------------------------------------------------------- */
 
+/* eo_net_wait in slices: 0 also when `cancel` was set meanwhile. */
+static int wait_cancellable(int fd, short events, unsigned timeout_ms,
+                            const struct eo_cancel *cancel)
+{
+    double deadline = eo_net_now() + timeout_ms / 1000.0;
+    for (;;) {
+        if (eo_cancelled(cancel))
+            return 0;
+        int left = eo_net_ms_left(deadline);
+        int ready = eo_net_wait(fd, events, left < CANCEL_SLICE_MS ? left : CANCEL_SLICE_MS);
+        if (ready != 0 || left <= CANCEL_SLICE_MS)
+            return eo_cancelled(cancel) ? 0 : ready;
+    }
+}
+
+static enum eo_status interrupted(const struct eo_telnet *session, struct eo_error *err)
+{
+    eo_error_set(err, EO_ERR_INTERRUPTED, "interrupted while talking to the terminal of %s",
+                 session->device);
+    if (err)
+        err->signal = eo_cancel_signal(session->cancel);
+    return EO_ERR_INTERRUPTED;
+}
+
 static enum eo_status connect_with_timeout(int fd, const struct sockaddr_storage *addr,
-                                           socklen_t len, unsigned timeout_ms)
+                                           socklen_t len, unsigned timeout_ms,
+                                           const struct eo_cancel *cancel)
 {
     int flags = fcntl(fd, F_GETFL);
     fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     int rc = connect(fd, (const struct sockaddr *)addr, len);
     if (rc != 0 && errno == EINPROGRESS) {
-        int ready = eo_net_wait(fd, POLLOUT, (int)timeout_ms);
+        int ready = wait_cancellable(fd, POLLOUT, timeout_ms, cancel);
         int soerr = ready > 0 ? 0 : ETIMEDOUT;
         socklen_t soerr_len = sizeof soerr;
         if (ready > 0)
@@ -133,12 +160,13 @@ static enum eo_status connect_with_timeout(int fd, const struct sockaddr_storage
 
 enum eo_status eo_telnet_connect(struct eo_telnet *session, const char *device,
                                  const char *address, uint16_t port, unsigned timeout_ms,
-                                 struct eo_error *err)
+                                 const struct eo_cancel *cancel, struct eo_error *err)
 {
     struct sockaddr_storage addr;
     socklen_t len;
     memset(session, 0, sizeof *session);
     session->fd = -1;
+    session->cancel = cancel;
     snprintf(session->device, sizeof session->device, "%s", device);
     session->timeout_ms = timeout_ms ? timeout_ms : DEFAULT_TIMEOUT_MS;
     enum eo_status status = eo_net_sockaddr(address, port, &addr, &len, err);
@@ -147,9 +175,11 @@ enum eo_status eo_telnet_connect(struct eo_telnet *session, const char *device,
     session->fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (session->fd < 0)
         return eo_error_set(err, EO_ERR_INTERNAL, "cannot open a socket: %s", strerror(errno));
-    if (connect_with_timeout(session->fd, &addr, len, session->timeout_ms) != EO_OK) {
+    if (connect_with_timeout(session->fd, &addr, len, session->timeout_ms, cancel) != EO_OK) {
         int saved = errno;
         eo_telnet_close(session);
+        if (eo_cancelled(cancel))
+            return interrupted(session, err);
         return eo_error_set(err, EO_ERR_UNREACHABLE,
                             "cannot reach the terminal of %s at %s port %u: %s (is telnet "
                             "enabled on the device?)",
@@ -181,7 +211,7 @@ static int fill(struct eo_telnet *session, unsigned timeout_ms)
     unsigned char chunk[1024];
     if (session->closed)
         return -1;
-    int ready = eo_net_wait(session->fd, POLLIN, (int)timeout_ms);
+    int ready = wait_cancellable(session->fd, POLLIN, timeout_ms, session->cancel);
     if (ready == 0)
         return 0;
     ssize_t n = ready > 0 ? recv(session->fd, chunk, sizeof chunk, 0) : -1;
@@ -290,9 +320,8 @@ static enum eo_status send_line(struct eo_telnet *session, const char *text, str
 
 static enum eo_status wrong_password(struct eo_telnet *session, struct eo_error *err)
 {
-    return eo_error_set(err, EO_ERR_AUTH,
-                        "wrong password for the terminal of %s: check the password source",
-                        session->device);
+    return eo_error_hinted(err, EO_ERR_AUTH, EO_HINT_PASSWORD_WRONG,
+                           "wrong password for the terminal of %s", session->device);
 }
 
 /* After the password was sent: reads until the device accepts or refuses it. */
@@ -305,6 +334,8 @@ static enum eo_status read_login_reply(struct eo_telnet *session, struct eo_erro
                                       sizeof line);
         if (got < 0)
             return wrong_password(session, err); /* 1.15-dev disconnects */
+        if (got == 0 && eo_cancelled(session->cancel))
+            return interrupted(session, err);
         if (got == 0)
             return eo_error_set(err, EO_ERR_UNREACHABLE,
                                 "%s did not answer after the terminal password", session->device);
@@ -322,6 +353,8 @@ enum eo_status eo_telnet_login(struct eo_telnet *session, const char *password,
                                unsigned prompt_wait_ms, struct eo_error *err)
 {
     enum eo_term_line prompt = wait_prompt(session, prompt_wait_ms);
+    if (eo_cancelled(session->cancel))
+        return interrupted(session, err);
     if (prompt == EO_TERM_TEXT)
         return session->closed ? eo_error_set(err, EO_ERR_UNREACHABLE,
                                               "%s closed the terminal connection (another "
@@ -329,10 +362,9 @@ enum eo_status eo_telnet_login(struct eo_telnet *session, const char *password,
                                               session->device)
                                : EO_OK; /* no password asked */
     if (!password || !password[0])
-        return eo_error_set(err, EO_ERR_AUTH,
-                            "the terminal of %s asks for the admin password and none was given: "
-                            "use --password-file, ESPURNA_OTA_PASSWORD or the password store",
-                            session->device);
+        return eo_error_hinted(err, EO_ERR_AUTH, EO_HINT_PASSWORD_MISSING,
+                               "the terminal of %s asks for the admin password and none was "
+                               "given", session->device);
     if (prompt == EO_TERM_PROMPT_RETRY)
         return wrong_password(session, err);
     enum eo_status status = send_line(session, password, err);
@@ -357,14 +389,16 @@ static enum eo_status read_command_reply(struct eo_telnet *session, const char *
     for (;;) {
         int got = eo_telnet_read_line(session, (unsigned)eo_net_ms_left(deadline), line,
                                       sizeof line);
+        if (got == 0 && eo_cancelled(session->cancel))
+            return interrupted(session, err);
         if (got <= 0)
             return eo_error_set(err, EO_ERR_UNREACHABLE, "%s %s before answering '%s'",
                                 session->device, got < 0 ? "closed the terminal" : "timed out",
                                 word);
         enum eo_term_line kind = eo_terminal_classify(line);
         if (is_prompt(kind))
-            return eo_error_set(err, EO_ERR_AUTH, "the terminal of %s asks for a password",
-                                session->device);
+            return eo_error_hinted(err, EO_ERR_AUTH, EO_HINT_PASSWORD_MISSING,
+                                   "the terminal of %s asks for a password", session->device);
         if (kind == EO_TERM_OK || kind == EO_TERM_ERROR || kind == EO_TERM_AUTH_FAILED) {
             snprintf(reply, reply_cap, "%s", line);
             if (kind == EO_TERM_OK)

@@ -1,7 +1,8 @@
 /* terminal_push.c — the terminal method's push: serve the image on the local address facing
  * the device, ask the device over telnet to fetch it (`ota <url>`), then judge the outcome from
- * what the server saw (never fetched / stopped at N% / delivered) and from the device's
- * "[OTA] ..." log lines when it prints them. */
+ * what the device's TCP acknowledged to the server (never fetched / stopped at N% / every byte
+ * taken and the connection closed / every byte taken and no close: unknown) and from the
+ * device's "[OTA] ..." log lines when it prints them. */
 #include <stdio.h>
 #include <string.h>
 
@@ -25,7 +26,9 @@ struct watch {
     const struct eo_terminal_options *options;
     const struct eo_target *target;
     struct eo_serve_status status;
-    double started, last_change;
+    double started;
+    double ended_at;         /* when the last fetch ended with none running, 0 while one runs */
+    uint64_t shown;          /* acknowledged bytes last reported as progress */
     char device_line[256];   /* the last "[OTA] ..." line */
     enum eo_term_line device_kind; /* its kind, EO_TERM_TEXT when none */
 };
@@ -58,6 +61,7 @@ static enum eo_status start_server(const struct eo_target *target, const struct 
         .bind_address = address,
         .port = options->serve_port,
         .allow_address = options->serve_allow_any ? NULL : target->address,
+        .stall_timeout_ms = or_default(options->stall_timeout_ms, DEFAULT_STALL_MS),
     };
     return eo_serve_start(&serve, image->data, image->size, server, err);
 }
@@ -77,9 +81,10 @@ static void drain_terminal(struct watch *watch)
 
 static void report_progress(struct watch *watch)
 {
-    if (!watch->options->progress)
+    if (!watch->options->progress || watch->status.best_confirmed == watch->shown)
         return;
-    struct eo_progress progress = {.done = watch->status.best_bytes,
+    watch->shown = watch->status.best_confirmed;
+    struct eo_progress progress = {.done = watch->shown,
                                    .total = watch->status.size,
                                    .elapsed_s = eo_net_now() - watch->started};
     watch->options->progress(watch->options->progress_ctx, &progress);
@@ -88,13 +93,20 @@ static void report_progress(struct watch *watch)
 /* One tick: waits for the server to change (or TICK_MS), then reads the terminal. */
 static void tick(struct watch *watch)
 {
-    uint64_t before = watch->status.best_bytes;
     eo_serve_wait_change(watch->server, watch->status.generation, TICK_MS, &watch->status);
-    if (watch->status.best_bytes != before) {
-        watch->last_change = eo_net_now();
-        report_progress(watch);
-    }
+    report_progress(watch);
+    if (watch->status.requests == 0 || watch->status.active > 0)
+        watch->ended_at = 0;
+    else if (watch->ended_at == 0)
+        watch->ended_at = eo_net_now();
     drain_terminal(watch);
+}
+
+static enum eo_status interrupted(struct watch *watch, struct eo_error *err)
+{
+    return eo_push_interrupted(watch->options->cancel, watch->target->name,
+                               watch->status.best_confirmed, watch->status.size,
+                               watch->status.requests > 0, err);
 }
 
 /* The device printed "[OTA] <error>": judge it as the web path's replies are judged. */
@@ -104,10 +116,10 @@ static enum eo_status device_error(struct watch *watch, struct eo_error *err)
     while (*text == ' ')
         text++;
     if (watch->status.requests == 0 && eo_updater_error_code(text) < 0)
-        return eo_error_set(err, EO_ERR_UNREACHABLE,
-                            "device never fetched the image from %s (it says '%s': firewall or "
-                            "routing; try --serve-address or --serve-port)",
-                            eo_serve_base_url(watch->server), eo_terminal_error_text(watch->device_line));
+        return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_FETCH_BACK,
+                               "device never fetched the image from %s (it says '%s': firewall "
+                               "or routing)", eo_serve_base_url(watch->server),
+                               eo_terminal_error_text(watch->device_line));
     struct eo_web_reply_context ctx = {.device = watch->target->name,
                                        .image_size = watch->status.size,
                                        .password_given = true,
@@ -115,39 +127,57 @@ static enum eo_status device_error(struct watch *watch, struct eo_error *err)
     enum eo_status status = eo_web_classify(200, text, &ctx, err);
     if (status != EO_ERR_TRANSFER)
         return status;
-    return eo_error_set(err, EO_ERR_TRANSFER, "%s: fetch stopped at %u%% (it says '%s'); the "
-                        "device keeps its current image: try again",
-                        watch->target->name, eo_serve_percent(&watch->status),
-                        eo_terminal_error_text(watch->device_line));
+    return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_RETRY,
+                           "%s: fetch stopped at %u%% (it says '%s')", watch->target->name,
+                           eo_serve_percent(&watch->status),
+                           eo_terminal_error_text(watch->device_line));
 }
 
 /* After a complete delivery: gives the device a moment to say how it went. */
 static enum eo_status after_delivery(struct watch *watch, struct eo_error *err)
 {
     double until = eo_net_now() + or_default(watch->options->linger_ms, DEFAULT_LINGER_MS) / 1000.0;
-    while (watch->device_kind == EO_TERM_TEXT && !watch->session->closed && eo_net_now() < until)
+    while (watch->device_kind == EO_TERM_TEXT && !watch->session->closed &&
+           !eo_cancelled(watch->options->cancel) && eo_net_now() < until)
         tick(watch);
     if (watch->device_kind == EO_TERM_OTA_ERROR)
         return device_error(watch, err);
+    if (eo_cancelled(watch->options->cancel))
+        return interrupted(watch, err);
     return EO_OK;
 }
 
 static enum eo_status never_fetched(struct watch *watch, struct eo_error *err)
 {
-    return eo_error_set(err, EO_ERR_UNREACHABLE,
-                        "device never fetched the image from %s (it cannot reach us: firewall or "
-                        "routing; try --serve-address or --serve-port)",
-                        eo_serve_base_url(watch->server));
+    return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_FETCH_BACK,
+                           "device never fetched the image from %s (it cannot reach this host: "
+                           "firewall or routing)", eo_serve_base_url(watch->server));
 }
 
-static enum eo_status stopped(struct watch *watch, const char *how, struct eo_error *err)
+/* Every byte acknowledged, and the device neither closed the connection nor said anything. */
+static enum eo_status outcome_unknown(struct watch *watch, struct eo_error *err)
 {
-    return eo_error_set(err, EO_ERR_TRANSFER,
-                        "%s: fetch %s at %u%% (%llu of %llu bytes); the device keeps its current "
-                        "image: try again",
-                        watch->target->name, how, eo_serve_percent(&watch->status),
-                        (unsigned long long)watch->status.best_bytes,
-                        (unsigned long long)watch->status.size);
+    return eo_error_hinted(err, EO_ERR_UNKNOWN, EO_HINT_CHECK_VERSION,
+                           "%s acknowledged all %llu bytes of the image but did not close the "
+                           "connection: it may install the image and reboot",
+                           watch->target->name, (unsigned long long)watch->status.size);
+}
+
+/* The last fetch ended short of a complete delivery. */
+static enum eo_status stopped(struct watch *watch, struct eo_error *err)
+{
+    const struct eo_serve_status *st = &watch->status;
+    if (st->last_end == EO_SERVE_END_RESET)
+        return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_RETRY,
+                               "%s: fetch broken off: the device acknowledged all %llu bytes, "
+                               "then reset the connection (it dropped what it had not read)",
+                               watch->target->name, (unsigned long long)st->size);
+    return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_RETRY,
+                           "%s: fetch %s at %u%% (%llu of %llu bytes acknowledged)",
+                           watch->target->name,
+                           st->last_end == EO_SERVE_END_STALLED ? "stalled" : "stopped",
+                           eo_serve_percent(st), (unsigned long long)st->best_confirmed,
+                           (unsigned long long)st->size);
 }
 
 /* Returns true with *status set once the outcome is known. */
@@ -155,18 +185,19 @@ static bool judge(struct watch *watch, enum eo_status *status, struct eo_error *
 {
     double now = eo_net_now();
     const struct eo_serve_status *st = &watch->status;
-    if (st->complete)
+    if (eo_cancelled(watch->options->cancel))
+        *status = interrupted(watch, err);
+    else if (st->complete)
         *status = after_delivery(watch, err);
+    else if (st->unknown && st->active == 0)
+        *status = watch->device_kind == EO_TERM_OTA_SUCCESS ? EO_OK : outcome_unknown(watch, err);
     else if (watch->device_kind == EO_TERM_OTA_ERROR && st->active == 0)
         *status = device_error(watch, err);
     else if (st->requests == 0 &&
              now - watch->started > or_default(watch->options->fetch_timeout_ms, DEFAULT_FETCH_MS) / 1000.0)
         *status = never_fetched(watch, err);
-    else if (st->requests > 0 && st->active == 0 && now - watch->last_change > SETTLE_MS / 1000.0)
-        *status = stopped(watch, "stopped", err);
-    else if (st->active > 0 &&
-             now - watch->last_change > or_default(watch->options->stall_timeout_ms, DEFAULT_STALL_MS) / 1000.0)
-        *status = stopped(watch, "stalled", err);
+    else if (watch->ended_at > 0 && now - watch->ended_at > SETTLE_MS / 1000.0)
+        *status = stopped(watch, err);
     else
         return false;
     return true;
@@ -175,7 +206,7 @@ static bool judge(struct watch *watch, enum eo_status *status, struct eo_error *
 static enum eo_status watch_fetch(struct watch *watch, struct eo_error *err)
 {
     enum eo_status status;
-    watch->started = watch->last_change = eo_net_now();
+    watch->started = eo_net_now();
     for (;;) {
         tick(watch);
         if (judge(watch, &status, err))
@@ -192,7 +223,8 @@ static enum eo_status request_fetch(struct eo_telnet *session, const struct eo_t
     char command[256];
     enum eo_status status = eo_telnet_connect(session, target->name, target->address,
                                               target->telnet_port,
-                                              or_default(options->connect_timeout_ms, DEFAULT_CONNECT_MS), err);
+                                              or_default(options->connect_timeout_ms, DEFAULT_CONNECT_MS),
+                                              options->cancel, err);
     if (status == EO_OK)
         status = eo_telnet_login(session, options->password, PROMPT_WAIT_MS, err);
     if (status != EO_OK)
@@ -202,6 +234,18 @@ static enum eo_status request_fetch(struct eo_telnet *session, const struct eo_t
                                sizeof result->device_reply, err);
     explicit_bzero(command, sizeof command);
     return status;
+}
+
+/* Interrupted while talking to the terminal: the server knows whether the device had started
+ * fetching already. */
+static enum eo_status interrupted_early(const struct eo_target *target,
+                                        const struct eo_terminal_options *options,
+                                        struct eo_serve *server, struct eo_error *err)
+{
+    struct eo_serve_status st;
+    eo_serve_get_status(server, &st);
+    return eo_push_interrupted(options->cancel, target->name, st.best_confirmed, st.size,
+                               st.requests > 0, err);
 }
 
 enum eo_status eo_terminal_push(const struct eo_target *target, const struct eo_image *image,
@@ -215,11 +259,13 @@ enum eo_status eo_terminal_push(const struct eo_target *target, const struct eo_
     enum eo_status status = start_server(target, image, options, &server, err);
     if (status == EO_OK)
         status = request_fetch(&session, target, options, server, result, err);
+    if (status == EO_ERR_INTERRUPTED)
+        status = interrupted_early(target, options, server, err);
     if (status == EO_OK) {
         struct watch watch = {.server = server, .session = &session, .options = options,
                               .target = target, .device_kind = EO_TERM_TEXT};
         status = watch_fetch(&watch, err);
-        result->bytes_confirmed = watch.status.best_bytes;
+        result->bytes_confirmed = watch.status.best_confirmed;
         if (watch.device_line[0])
             snprintf(result->device_reply, sizeof result->device_reply, "%s", watch.device_line);
     }

@@ -57,17 +57,21 @@ struct eo_telnet {
     size_t len;
     bool closed;            /* the device closed the connection */
     bool authenticated;     /* a password was asked for and accepted */
+    const struct eo_cancel *cancel; /* may be NULL; every wait checks it every 100 ms */
 };
 
-/* Connects to address:port (numeric). `device` names the device in messages. Errors:
- * EO_ERR_UNREACHABLE (refused, timeout: the message says the device may have no terminal). */
+/* Connects to address:port (numeric). `device` names the device in messages; `cancel` (may be
+ * NULL) is kept for every later wait of the session. Errors: EO_ERR_UNREACHABLE (refused,
+ * timeout: the message says the device may have no terminal), EO_ERR_INTERRUPTED.
+ * Every call below also ends with EO_ERR_INTERRUPTED (err->signal set) once `cancel` is set. */
 enum eo_status eo_telnet_connect(struct eo_telnet *session, const char *device,
                                  const char *address, uint16_t port, unsigned timeout_ms,
-                                 struct eo_error *err);
+                                 const struct eo_cancel *cancel, struct eo_error *err);
 
 /* Answers the password prompt if the device shows one within prompt_wait_ms (devices without a
- * password show none). Errors: EO_ERR_AUTH (rejected, or a prompt and no password given),
- * EO_ERR_UNREACHABLE (closed). The password is never copied into a message. */
+ * password show none). Errors: EO_ERR_AUTH (rejected: hint PASSWORD_WRONG; a prompt and no
+ * password given: hint PASSWORD_MISSING), EO_ERR_UNREACHABLE (closed). The password is never
+ * copied into a message. */
 enum eo_status eo_telnet_login(struct eo_telnet *session, const char *password,
                                unsigned prompt_wait_ms, struct eo_error *err);
 
@@ -77,8 +81,8 @@ enum eo_status eo_telnet_login(struct eo_telnet *session, const char *password,
 enum eo_status eo_telnet_command(struct eo_telnet *session, const char *command, char *reply,
                                  size_t reply_cap, struct eo_error *err);
 
-/* Reads one complete line (cleaned) within timeout_ms. Returns 1 with a line, 0 on timeout,
- * -1 when the connection closed. */
+/* Reads one complete line (cleaned) within timeout_ms. Returns 1 with a line, 0 on timeout (or
+ * as soon as the session's cancellation is set), -1 when the connection closed. */
 int eo_telnet_read_line(struct eo_telnet *session, unsigned timeout_ms, char *line, size_t cap);
 
 void eo_telnet_close(struct eo_telnet *session);
@@ -92,18 +96,22 @@ struct eo_terminal_options {
     bool serve_allow_any;       /* answer every client, not only the device's address */
     unsigned connect_timeout_ms; /* telnet connect and each reply (0: 10 s) */
     unsigned fetch_timeout_ms;  /* how long the device may take to start fetching (0: 30 s) */
-    unsigned stall_timeout_ms;  /* how long a fetch may stand still (0: 30 s) */
+    unsigned stall_timeout_ms;  /* the stall rule's bound for the fetch (0: 30 s), see serve.h */
     unsigned linger_ms;         /* after delivery, watch the terminal for "[OTA] ..." (0: 3 s) */
     eo_progress_fn progress;
     void *progress_ctx;
     const struct eo_cancel *cancel; /* may be NULL; checked at least every 100 ms */
 };
 
-/* Serves the image, asks the device to fetch it and waits for the outcome:
- * EO_OK "image delivered; waiting for reboot" (result->device_reply holds the device's last
- * "[OTA] ..." line when it printed one), EO_ERR_UNREACHABLE (no terminal, or the device never
- * fetched the image), EO_ERR_TRANSFER (fetch stopped at N%), EO_ERR_AUTH, EO_ERR_REFUSED /
- * EO_ERR_NOFIT (the device said no). */
+/* Serves the image, asks the device to fetch it and waits for the outcome, judged by what the
+ * device's TCP acknowledged (serve.h):
+ * EO_OK "image delivered; waiting for reboot": every byte acknowledged and the device closed
+ * the connection (result->device_reply holds the device's last "[OTA] ..." line when it printed
+ * one); EO_ERR_UNKNOWN (every byte acknowledged, the device neither closed the connection nor
+ * said how it went: hint CHECK_VERSION); EO_ERR_UNREACHABLE (no terminal, or the device never
+ * fetched the image: hint FETCH_BACK); EO_ERR_TRANSFER (fetch stopped or stalled at N% of what
+ * it acknowledged); EO_ERR_AUTH, EO_ERR_REFUSED / EO_ERR_NOFIT (the device said no);
+ * EO_ERR_INTERRUPTED (options->cancel: the message says where the device stands). */
 enum eo_status eo_terminal_push(const struct eo_target *target, const struct eo_image *image,
                                 const struct eo_terminal_options *options,
                                 struct eo_push_result *result, struct eo_error *err);

@@ -44,8 +44,8 @@ static const struct advice_row rows[] = {
     {EO_HINT_WRONG_DEVICE, "*",
      "check the address, or name the device you mean with --expect-hostname"},
     {EO_HINT_SERVE_ADDRESS, "serve",
-     "give an address of this host that the device reaches with --address, or leave it out "
-     "to use the one facing the device"},
+     "give an address of this host that the device reaches with --address (with --allow it may "
+     "be left out: the one facing the device is used)"},
     {EO_HINT_SERVE_ADDRESS, "*",
      "give an address of this host that the device reaches with --serve-address, or leave it "
      "out to use the one facing the device"},

@@ -1,12 +1,14 @@
 /* cmd_serve.c — `espurna-ota serve IMAGE`: serves one firmware image once, under a one-time
  * URL, to one device (or any client with --allow-any), for users who type `ota <url>` into the
  * device's terminal themselves or let another system pull the file. Prints the URL on stdout
- * as soon as it listens, waits for one complete transfer or the timeout, reports the outcome. */
+ * as soon as it listens, waits for one complete transfer (every byte acknowledged by the
+ * client, which then closed the connection), the timeout or a signal, reports the outcome. */
 #include <stdio.h>
 #include <string.h>
 
 #include "advice.h"
 #include "commands.h"
+#include "interrupt.h"
 #include "espurna-ota/image_file.h"
 #include "espurna-ota/net.h"
 #include "espurna-ota/output.h"
@@ -14,11 +16,13 @@
 #include "espurna-ota/serve.h"
 #include "options.h"
 
-#define WAIT_TICK_MS 250u
+#define WAIT_TICK_MS 100u /* also how soon a signal is noticed */
 
 static const char *address_arg, *allow_arg;
 static unsigned long port_arg, timeout_arg = 600;
 static bool allow_any, json_output, quiet;
+static const struct eo_cancel *cancel; /* set by SIGINT / SIGTERM / SIGHUP */
+static char client_seen[64];           /* the last client that asked for the image */
 
 static const struct option_spec serve_options[] = {
     {"allow", 0, OPT_STRING, &allow_arg, 0, 0, "DEV",
@@ -97,7 +101,8 @@ static void announce(struct eo_serve *server, const struct eo_target *device,
                 eo_serve_url(server));
 }
 
-/* Waits for one complete transfer, drawing progress; fills status. */
+/* Waits for the image to go out for good (or the timeout, or a signal), drawing progress of
+ * what the client acknowledged; fills status. */
 static void wait_for_transfer(struct eo_serve *server, struct eo_serve_status *status)
 {
     struct eo_progress_view view;
@@ -105,14 +110,15 @@ static void wait_for_transfer(struct eo_serve *server, struct eo_serve_status *s
     uint64_t shown = 0;
     eo_progress_view_init(&view, "serve");
     eo_serve_get_status(server, status);
-    while (!status->complete && eo_net_ms_left(deadline) > 0) {
+    while (!eo_serve_delivered(status) && !eo_cancelled(cancel) &&
+           eo_net_ms_left(deadline) > 0) {
         unsigned tick = (unsigned)eo_net_ms_left(deadline);
         eo_serve_wait_change(server, status->generation, tick < WAIT_TICK_MS ? tick : WAIT_TICK_MS,
                              status);
         if (status->requests > 0 && first_request == 0)
             first_request = eo_net_now();
-        if (status->best_bytes != shown) {
-            shown = status->best_bytes;
+        if (status->best_confirmed != shown) {
+            shown = status->best_confirmed;
             struct eo_progress p = {.done = shown, .total = status->size,
                                     .elapsed_s = eo_net_now() - first_request};
             eo_progress_view_update(&view, &p);
@@ -121,21 +127,62 @@ static void wait_for_transfer(struct eo_serve *server, struct eo_serve_status *s
     eo_progress_view_finish(&view);
 }
 
+/* The device the advice names: the allowed device as named, else the client that fetched. */
+static const char *advice_device(void)
+{
+    return allow_arg ? allow_arg : client_seen[0] ? client_seen : NULL;
+}
+
+/* Who fetched, for messages: the allowed device as named, else the last client. */
+static const char *fetcher(const struct eo_serve_status *status)
+{
+    if (allow_arg)
+        return allow_arg;
+    return status->client[0] ? status->client : "the client";
+}
+
+static enum eo_status stopped(const struct eo_serve_status *status, struct eo_error *err)
+{
+    if (status->last_end == EO_SERVE_END_RESET)
+        return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_RETRY,
+                               "fetch broken off: %s acknowledged all %llu bytes, then reset the "
+                               "connection (it dropped what it had not read), and no complete "
+                               "transfer followed within %lu s",
+                               fetcher(status), (unsigned long long)status->size, timeout_arg);
+    if (status->active > 0)
+        return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_RETRY,
+                               "no complete transfer within %lu s: the fetch had reached %u%% "
+                               "(%llu of %llu bytes acknowledged) when the server stopped",
+                               timeout_arg, eo_serve_percent(status),
+                               (unsigned long long)status->best_confirmed,
+                               (unsigned long long)status->size);
+    return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_RETRY,
+                           "fetch %s at %u%% (%llu of %llu bytes acknowledged) and no complete "
+                           "transfer followed within %lu s",
+                           status->last_end == EO_SERVE_END_STALLED ? "stalled" : "stopped",
+                           eo_serve_percent(status), (unsigned long long)status->best_confirmed,
+                           (unsigned long long)status->size, timeout_arg);
+}
+
 static enum eo_status judge(struct eo_serve *server, const struct eo_serve_status *status,
                             struct eo_error *err)
 {
     if (status->complete)
         return EO_OK;
+    if (eo_cancelled(cancel))
+        return eo_push_interrupted(cancel, fetcher(status), status->best_confirmed,
+                                   status->size, status->requests > 0, err);
+    if (status->unknown)
+        return eo_error_hinted(err, EO_ERR_UNKNOWN, EO_HINT_CHECK_VERSION,
+                               "%s acknowledged all %llu bytes of the image but did not close "
+                               "the connection: it may install the image and reboot",
+                               fetcher(status), (unsigned long long)status->size);
     if (status->requests == 0)
-        return eo_error_set(err, EO_ERR_UNREACHABLE,
-                            "nobody fetched the image from %s within %lu s (%u other requests "
-                            "refused): check the URL, the address and the firewall",
-                            eo_serve_base_url(server), timeout_arg, status->rejected);
-    return eo_error_set(err, EO_ERR_TRANSFER,
-                        "fetch stopped at %u%% (%llu of %llu bytes) and no complete transfer "
-                        "followed within %lu s",
-                        eo_serve_percent(status), (unsigned long long)status->best_bytes,
-                        (unsigned long long)status->size, timeout_arg);
+        return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_FETCH_BACK,
+                               "nobody fetched the image from %s within %lu s (%u other "
+                               "connections or requests refused)",
+                               eo_serve_base_url(server), timeout_arg, status->rejected);
+    return stopped(status, err);
 }
 
 static void report(const struct eo_serve_status *status, const struct eo_error *err)
@@ -147,13 +194,14 @@ static void report(const struct eo_serve_status *status, const struct eo_error *
                                                              : json_null());
         json_object_set_new(obj, "requests", json_integer(status->requests));
         json_object_set_new(obj, "refused", json_integer(status->rejected));
-        json_object_set_new(obj, "bytes_confirmed", json_integer((json_int_t)status->best_bytes));
+        json_object_set_new(obj, "bytes_confirmed",
+                            json_integer((json_int_t)status->best_confirmed));
         json_object_set_new(obj, "complete", json_boolean(status->complete));
-        cli_json_status(obj, err, "serve", allow_arg);
+        cli_json_status(obj, err, "serve", advice_device());
         eo_out_json(obj);
     } else if (status->complete) {
-        eo_out_info("image delivered to %s (%llu bytes)", status->client,
-                    (unsigned long long)status->best_bytes);
+        eo_out_info("image delivered to %s (%llu bytes acknowledged, connection closed)",
+                    status->client, (unsigned long long)status->best_confirmed);
     }
 }
 
@@ -173,6 +221,7 @@ static enum eo_status serve_image(const struct eo_image *image, bool *reported,
         return rc;
     announce(server, &device, image);
     wait_for_transfer(server, &status);
+    snprintf(client_seen, sizeof client_seen, "%s", status.client);
     rc = judge(server, &status, err);
     eo_serve_stop(server);
     report(&status, rc == EO_OK ? NULL : err);
@@ -190,6 +239,7 @@ int cmd_serve(int argc, char **argv)
     if ((rc = validate()) != EO_OK)
         return rc;
     eo_out_set_quiet(quiet || json_output);
+    cancel = cli_interrupt_install();
     struct eo_image image;
     struct eo_error err = {0};
     bool reported = false; /* in the JSON "done" line */
@@ -197,8 +247,8 @@ int cmd_serve(int argc, char **argv)
     enum eo_status status = eo_image_load(args[0], &image, &err);
     if (status == EO_OK)
         status = serve_image(&image, &reported, &err);
-    if (status != EO_OK && !reported)
-        cli_report_error(&err, "serve", allow_arg);
+    if (status != EO_OK && (!reported || status == EO_ERR_INTERRUPTED))
+        cli_report_error(&err, "serve", advice_device());
     eo_image_release(&image);
-    return status;
+    return status == EO_OK ? EO_OK : eo_error_exit_code(&err);
 }

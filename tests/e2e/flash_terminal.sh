@@ -38,7 +38,7 @@ for n in 1 2; do
   status=0
   out=$(flash "$n" "$CORE_1141" --password-file "$WRONG" 2>"$LAB_DIR/err") || status=$?
   assert_eq 8 "$status" "device $n wrong password exit status"
-  assert_eq "espurna-ota: wrong password for the terminal of $(dev_address "$n"): check the password source" \
+  assert_eq "espurna-ota: wrong password for the terminal of $(dev_address "$n"); check the password in --password-file, ESPURNA_OTA_PASSWORD or the password store" \
     "$(<"$LAB_DIR/err")" "device $n wrong password message"
   assert_not_contains "$(lab-device log "$n")" "ota http" "device $n got no ota command"
 done

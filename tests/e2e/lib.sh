@@ -29,6 +29,9 @@
 #   txt_value RECORD KEY            one TXT value from such a line
 #   wait_until SECONDS COMMAND...   retry COMMAND every 0.1 s until it succeeds (1 if never)
 #   free_space_bytes FLASH RUNNING  Updater arithmetic: (FLASH - 5*4096) - roundup4K(RUNNING)
+#   acked_bytes PORT                most bytes a peer acknowledged on a TCP connection from local
+#                                   port PORT (ss -ti: the kernel's count), 0 when there is none
+#   acked_over PORT BYTES           whether acked_bytes PORT is more than BYTES (for wait_until)
 #   DEV_VERSION                     version string of the 1.15.0-dev test images
 
 # shellcheck shell=bash disable=SC2034
@@ -140,4 +143,15 @@ wait_until() {
 free_space_bytes() {
   local flash=$1 running=$2
   echo $(((flash - 5 * 4096) - (running + 4095) / 4096 * 4096))
+}
+
+acked_bytes() {
+  local most
+  most=$(ss -tinH "( sport = :$1 )" 2>/dev/null | grep -o 'bytes_acked:[0-9]*' | cut -d: -f2 |
+    sort -n | tail -n 1)
+  echo "${most:-0}"
+}
+
+acked_over() {
+  (($(acked_bytes "$1") > $2))
 }

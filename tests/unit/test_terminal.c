@@ -1,7 +1,10 @@
 /* test_terminal.c — unit tests of the terminal method's parsing (prompts, replies, "[NNNNNN] "
  * prefixes, "[OTA]" lines of each dialect) and of the telnet session's login and command
- * dialogue, played against scripted device output on a socketpair. */
+ * dialogue, played against scripted device output on a socketpair, and a cancellation ending
+ * a wait for a silent device at once. */
+#include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "espurna-ota/net.h"
 #include "espurna-ota/terminal.h"
 
 static void test_clean_line_strips_prefix_and_line_end(void **state)
@@ -131,8 +135,8 @@ static void test_login_1_14_wrong_password(void **state)
     (void)state;
     script_open(&s, "Password: Password (try again): ", false);
     assert_int_equal(eo_telnet_login(&s.session, "hunter2", 1000, &err), EO_ERR_AUTH);
-    assert_string_equal(err.message, "wrong password for the terminal of ESPURNA-00000B: check "
-                                     "the password source");
+    assert_string_equal(err.message, "wrong password for the terminal of ESPURNA-00000B");
+    assert_int_equal(err.hint, EO_HINT_PASSWORD_WRONG);
     script_close(&s);
 }
 
@@ -178,7 +182,9 @@ static void test_login_without_prompt_or_password(void **state)
     script_close(&s);
     script_open(&s, "Password: ", false);
     assert_int_equal(eo_telnet_login(&s.session, NULL, 1000, &err), EO_ERR_AUTH);
-    assert_non_null(strstr(err.message, "none was given"));
+    assert_string_equal(err.message, "the terminal of ESPURNA-00000B asks for the admin password "
+                                     "and none was given");
+    assert_int_equal(err.hint, EO_HINT_PASSWORD_MISSING);
     script_close(&s);
 }
 
@@ -206,6 +212,49 @@ static void test_command_replies(void **state)
     script_open(&s, "[000100] log\n", true);
     assert_int_equal(eo_telnet_command(&s.session, "ota x", reply, sizeof reply, &err),
                      EO_ERR_UNREACHABLE);
+    script_close(&s);
+}
+
+/* The cancellation, set by a signal handler as the CLI's is. */
+static struct eo_cancel cancel;
+static void on_sigusr1(int signo)
+{
+    (void)signo;
+    cancel.signal = SIGTERM;
+}
+
+/* Sends SIGUSR1 to the waiting thread 200 ms in. */
+static void *cancel_soon(void *arg)
+{
+    usleep(200000);
+    pthread_kill(*(pthread_t *)arg, SIGUSR1);
+    return NULL;
+}
+
+/* A device that never answers and a 20 s reply timeout: SIGTERM 200 ms in ends the wait. */
+static void test_cancel_ends_a_wait(void **state)
+{
+    struct scripted s;
+    struct eo_error err;
+    struct sigaction action = {.sa_handler = on_sigusr1};
+    char reply[64];
+    pthread_t thread, self = pthread_self();
+    (void)state;
+    sigaction(SIGUSR1, &action, NULL);
+    script_open(&s, "", false);
+    s.session.timeout_ms = 20000;
+    s.session.cancel = &cancel;
+    double started = eo_net_now();
+    assert_int_equal(pthread_create(&thread, NULL, cancel_soon, &self), 0);
+    assert_int_equal(eo_telnet_command(&s.session, "info", reply, sizeof reply, &err),
+                     EO_ERR_INTERRUPTED);
+    pthread_join(thread, NULL);
+    assert_true(eo_net_now() - started < 5.0);
+    assert_int_equal(err.signal, SIGTERM);
+    /* already cancelled: the login does not wait for a prompt */
+    started = eo_net_now();
+    assert_int_equal(eo_telnet_login(&s.session, "pw", 20000, &err), EO_ERR_INTERRUPTED);
+    assert_true(eo_net_now() - started < 1.0);
     script_close(&s);
 }
 
@@ -237,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_login_without_prompt_or_password),
         cmocka_unit_test(test_command_replies),
         cmocka_unit_test(test_read_line_drops_telnet_negotiation),
+        cmocka_unit_test(test_cancel_ends_a_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
