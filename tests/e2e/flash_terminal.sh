@@ -59,7 +59,7 @@ url=$(lab-device log 1 | sed -n 's/^telnet: ota \(http[^ ]*\).*/\1/p' | tail -n 
 note "device 2 (dev, full): full → core → full with a text result"
 out=$(flash 2 "$CORE_DEV" --password-file "$(dev_password_file 2)" 2>"$LAB_DIR/err") ||
   fail "dev terminal flash failed: $(<"$LAB_DIR/err")"
-assert_contains "$out" "reply     [OTA] Success: 358400 bytes" "text result"
+assert_contains "$out" "reply      [OTA] Success: 358400 bytes" "text result"
 assert_contains "$(<"$LAB_DIR/err")" "image delivered; waiting for reboot" "delivery message"
 lab-device wait-boot 2 2 15 || fail "device 2 did not reboot"
 assert_eq "$DEV_VERSION core" "$(dev_running 2)" "device 2 runs the core"

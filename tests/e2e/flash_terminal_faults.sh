@@ -85,7 +85,7 @@ for signal in INT TERM; do
     assert_eq "$code" "$status" "$name: exit status"
     address=$(dev_address "$n")
     message=$(tail -n 1 "$LAB_DIR/$name.err")
-    pattern="^espurna-ota: interrupted \(SIG$signal\): $address received ([0-9]+) of $SIZE_DEV bytes and drops the update; it keeps its current firmware$"
+    pattern="^espurna-ota: interrupted \(SIG$signal\): device $address received ([0-9]+) of $SIZE_DEV bytes and drops the update; it keeps its current firmware$"
     [[ $message =~ $pattern ]] || fail "$name: message '$message'"
     received=${BASH_REMATCH[1]}
     ((received > 0 && received < SIZE_DEV)) || fail "$name: received $received"

@@ -154,7 +154,7 @@ for signal in INT TERM; do
     [[ $signal == INT ]] && code=130 || code=143
     assert_eq "$code" "$STATUS" "$name: exit status"
     message=$(tail -n 1 "$LAB_DIR/$name.err")
-    pattern="^espurna-ota: interrupted \(SIG$signal\): $A2 received ([0-9]+) of $SIZE_DEV bytes and drops the update; it keeps its current firmware$"
+    pattern="^espurna-ota: interrupted \(SIG$signal\): device $A2 received ([0-9]+) of $SIZE_DEV bytes and drops the update; it keeps its current firmware$"
     [[ $message =~ $pattern ]] || fail "$name: message '$message'"
     received=${BASH_REMATCH[1]}
     ((received > 0 && received < SIZE_DEV)) || fail "$name: received $received"
@@ -179,7 +179,7 @@ serve_bg int_early "$CORE_DEV" --allow "$A2" --timeout 120 --json
 kill -s TERM "$SERVE_PID"
 serve_wait
 assert_eq 143 "$STATUS" "early SIGTERM: exit status"
-assert_eq "espurna-ota: interrupted (SIGTERM) before $A2 received any of the image; it keeps its current firmware" \
+assert_eq "espurna-ota: interrupted (SIGTERM) before device $A2 received any of the image; it keeps its current firmware" \
   "$(tail -n 1 "$LAB_DIR/int_early.err")" "early SIGTERM: message"
 assert_eq interrupted "$(json_field "$(done_line int_early)" status)" "early SIGTERM: JSON status"
 
@@ -193,7 +193,7 @@ wait_until 10 acked_over "$PORT" "$SIZE_1141" || fail "not every byte acknowledg
 kill -s INT "$SERVE_PID"
 serve_wait
 assert_eq 130 "$STATUS" "SIGINT after everything: exit status"
-assert_eq "espurna-ota: interrupted (SIGINT) after 127.0.0.1 had received all $SIZE_1141 bytes: it may install the image and reboot; once it is back, the version it reports tells: espurna-ota discover --device 127.0.0.1" \
+assert_eq "espurna-ota: interrupted (SIGINT) after device 127.0.0.1 had received all $SIZE_1141 bytes: it may install the image and reboot; once it is back, the version it reports tells: espurna-ota discover --device 127.0.0.1" \
   "$(tail -n 1 "$LAB_DIR/int_all.err")" "SIGINT after everything: message"
 line=$(done_line int_all)
 assert_eq interrupted "$(json_field "$line" status)" "SIGINT after everything: JSON status"

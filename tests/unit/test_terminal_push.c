@@ -313,7 +313,7 @@ static void test_interrupted_fetch(void **state)
     assert_int_equal(err.signal, SIGINT);
     assert_true(result.bytes_confirmed >= 60 * 1024 && result.bytes_confirmed < IMAGE_SIZE);
     char expected[256];
-    snprintf(expected, sizeof expected, "interrupted (SIGINT): fake-device received %llu of %u "
+    snprintf(expected, sizeof expected, "interrupted (SIGINT): device fake-device received %llu of %u "
              "bytes and drops the update; it keeps its current firmware",
              (unsigned long long)result.bytes_confirmed, IMAGE_SIZE);
     assert_string_equal(err.message, expected);
