@@ -23,8 +23,14 @@ const struct eo_cancel *cli_interrupt_install(void)
     action.sa_handler = on_signal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = 0; /* no SA_RESTART: waits see EINTR and check the cancellation */
-    sigaction(SIGINT, &action, NULL);
-    sigaction(SIGTERM, &action, NULL);
-    sigaction(SIGHUP, &action, NULL);
+    const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        struct sigaction inherited;
+        /* a signal the parent ignores stays ignored: nohup's SIGHUP, a shell's background
+         * job's SIGINT */
+        if (sigaction(signals[i], NULL, &inherited) == 0 && inherited.sa_handler == SIG_IGN)
+            continue;
+        sigaction(signals[i], &action, NULL);
+    }
     return &cancel;
 }

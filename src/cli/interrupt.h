@@ -7,7 +7,9 @@
 #include "espurna-ota/cancel.h"
 
 /* Installs the handlers (without SA_RESTART, so blocking calls return EINTR) and returns the
- * cancellation they set. A second signal of the same kind ends the process at once. */
+ * cancellation they set. A signal the parent process ignores (nohup's SIGHUP, SIGINT in a
+ * shell's background job) stays ignored. A second signal of the same kind ends the process at
+ * once. */
 const struct eo_cancel *cli_interrupt_install(void);
 
 #endif

@@ -22,11 +22,12 @@ lab_reexec --no-avahi --tcp-rmem "4096 1048576 4194304" \
 SIZE=$(stat -c %s "$CORE_1141")
 
 # start_flash N IMAGE [OPTIONS]: the tool in the background against device N ($pid, output to
-# $LAB_DIR/out and $LAB_DIR/err).
+# $LAB_DIR/out and $LAB_DIR/err), SIGINT handled as from a terminal, SIGHUP ignored as by nohup.
 start_flash() {
   local n=$1 file=$2
   shift 2
-  "$EO_BIN" flash --device "$(dev_address "$n")" --image "$file" \
+  "${INTERRUPTIBLE[@]}" --ignore-signal=HUP "$EO_BIN" flash --device "$(dev_address "$n")" \
+    --image "$file" \
     --password-file "$(dev_password_file "$n")" --invite-timeout 1000 "$@" \
     >"$LAB_DIR/out" 2>"$LAB_DIR/err" &
   pid=$!
@@ -47,7 +48,10 @@ bytes_acked() {
 all_acked() { [[ $(bytes_acked "$1") -ge $2 ]]; }
 
 note "window 256, 40 KB/s flash, --result-timeout 2000: the verdict timer waits for the device"
+note "(started as under nohup: a SIGHUP it inherits ignored stays ignored)"
 start_flash 1 "$CORE_1141" --window 256 --result-timeout 2000 --json
+wait_until 20 connected 1 || fail "device 1 never connected back"
+kill -HUP "$pid"
 finish_flash
 assert_eq 0 "$status" "slow flash exit status ($out $err)"
 assert_eq ok "$(json_field "$out" status)" "slow flash json status"

@@ -35,7 +35,7 @@ trap stop_background EXIT
 flash() {
   local n=$1 file=$2
   shift 2
-  exec "$EO_BIN" flash --method terminal --device "$(dev_address "$n")" --image "$file" \
+  exec "${INTERRUPTIBLE[@]}" "$EO_BIN" flash --method terminal --device "$(dev_address "$n")" --image "$file" \
     --password-file "$(dev_password_file "$n")" "$@"
 }
 

@@ -32,6 +32,10 @@
 #   acked_bytes PORT                most bytes a peer acknowledged on a TCP connection from local
 #                                   port PORT (ss -ti: the kernel's count), 0 when there is none
 #   acked_over PORT BYTES           whether acked_bytes PORT is more than BYTES (for wait_until)
+#   "${INTERRUPTIBLE[@]}" COMMAND & runs COMMAND with SIGINT's default handling, as a job started
+#                                   from a terminal (a script's background jobs inherit SIGINT
+#                                   ignored, and the tool keeps an inherited ignore); env execs
+#                                   COMMAND, so $! is its pid
 #   DEV_VERSION                     version string of the 1.15.0-dev test images
 
 # shellcheck shell=bash disable=SC2034
@@ -155,3 +159,4 @@ acked_bytes() {
 acked_over() {
   (($(acked_bytes "$1") > $2))
 }
+INTERRUPTIBLE=(env --default-signal=INT)

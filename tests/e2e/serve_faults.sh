@@ -39,7 +39,7 @@ trap stop_background EXIT
 serve_bg() {
   local name=$1
   shift
-  "$EO_BIN" serve "$@" >"$LAB_DIR/$name.out" 2>"$LAB_DIR/$name.err" &
+  "${INTERRUPTIBLE[@]}" "$EO_BIN" serve "$@" >"$LAB_DIR/$name.out" 2>"$LAB_DIR/$name.err" &
   SERVE_PID=$!
   BG_PIDS+=("$SERVE_PID")
   wait_until 10 grep -q 'http://' "$LAB_DIR/$name.out" ||
