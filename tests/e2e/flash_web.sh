@@ -172,4 +172,10 @@ status=0
 assert_eq 2 "$status" "--window with web"
 assert_eq "espurna-ota flash: --window is for --method espota, not --method web
 try 'espurna-ota flash --help'" "$(<"$LAB_DIR/err")" "espota option with web"
+status=0
+"$EO_BIN" flash --device "$A1" --image "$FULL_DEV" --method terminal --result-timeout 5000 \
+  2>"$LAB_DIR/err" || status=$?
+assert_eq 2 "$status" "--result-timeout with terminal"
+assert_eq "espurna-ota flash: --result-timeout is for --method espota or web, not --method terminal
+try 'espurna-ota flash --help'" "$(<"$LAB_DIR/err")" "--result-timeout is for espota and web"
 echo "flash_web: ok"

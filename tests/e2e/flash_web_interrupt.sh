@@ -41,10 +41,13 @@ lines=$(grep '^espurna-ota: flash ' "$LAB_DIR/err1")
 percents=$(sed -n 's/^espurna-ota: flash [^:]*: \([0-9]*\)% .*/\1/p' <<<"$lines")
 [[ $percents == $(sort -n -u <<<"$percents") ]] || fail "progress went back or repeated: $lines"
 assert_eq 1 "$(grep -c '100% (296960 of 296960 bytes' <<<"$lines")" "100 % printed once"
-# a 20 KB/s device, with at most its buffers ahead of what it wrote: no line above 100 KiB/s
+# a 20 KB/s device takes at most its buffers (kernel, web server, a sector: < 64 KiB) ahead of
+# what it wrote: early lines stay within 10x its speed, the 100 % line within 2x
+rates=$(sed -n 's/.*bytes, \([0-9]*\)\.[0-9] KiB\/s)$/\1/p' <<<"$lines")
 while read -r rate; do
-  [[ ${rate%.*} -le 100 ]] || fail "implausible rate $rate KiB/s for a 20 KB/s device: $lines"
-done < <(sed -n 's/.*bytes, \([0-9.]*\) KiB\/s)$/\1/p' <<<"$lines")
+  ((rate <= 200)) || fail "implausible rate $rate KiB/s for a 20 KB/s device: $lines"
+done <<<"$rates"
+(($(tail -n 1 <<<"$rates") <= 40)) || fail "implausible rate at 100 % for a 20 KB/s device: $lines"
 
 note "device 2 (10 KB/s): SIGTERM mid-upload with --json → 143, status interrupted, update dropped"
 flash_args 2
