@@ -13,6 +13,7 @@
 
 #include "espurna-ota/image.h"
 #include "espurna-ota/layout.h"
+#include "espurna-ota/text.h"
 
 #define RAW_NUMBER_MAX 24 /* longest number text kept for decoding */
 #define MAX_FLASH_BYTES (16ull * 1024 * 1024)
@@ -44,17 +45,6 @@ static void add_note(struct eo_device *device, const char *format, ...)
     va_start(args, format);
     vsnprintf(device->notes[device->note_count++], sizeof device->notes[0], format, args);
     va_end(args);
-}
-
-/* Copies len bytes as printable text into out (cap bytes), '?' for anything else. Returns
- * false when the value had to be cut. */
-static bool copy_text(char *out, size_t cap, const uint8_t *value, size_t len)
-{
-    size_t n = len < cap - 1 ? len : cap - 1;
-    for (size_t i = 0; i < n; i++)
-        out[i] = (value[i] >= 0x20 && value[i] < 0x7f) ? (char)value[i] : '?';
-    out[n] = '\0';
-    return n == len;
 }
 
 /* Parses a whole decimal number with optional surrounding blanks. */
@@ -167,7 +157,7 @@ static char *number_field(struct txt_raw *raw, enum txt_key key, bool **present)
 static void store_mac(struct eo_device *device, const uint8_t *value, size_t len)
 {
     char text[EO_DEVICE_TEXT_MAX];
-    bool whole = copy_text(text, sizeof text, value, len);
+    bool whole = eo_text_printable(text, sizeof text, value, len);
     if (!whole || !eo_device_normalize_mac(text, device->mac))
         add_note(device, "mac '%.24s' is not a MAC address", text);
 }
@@ -187,12 +177,12 @@ static void store_value(struct eo_device *device, struct txt_raw *raw, enum txt_
     bool *present = NULL;
     char *number = number_field(raw, key, &present);
     if (text) {
-        if (!copy_text(text, EO_DEVICE_TEXT_MAX, value, len))
+        if (!eo_text_printable(text, EO_DEVICE_TEXT_MAX, value, len))
             add_note(device, "%s cut to %d characters (announced %zu)", key_names[key],
                      EO_DEVICE_TEXT_MAX - 1, len);
     } else if (number) {
         *present = true;
-        copy_text(number, RAW_NUMBER_MAX, value, len); /* a cut number fails to parse */
+        eo_text_printable(number, RAW_NUMBER_MAX, value, len); /* a cut number fails to parse */
     } else if (key == KEY_MAC) {
         store_mac(device, value, len);
     } else if (key == KEY_AUTH_UPLOAD) {

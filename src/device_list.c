@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "espurna-ota/text.h"
+
 void eo_device_list_init(struct eo_device_list *list)
 {
     memset(list, 0, sizeof *list);
@@ -28,12 +30,7 @@ static void host_from_fqdn(const char *host_name, char *out, size_t cap)
         len--;
     if (len >= 6 && strncasecmp(host_name + len - 6, ".local", 6) == 0)
         len -= 6;
-    size_t n = len < cap - 1 ? len : cap - 1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)host_name[i];
-        out[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
-    out[n] = '\0';
+    eo_text_printable(out, cap, host_name, len);
 }
 
 static struct eo_device *find_host(const struct eo_device_list *list, const char *hostname)

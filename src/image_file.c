@@ -4,14 +4,14 @@
 #include "espurna-ota/image_file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include "espurna-ota/file_open.h"
 
 static void digest_hex(const EVP_MD *md, const void *data, size_t len, char *out)
 {
@@ -184,30 +184,21 @@ static enum eo_status read_all(const char *path, int fd, size_t size, uint8_t **
 static enum eo_status open_checked(const char *path, int *fd_out, size_t *size_out,
                                    struct eo_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return eo_error_set(err, EO_ERR_FILE, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int saved = errno;
+    int fd;
+    size_t size;
+    enum eo_status status = eo_file_open_regular(NULL, path, &fd, &size, err);
+    if (status != EO_OK)
+        return status;
+    if (size == 0 || size > EO_IMAGE_MAX_FILE_SIZE) {
         close(fd);
-        return eo_error_set(err, EO_ERR_FILE, "%s: cannot stat: %s", path, strerror(saved));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return eo_error_set(err, EO_ERR_FILE, "%s: not a regular file%s", path,
-                            S_ISDIR(st.st_mode) ? " (it is a directory)" : "");
-    }
-    if (st.st_size == 0 || (uint64_t)st.st_size > EO_IMAGE_MAX_FILE_SIZE) {
-        close(fd);
-        if (st.st_size == 0)
+        if (size == 0)
             return eo_error_set(err, EO_ERR_FILE, "%s: file is empty", path);
         return eo_error_set(err, EO_ERR_FILE,
-                            "%s: %lld bytes is larger than any ESP8266 flash (16 MiB): not a "
-                            "firmware image", path, (long long)st.st_size);
+                            "%s: %zu bytes is larger than any ESP8266 flash (16 MiB): not a "
+                            "firmware image", path, size);
     }
     *fd_out = fd;
-    *size_out = (size_t)st.st_size;
+    *size_out = size;
     return EO_OK;
 }
 

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "espurna-ota/text.h"
+
 static bool quiet;
 static int block_label_width = 12;
 
@@ -21,13 +23,23 @@ bool eo_out_stderr_is_tty(void)
 
 void eo_out_json(json_t *doc)
 {
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
     if (text) {
         fputs(text, stdout);
         fputc('\n', stdout);
         free(text);
     }
     json_decref(doc);
+}
+
+json_t *eo_out_json_text(const char *text)
+{
+    if (!text)
+        return json_null();
+    char *valid = eo_text_utf8(text);
+    json_t *value = valid ? json_string(valid) : NULL;
+    free(valid);
+    return value ? value : json_null();
 }
 
 json_t *eo_out_json_object(const char *command)
@@ -46,7 +58,7 @@ void eo_out_json_status(json_t *obj, const struct eo_error *err, const char *adv
     if (status == EO_OK)
         return;
     const char *hint = eo_hint_name(err->hint);
-    json_object_set_new(obj, "error", json_string(err->message));
+    json_object_set_new(obj, "error", eo_out_json_text(err->message));
     json_object_set_new(obj, "hint", hint ? json_string(hint) : json_null());
     json_object_set_new(obj, "advice", advice && advice[0] ? json_string(advice) : json_null());
 }

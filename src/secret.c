@@ -37,7 +37,28 @@ static enum eo_status take(const char *value, const char *where, char out[EO_SEC
     return EO_OK;
 }
 
-/* First line of a file (or stdin for "-"). */
+/* Reads the first line of an open password file (a regular file, a pipe, a terminal). */
+static enum eo_status first_line(FILE *file, const char *where, char *line, size_t cap,
+                                 struct eo_error *err)
+{
+    struct stat st;
+    if (fstat(fileno(file), &st) == 0 && S_ISDIR(st.st_mode))
+        return eo_error_set(err, EO_ERR_FILE, "password file %s is a directory; give the file "
+                            "whose first line is the password", where);
+    if (fgets(line, (int)cap, file)) {
+        chomp(line);
+        if (line[0] != '\0')
+            return EO_OK;
+    } else if (ferror(file)) {
+        return eo_error_set(err, EO_ERR_FILE, "cannot read password file %s: %s", where,
+                            strerror(errno));
+    }
+    return eo_error_set(err, EO_ERR_INPUT, "password file %s is empty; put the password on its "
+                        "first line", where);
+}
+
+/* First line of a file (or stdin for "-"). A pipe or FIFO is welcome: `--password-file
+ * <(pass show device)` gives one; opening it waits for its writer, as reading stdin does. */
 static enum eo_status from_file(const char *path, char out[EO_SECRET_MAX], struct eo_error *err)
 {
     bool is_stdin = strcmp(path, "-") == 0;
@@ -47,16 +68,10 @@ static enum eo_status from_file(const char *path, char out[EO_SECRET_MAX], struc
         return eo_error_set(err, EO_ERR_FILE, "cannot read password file %s: %s", path,
                             strerror(errno));
     char line[LINE_MAX_LEN];
-    bool got = fgets(line, sizeof line, file) != NULL;
+    enum eo_status status = first_line(file, where, line, sizeof line, err);
     if (!is_stdin)
         fclose(file);
-    enum eo_status status;
-    if (got)
-        chomp(line);
-    if (!got || line[0] == '\0')
-        status = eo_error_set(err, EO_ERR_INPUT, "password file %s is empty; put the password "
-                              "on its first line", where);
-    else
+    if (status == EO_OK)
         status = take(line, where, out, err);
     eo_secret_wipe(line, sizeof line);
     return status;

@@ -88,17 +88,17 @@ enum eo_status eo_push_interrupted(const struct eo_cancel *cancel, const char *d
     int signal = eo_cancel_signal(cancel);
     const char *name = sigabbrev_np(signal ? signal : SIGINT);
     if (!started || received == 0)
-        eo_error_set(err, EO_ERR_INTERRUPTED, "interrupted (SIG%s) before %s received any of the "
-                     "image; it keeps its current firmware", name ? name : "?", device);
+        eo_error_set(err, EO_ERR_INTERRUPTED, "interrupted (SIG%s) before device %s received any of "
+                     "the image; it keeps its current firmware", name ? name : "?", device);
     else if (received < total)
-        eo_error_set(err, EO_ERR_INTERRUPTED, "interrupted (SIG%s): %s received %llu of %llu "
-                     "bytes and drops the update; it keeps its current firmware",
+        eo_error_set(err, EO_ERR_INTERRUPTED, "interrupted (SIG%s): device %s received %llu of "
+                     "%llu bytes and drops the update; it keeps its current firmware",
                      name ? name : "?", device, (unsigned long long)received,
                      (unsigned long long)total);
     else
         eo_error_hinted(err, EO_ERR_INTERRUPTED, EO_HINT_CHECK_VERSION, "interrupted (SIG%s) "
-                        "after %s had received all %llu bytes: it may install the image and "
-                        "reboot", name ? name : "?", device, (unsigned long long)total);
+                        "after device %s had received all %llu bytes: it may install the image "
+                        "and reboot", name ? name : "?", device, (unsigned long long)total);
     if (err)
         err->signal = signal ? signal : SIGINT;
     return EO_ERR_INTERRUPTED;

@@ -161,22 +161,45 @@ static uint32_t drop_point(struct vdh_device *dev)
     return (uint32_t)((uint64_t)dev->espota.size * (unsigned)dev->opts.faults.drop_at / 100u);
 }
 
+/* Whether data is there within ms (the Updater's delay(1) before it looks again). */
+static bool more_within(int fd, int ms)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    return poll(&p, 1, ms) > 0 && (p.revents & POLLIN);
+}
+
+/* Queues the count of one read burst, as ArduinoOTA prints what one Update.write(client) took:
+ * that call reads whatever is available, writing each full sector, and returns only when the
+ * receive buffer stays empty for a moment — one count per burst, not per read. */
+static void ack_burst(struct ack_queue *q, uint32_t *burst)
+{
+    char ack[16];
+    if (*burst == 0)
+        return;
+    snprintf(ack, sizeof ack, "%u", (unsigned)*burst);
+    acks_push(q, ack);
+    *burst = 0;
+}
+
 /* Reads, writes and queues acks until the image is complete. false: dropped, failed or timed
  * out. Acks still in flight are sent (each when due) before it returns. */
 static bool receive_image(struct vdh_device *dev, struct ack_queue *q, bool *write_failed)
 {
     struct vd_espota *ota = &dev->espota;
-    uint32_t drop_left = drop_point(dev);
+    uint32_t drop_left = drop_point(dev), burst = 0;
     uint8_t buf[READ_MAX];
     *write_failed = false;
     while (vd_espota_remaining(ota) > 0) {
         uint32_t want = next_read_size(dev, &drop_left);
         if (want == 0) {
+            ack_burst(q, &burst);
             vdh_log("espota: fault drop-at: closing the connection after %u bytes",
                     (unsigned)ota->updater->progress);
             break;
         }
-        if (wait_data(q, vdh_now_ms() + IDLE_TIMEOUT_MS) <= 0)
+        if (burst > 0 && !more_within(q->fd, 1))
+            ack_burst(q, &burst);
+        if (burst == 0 && wait_data(q, vdh_now_ms() + IDLE_TIMEOUT_MS) <= 0)
             break;
         ssize_t n = recv(q->fd, buf, want, 0);
         if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR)))
@@ -184,12 +207,12 @@ static bool receive_image(struct vdh_device *dev, struct ack_queue *q, bool *wri
         if (n <= 0)
             continue;
         char ack[16];
-        vd_espota_receive(ota, buf, (uint32_t)n, ack, sizeof ack, write_failed);
+        burst += vd_espota_receive(ota, buf, (uint32_t)n, ack, sizeof ack, write_failed);
         if (*write_failed)
             break;
         drop_left -= drop_left == UINT32_MAX ? 0 : (uint32_t)n;
-        acks_push(q, ack);
     }
+    ack_burst(q, &burst);
     acks_flush(q);
     return vd_espota_remaining(ota) == 0 && !*write_failed;
 }
@@ -208,7 +231,11 @@ static bool conclude(struct vdh_device *dev, int fd, bool complete, bool write_f
     bool reboot = vd_espota_finish(ota, result, sizeof result);
     if (reboot) /* from here on the device is restarting: nothing else answers */
         vdh_stop_services(dev);
-    vdh_sleep_ms(RESULT_PAUSE_MS);
+    vdh_sleep_ms(RESULT_PAUSE_MS + dev->opts.faults.verdict_delay_ms);
+    if (dev->opts.faults.no_verdict) {
+        vdh_log("espota: fault no-verdict: result %s not sent", strtok(result, "\n"));
+        return reboot;
+    }
     send_text(fd, result);
     vdh_log("espota: result %s", strtok(result, "\n"));
     vdh_sleep_ms(100);
@@ -271,6 +298,10 @@ void vdh_espota_readable(struct vdh_device *dev)
     inet_ntop(AF_INET, &from.sin_addr, addr, INET_ADDRSTRLEN);
     if (dev->udp_seen++ < dev->opts.faults.lose_udp) {
         vdh_log("espota: fault lose-udp: dropped datagram %u from %s", dev->udp_seen, addr);
+        return;
+    }
+    if (dev->opts.faults.lose_auth_reply && n >= 4 && memcmp(data, "200 ", 4) == 0) {
+        vdh_log("espota: fault lose-auth-reply: dropped the auth reply from %s", addr);
         return;
     }
     int action = vd_espota_datagram(&dev->espota, data, (size_t)n, reply, sizeof reply);

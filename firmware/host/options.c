@@ -41,7 +41,8 @@ static const struct opt table[] = {
     {"flash-kbps", K_UINT, OFF(flash_kbps), 1000000, "N", "emulated flash write speed, KB/s (default 0 = unlimited)"},
     {"rcvbuf", K_UINT, OFF(rcvbuf), 16777216, "BYTES", "SO_RCVBUF of the espota data socket (default 0 = system)"},
     {"fault", K_FAULT, OFF(faults), 0, "NAME[=VALUE]", "repeatable: drop-at=PERCENT, corrupt-sector, lose-udp=K, "
-     "no-connect-back, no-space, slow-reboot=MS, never-return, old-image"},
+     "no-connect-back, no-space, slow-reboot=MS, never-return, old-image, lose-auth-reply, "
+     "verdict-delay=MS, no-verdict"},
     {"ports-file", K_STRING, OFF(ports_file), 0, "FILE", "written once listening: \"espota=P web=P telnet=P\""},
     {"pid-file", K_STRING, OFF(pid_file), 0, "FILE", "process id, written at start"},
     {"log", K_STRING, OFF(log_file), 0, "FILE", "log lines (default stderr)"},
@@ -112,9 +113,12 @@ static int parse_fault(const char *value, struct vdh_faults *f)
     else if (IS("no-space") && !arg) f->no_space = true;
     else if (IS("never-return") && !arg) f->never_return = true;
     else if (IS("old-image") && !arg) f->old_image = true;
+    else if (IS("lose-auth-reply") && !arg) f->lose_auth_reply = true;
+    else if (IS("verdict-delay") && arg && parse_ulong(arg, 3600000, &n)) f->verdict_delay_ms = (unsigned)n;
+    else if (IS("no-verdict") && !arg) f->no_verdict = true;
     else
         return usage("--fault '%s': unknown fault or bad value%s", value,
-                     " (drop-at=0..99, lose-udp=K, slow-reboot=MS, or a name without value)");
+                     " (drop-at=0..99, lose-udp=K, slow-reboot=MS, verdict-delay=MS, or a name without value)");
 #undef IS
     return 0;
 }

@@ -26,6 +26,10 @@ struct vdh_faults {
     unsigned slow_reboot_ms;  /* added to every reboot */
     bool never_return;        /* the next reboot never ends */
     bool old_image;           /* boots discard the staged update */
+    bool lose_auth_reply;     /* every espota "200 ..." datagram is lost on the way */
+    unsigned verdict_delay_ms; /* the espota verdict goes out this much later */
+    bool no_verdict;          /* the espota verdict is lost: the connection closes without it
+                               * (the update itself ends as it would) */
 };
 
 /* --dialect: auto follows the running image's version at every boot; the others force it. */

@@ -85,6 +85,7 @@ enum eo_status eo_espota_auth_compute(const char *password, const char *nonce,
  * byte it sends its verdict: "OK" (possibly glued to a count: "392OK"), "ERROR[n]: text\n"
  * (ESP8266) or a plain error line (ESP32). Input may arrive split or glued in any way. */
 #define EO_ESPOTA_REPLY_TEXT_MAX 256u
+#define EO_ESPOTA_DIGITS_MAX 96u
 
 enum eo_espota_verdict {
     EO_ESPOTA_VERDICT_NONE = 0,  /* only counts so far */
@@ -97,6 +98,9 @@ struct eo_espota_reply {
     uint64_t digit_chars;      /* count digits seen so far (counts cannot be told apart) */
     uint64_t feed_value;       /* value of the digits the last feed brought, as one number
                                 * (saturating); 0 when it brought none */
+    char digits[EO_ESPOTA_DIGITS_MAX]; /* the counts the last feed brought, as sent: digit runs,
+                                * a space where the device put a separator; NUL-terminated and
+                                * cut short (a prefix) when longer */
     bool text_started;         /* a non-digit arrived: everything after is the verdict text */
     bool text_complete;        /* newline seen, or eo_espota_reply_close() */
     char text[EO_ESPOTA_REPLY_TEXT_MAX];
@@ -108,6 +112,14 @@ void eo_espota_reply_init(struct eo_espota_reply *reply);
 size_t eo_espota_reply_feed(struct eo_espota_reply *reply, const char *data, size_t len);
 /* The connection was closed: a partial error line is complete now. */
 void eo_espota_reply_close(struct eo_espota_reply *reply);
+/* Bytes a run of counts confirms, at most `limit` (the bytes sent and not yet confirmed when
+ * they arrived). `digits` as in eo_espota_reply.digits: groups split by spaces; within a group
+ * the counts may be glued ("14601460"). A group that fits the limit as one number is one count
+ * (where the device separates its counts, a group that does not fit confirms nothing);
+ * one that does not is read as the fewest glued counts that fit (each at least 1, no leading
+ * zero; the devices' counts are few and alike), the smallest total among those; a group no
+ * split fits confirms nothing. */
+uint64_t eo_espota_counts_credit(const char *digits, uint64_t limit);
 /* 'E' before 'O': "ERROR" contains an O. */
 enum eo_espota_verdict eo_espota_reply_verdict(const struct eo_espota_reply *reply);
 /* The verdict text without trailing newline/spaces ("OK", "ERROR[7]: MD5 verification failed"). */

@@ -15,8 +15,12 @@
 
 #define EO_JSON_SCHEMA_VERSION 1
 
-/* Writes a JSON document (one line) to stdout; steals the reference to `doc`. */
+/* Writes a JSON document (one line, ASCII: other characters as \u escapes, so no control or
+ * bidi character reaches a terminal) to stdout; steals the reference to `doc`. */
 void eo_out_json(json_t *doc);
+/* A JSON string that is never refused: text that is not valid UTF-8 (an app descriptor, a file
+ * name) keeps its valid parts and gets U+FFFD for each other byte; NULL text gives null. */
+json_t *eo_out_json_text(const char *text);
 /* A new object with "schema_version" and "command" already set. */
 json_t *eo_out_json_object(const char *command);
 /* Adds "status" (name), "exit_code" and, on failure, "error", "hint" (its name, or null) and

@@ -53,8 +53,8 @@ struct eo_push_result {
 
 /* Ends a push that was asked to stop, saying where the device stands: nothing sent (unchanged),
  * part of the image (it drops the update), or all of it (it may install it: hint
- * CHECK_VERSION). `received` is what the device's network stack took. Returns
- * EO_ERR_INTERRUPTED. */
+ * CHECK_VERSION). `device` is named as "device <device>"; `received` is what the device's
+ * network stack took. Returns EO_ERR_INTERRUPTED. */
 enum eo_status eo_push_interrupted(const struct eo_cancel *cancel, const char *device,
                                    uint64_t received, uint64_t total, bool started,
                                    struct eo_error *err);

@@ -15,6 +15,7 @@
 #include "espurna-ota/resolve.h"
 #include "espurna-ota/secret.h"
 #include "espurna-ota/terminal.h"
+#include "espurna-ota/tls_files.h"
 #include "espurna-ota/transport.h"
 #include "espurna-ota/web.h"
 #include "options.h"
@@ -56,8 +57,8 @@ static const struct option_spec flash_options[] = {
      "wait this long for a connection, either way (default 10000)"},
     {"stall-timeout", 0, OPT_UINT, &stall_timeout, 100, 600000, "MS",
      "give up when the transfer makes no progress this long (default 10000)"},
-    {"result-timeout", 0, OPT_UINT, &result_timeout, 100, 600000, "MS",
-     "espota, web: wait this long for the device's answer once it has taken the whole image "
+    {"result-timeout", 0, OPT_UINT, &result_timeout, 2000, 600000, "MS",
+     "espota, web: wait this long for the verdict once the device confirmed the whole image "
      "(default 60000)"},
     {"web-port", 0, OPT_UINT, &web_port, 1, 65535, "N", "web: device's HTTP port (default 80)"},
     {"https", 0, OPT_FLAG, &https, 0, 0, NULL, "web: speak https (devices built with TLS)"},
@@ -212,6 +213,10 @@ static int check_method_options(enum eo_method method)
     if (terminal_only && method != EO_METHOD_TERMINAL)
         return options_usage_error(&flash_spec, "%s is for --method terminal, not --method %s",
                                    terminal_only, eo_method_name(method));
+    if (pinned_key && eo_tls_pin_is_hashes(pinned_key) && !eo_tls_pin_hashes_valid(pinned_key))
+        return options_usage_error(&flash_spec, "--pin needs sha256//BASE64 (the base64 of a "
+                                   "32-byte SHA-256; several joined by ';') or a public key "
+                                   "file, not '%s'", pinned_key);
     if (serve_address && !eo_resolve_is_address(serve_address))
         return options_usage_error(&flash_spec, "--serve-address needs a numeric IPv4 or IPv6 "
                                    "address, not '%s'", serve_address);
@@ -295,7 +300,7 @@ static void print_text(const struct flash_job *job, enum eo_method method,
                        const struct eo_push_result *result)
 {
     char size[32];
-    eo_out_block_begin(8);
+    eo_out_block_begin(9);
     if (strcmp(job->target.name, job->target.address) == 0)
         eo_out_field("device", "%s", job->target.address);
     else
@@ -303,7 +308,7 @@ static void print_text(const struct flash_job *job, enum eo_method method,
     eo_out_field("method", "%s", eo_method_name(method));
     eo_out_field("image", "%s (%zu bytes, md5 %s)", job->image.path, job->image.size,
                  job->image.md5);
-    eo_out_field("sent", "%s in %.1f s (%.1f KiB/s)",
+    eo_out_field("confirmed", "%s in %.1f s (%.1f KiB/s)",
                  eo_out_size(result->bytes_confirmed, size, sizeof size), result->seconds,
                  rate_of(result) / 1024.0);
     eo_out_field("reply", "%s", result->device_reply[0] ? result->device_reply : "-");
@@ -311,9 +316,22 @@ static void print_text(const struct flash_job *job, enum eo_method method,
 
 /* ---- entry point ------------------------------------------------------------------------ */
 
+/* The files behind --ca-file and a --pin that is not a hash: usable before anything is sent. */
+static enum eo_status check_tls_files(struct eo_error *err)
+{
+    enum eo_status status = EO_OK;
+    if (ca_file)
+        status = eo_tls_check_ca_file(ca_file, err);
+    if (status == EO_OK && pinned_key && !eo_tls_pin_is_hashes(pinned_key))
+        status = eo_tls_check_pin_file(pinned_key, err);
+    return status;
+}
+
 static enum eo_status prepare(struct flash_job *job, struct eo_error *err)
 {
     enum eo_status status = eo_image_load(image_arg, &job->image, err);
+    if (status == EO_OK)
+        status = check_tls_files(err);
     if (status == EO_OK)
         status = resolve_target(job, err);
     if (status == EO_OK)

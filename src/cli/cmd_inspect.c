@@ -2,6 +2,7 @@
  * a firmware file before flashing it: format, sizes, flash configuration, segments, checksum,
  * digests, identity and what fits beside it on 1, 2 and 4 MB devices. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "advice.h"
@@ -9,6 +10,7 @@
 #include "espurna-ota/image_file.h"
 #include "espurna-ota/layout.h"
 #include "espurna-ota/output.h"
+#include "espurna-ota/text.h"
 #include "options.h"
 
 static bool json_output;
@@ -101,12 +103,12 @@ static json_t *json_identity(const struct eo_image *image)
     if (image->identity_source == EO_IDENTITY_NONE)
         return obj;
     if (image->identity_source == EO_IDENTITY_DESCRIPTOR) {
-        json_object_set_new(obj, "app", json_string(image->layout.desc.app));
-        json_object_set_new(obj, "board", json_string(image->board));
-        json_object_set_new(obj, "build_date", json_string(image->build_date));
+        json_object_set_new(obj, "app", eo_out_json_text(image->layout.desc.app));
+        json_object_set_new(obj, "board", eo_out_json_text(image->board));
+        json_object_set_new(obj, "build_date", eo_out_json_text(image->build_date));
     }
-    json_object_set_new(obj, "version", json_string(image->version));
-    json_object_set_new(obj, "environment", json_string(image->environment));
+    json_object_set_new(obj, "version", eo_out_json_text(image->version));
+    json_object_set_new(obj, "environment", eo_out_json_text(image->environment));
     json_object_set_new(obj, "kind", kind ? json_string(kind) : json_null());
     json_object_set_new(obj, "features", json_string(features));
     return obj;
@@ -129,7 +131,7 @@ static void print_json(const struct eo_image *image)
     const struct eo_image_layout *layout = &image->layout;
     const struct eo_image_header *app = &layout->app;
     json_t *doc = eo_out_json_object("inspect");
-    json_object_set_new(doc, "file", json_string(image->path));
+    json_object_set_new(doc, "file", eo_out_json_text(image->path));
     json_object_set_new(doc, "format", json_string(format_name(image->format)));
     if (image->format == EO_IMAGE_FORMAT_GZIP)
         json_object_set_new(doc, "inner_format", json_string(format_name(layout->format)));
@@ -155,6 +157,19 @@ static void print_json(const struct eo_image *image)
 
 /* ---- human ---------------------------------------------------------------------------- */
 
+/* A "label  value" line of text from the image or its file name: anything but printable ASCII
+ * (controls, bidi overrides, invalid UTF-8) shows as '?', as `discover` shows device text. */
+static void field_text(const char *label, const char *text)
+{
+    size_t len = strlen(text);
+    char *shown = malloc(len + 1); /* never longer than the text */
+    if (!shown)
+        return;
+    eo_text_printable(shown, len + 1, text, len);
+    eo_out_field(label, "%s", shown);
+    free(shown);
+}
+
 static void print_segments(const char *label, const struct eo_image_header *header)
 {
     for (unsigned i = 0; i < header->segment_count; i++)
@@ -172,12 +187,12 @@ static void print_identity(const struct eo_image *image)
     features_text(image->features, features, sizeof features);
     eo_out_field("identity", "from the %s", image->identity_source == EO_IDENTITY_DESCRIPTOR
                                                 ? "app descriptor" : "file name (no descriptor)");
-    eo_out_field("version", "%s", image->version);
-    eo_out_field("environment", "%s", image->environment);
+    field_text("version", image->version);
+    field_text("environment", image->environment);
     if (image->identity_source == EO_IDENTITY_DESCRIPTOR) {
-        eo_out_field("app", "%s", image->layout.desc.app);
-        eo_out_field("board", "%s", image->board);
-        eo_out_field("built", "%s", image->build_date);
+        field_text("app", image->layout.desc.app);
+        field_text("board", image->board);
+        field_text("built", image->build_date);
     }
     eo_out_field("kind", "%s (%s)", eo_kind_name(image->kind) ? eo_kind_name(image->kind) : "?",
                  features);
@@ -213,7 +228,7 @@ static void print_human(const struct eo_image *image)
     const struct eo_image_layout *layout = &image->layout;
     char size_text[32];
     eo_out_block_begin(11);
-    eo_out_field("file", "%s", image->path);
+    field_text("file", image->path);
     if (image->format == EO_IMAGE_FORMAT_GZIP)
         eo_out_field("format", "gzip of %s (%u bytes uncompressed)", formats[layout->format],
                      image->uncompressed_size);
@@ -240,7 +255,7 @@ static int report_failure(const char *path, const struct eo_error *err)
     cli_report_error(err, "inspect", NULL);
     if (json_output) {
         json_t *doc = eo_out_json_object("inspect");
-        json_object_set_new(doc, "file", json_string(path));
+        json_object_set_new(doc, "file", eo_out_json_text(path));
         cli_json_status(doc, err, "inspect", NULL);
         eo_out_json(doc);
     }

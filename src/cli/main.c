@@ -1,5 +1,7 @@
 /* main.c — the espurna-ota command: dispatches to one command file per verb, and exits in one
  * place with the code the command returned (the table in status.h / the man page). */
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,11 +26,24 @@ static const struct command commands[] = {
 static void print_usage(FILE *out)
 {
     fprintf(out, "usage: espurna-ota <command> [options]\n"
-                 "       espurna-ota --version | --help\n\ncommands:\n");
+                 "       espurna-ota --version | --help [<command>]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'espurna-ota <command> --help' shows a command's options; "
                  "espurna-ota(1) has the rest.\n");
+}
+
+static int usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *format, ...)
+{
+    va_list args;
+    fputs("espurna-ota: ", stderr);
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    fputs("\ntry 'espurna-ota --help'\n", stderr);
+    return EO_ERR_USAGE;
 }
 
 static const struct command *find_command(const char *name)
@@ -39,27 +54,53 @@ static const struct command *find_command(const char *name)
     return NULL;
 }
 
+static bool is_help(const char *word)
+{
+    return strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0 || strcmp(word, "help") == 0;
+}
+
+/* Runs a command and exits with its code, or with EO_ERR_FILE when stdout could not be
+ * written. */
+static int run_command(const struct command *command, int argc, char **argv)
+{
+    int code = command->run(argc, argv);
+    enum eo_status flushed = eo_out_finish();
+    return code != EO_OK ? code : (int)flushed;
+}
+
+/* `espurna-ota help [COMMAND]` (or --help, -h): the overview, or one command's --help. */
+static int help(int argc, char **argv)
+{
+    if (argc > 3)
+        return usage_error("%s takes at most one command name, not '%s'", argv[1], argv[3]);
+    if (argc == 2) {
+        print_usage(stdout);
+        return eo_out_finish();
+    }
+    const struct command *command = find_command(argv[2]);
+    if (!command)
+        return usage_error("'%s' is not a command", argv[2]);
+    char help_flag[] = "--help";
+    char *command_argv[] = {argv[2], help_flag, NULL};
+    return run_command(command, 2, command_argv);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
         print_usage(stderr);
         return EO_ERR_USAGE;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        print_usage(stdout);
-        return eo_out_finish();
-    }
+    if (is_help(argv[1]))
+        return help(argc, argv);
     if (strcmp(argv[1], "--version") == 0) {
+        if (argc > 2)
+            return usage_error("--version takes no arguments, not '%s'", argv[2]);
         printf("espurna-ota %s\n", EO_VERSION);
         return eo_out_finish();
     }
     const struct command *command = find_command(argv[1]);
-    if (!command) {
-        fprintf(stderr, "espurna-ota: '%s' is not a command\ntry 'espurna-ota --help'\n", argv[1]);
-        return EO_ERR_USAGE;
-    }
-    int code = command->run(argc - 1, argv + 1);
-    enum eo_status flushed = eo_out_finish();
-    return code != EO_OK ? code : (int)flushed;
+    if (!command)
+        return usage_error("'%s' is not a command", argv[1]);
+    return run_command(command, argc - 1, argv + 1);
 }

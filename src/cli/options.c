@@ -85,8 +85,22 @@ static int store_value(const struct command_spec *spec, const struct option_spec
     return options_usage_error(spec, "--%s takes no value", opt->name);
 }
 
+/* A single-value option (string or number) given twice is a usage error: which one did the
+ * user mean? Flags may repeat harmlessly, lists are meant to. seen[] is per spec->options. */
+static int check_once(const struct command_spec *spec, const struct option_spec *opt, bool *seen)
+{
+    if (opt->type != OPT_STRING && opt->type != OPT_UINT)
+        return 0;
+    size_t index = (size_t)(opt - spec->options);
+    if (seen[index])
+        return options_usage_error(spec, "--%s given more than once; give it once", opt->name);
+    seen[index] = true;
+    return 0;
+}
+
 /* Handles one option word at argv[*index]; may consume the next word as its value. */
-static int parse_option(const struct command_spec *spec, int argc, char **argv, int *index)
+static int parse_option(const struct command_spec *spec, int argc, char **argv, int *index,
+                        bool *seen)
 {
     const char *word = argv[*index];
     const struct option_spec *opt;
@@ -108,6 +122,8 @@ static int parse_option(const struct command_spec *spec, int argc, char **argv, 
         options_print_help(spec);
         return -1;
     }
+    if (check_once(spec, opt, seen) != 0)
+        return EO_ERR_USAGE;
     if (opt->type == OPT_FLAG) {
         if (value)
             return options_usage_error(spec, "--%s takes no value", opt->name);
@@ -126,13 +142,19 @@ int options_parse(const struct command_spec *spec, int argc, char **argv, char *
                   int *nargs)
 {
     bool options_done = false;
+    bool seen[OPTIONS_MAX] = {false};
     *nargs = 0;
+    if (spec->option_count > OPTIONS_MAX) {
+        fprintf(stderr, "espurna-ota %s: internal error: more than %d options\n", spec->name,
+                OPTIONS_MAX);
+        return EO_ERR_INTERNAL;
+    }
     for (int i = 1; i < argc; i++) {
         const char *word = argv[i];
         if (!options_done && strcmp(word, "--") == 0) {
             options_done = true;
         } else if (!options_done && word[0] == '-' && word[1] != '\0') {
-            int rc = parse_option(spec, argc, argv, &i);
+            int rc = parse_option(spec, argc, argv, &i, seen);
             if (rc != 0)
                 return rc;
         } else {

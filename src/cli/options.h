@@ -9,12 +9,13 @@
 
 enum opt_type {
     OPT_FLAG,   /* bool*, set to true */
-    OPT_STRING, /* const char **, last one wins */
-    OPT_UINT,   /* unsigned long *, checked against [min, max] */
+    OPT_STRING, /* const char **; given twice is a usage error */
+    OPT_UINT,   /* unsigned long *, checked against [min, max]; given twice is a usage error */
     OPT_LIST,   /* struct opt_list *, every occurrence appended */
 };
 
 #define OPT_LIST_MAX 64
+#define OPTIONS_MAX 64 /* options in one command's table */
 struct opt_list {
     const char *items[OPT_LIST_MAX];
     size_t count;
@@ -42,7 +43,8 @@ struct command_spec {
 /* Parses argv (argv[0] is the command name). Positional arguments are returned in args/nargs
  * (pointers into argv; args must hold argc entries). Returns 0 to go on, -1 when --help was
  * printed (exit 0), or EO_ERR_USAGE after printing one line and "try --help" to stderr.
- * "--" ends options. Options may come before or after positional arguments. */
+ * "--" ends options. Options may come before or after positional arguments. A string or number
+ * option given twice is a usage error (flags may repeat; lists collect every occurrence). */
 int options_parse(const struct command_spec *spec, int argc, char **argv, char **args,
                   int *nargs);
 

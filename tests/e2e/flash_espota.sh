@@ -16,13 +16,14 @@ lab_reexec --no-avahi \
   --device "image=$FULL_DEV dialect=dev reboot-ms=300 mdns=no" \
   --device "image=$WEBUI_DEV dialect=dev reboot-ms=300 mdns=no" -- "$@"
 
-# flash N IMAGE [OPTIONS]: the tool against device N with its password file.
+# flash N IMAGE [OPTIONS]: the tool against device N with its password file ($PW_FILE
+# instead when set: an option is given once).
 flash() {
   local n=$1 file=$2
   shift 2
   "$EO_BIN" flash --device "$(dev_address "$n")" --image "$file" \
-    --password-file "$(dev_password_file "$n")" --invite-timeout 1000 --connect-timeout 5000 \
-    --result-timeout 20000 "$@"
+    --password-file "${PW_FILE:-$(dev_password_file "$n")}" --invite-timeout 1000 \
+    --connect-timeout 5000 --result-timeout 20000 "$@"
 }
 
 note "core → full, pipelined, JSON result"
@@ -38,7 +39,7 @@ assert_eq "$DEV_VERSION full" "$(dev_running 1)" "device 1 runs the full image"
 note "full → core, --window 1 (stop-and-wait), fixed --host-port, text result"
 out=$(flash 1 "$CORE_1141" --window 1 --host-port 47123 --quiet 2>"$LAB_DIR/err") ||
   fail "full → core with --window 1 failed: $(<"$LAB_DIR/err")"
-assert_contains "$out" "reply     OK" "text result"
+assert_contains "$out" "reply      OK" "text result"
 assert_contains "$out" "296960 bytes" "text result names the image size"
 assert_eq "" "$(<"$LAB_DIR/err")" "nothing on stderr with --quiet"
 assert_contains "$(lab-device log 1)" ":47123" "device connected back to --host-port"
@@ -49,9 +50,9 @@ note "wrong password: exit 8, nothing changes"
 printf 'fibonacci\n' >"$LAB_DIR/wrong"
 chmod 600 "$LAB_DIR/wrong"
 status=0
-err=$(flash 1 "$FULL_DEV" --password-file "$LAB_DIR/wrong" 2>&1 >/dev/null) || status=$?
+err=$(PW_FILE=$LAB_DIR/wrong flash 1 "$FULL_DEV" 2>&1 >/dev/null) || status=$?
 assert_eq 8 "$status" "wrong password exit status"
-assert_eq "espurna-ota: device $(dev_address 1) rejected the password; check --password-file, ESPURNA_OTA_PASSWORD or the password store" \
+assert_eq "espurna-ota: device $(dev_address 1) rejected the password; check the password in --password-file, ESPURNA_OTA_PASSWORD or the password store" \
   "$err" "wrong password message"
 assert_eq 3 "$(lab-device boots 1)" "no reboot after a refused password"
 
@@ -71,7 +72,7 @@ status=0
 err=$(env -u ESPURNA_OTA_PASSWORD XDG_CONFIG_HOME="$LAB_DIR/none" "$EO_BIN" flash \
   --device "$(dev_address 1)" --image "$FULL_DEV" 2>&1 >/dev/null) || status=$?
 assert_eq 8 "$status" "missing password exit status"
-assert_contains "$err" "asks for a password; give it with --password-file FILE" "missing password message"
+assert_contains "$err" "asks for a password and none was given; give it with --password-file FILE" "missing password message"
 
 note "a real Not Enough Space: full 1.14.1 (150 sectors) beside full 1.15 (160): exit 5"
 status=0

@@ -42,7 +42,7 @@ unchanged 1
 note "corrupt-sector: exit 9 with the device's own MD5 error"
 flash 2
 assert_eq 9 "$status" "corrupt exit status"
-assert_eq "espurna-ota: device $(dev_address 2) rejected the image after the transfer: ERROR[7]: MD5 verification failed; the image was corrupted on the way or in flash, try again" \
+assert_eq "espurna-ota: device $(dev_address 2) rejected the image after the transfer: ERROR[7]: MD5 verification failed; the image was corrupted on the way or in flash; try again" \
   "$err" "corrupt message"
 unchanged 2
 

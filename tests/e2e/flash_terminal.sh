@@ -20,13 +20,14 @@ lab_reexec --no-avahi \
 unset ESPURNA_OTA_PASSWORD
 export XDG_CONFIG_HOME=$LAB_DIR/no-config HOME=$LAB_DIR/no-home
 
-# flash N IMAGE [OPTIONS]: the tool against device N by the terminal method.
+# flash N IMAGE [OPTIONS]: the tool against device N by the terminal method (--fetch-timeout
+# $FETCH_TIMEOUT when set: an option is given once).
 flash() {
   local n=$1 file=$2
   shift 2
   "$EO_BIN" flash --method terminal --device "$(dev_address "$n")" --image "$file" \
     --connect-timeout 5000 --stall-timeout 20000 \
-    --fetch-timeout 20000 "$@"
+    --fetch-timeout "${FETCH_TIMEOUT:-20000}" "$@"
 }
 
 WRONG=$LAB_DIR/wrong-password
@@ -78,7 +79,7 @@ note "device 4 (core, no password): served on an address the device cannot reach
 if ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1'; then
   # the device fetches from its own IPv4 address: it has no route to an IPv6 server
   status=0
-  flash 4 "$FULL_DEV" --serve-address ::1 --fetch-timeout 3000 2>"$LAB_DIR/err" || status=$?
+  FETCH_TIMEOUT=3000 flash 4 "$FULL_DEV" --serve-address ::1 2>"$LAB_DIR/err" || status=$?
   assert_eq 6 "$status" "unreachable server exit status"
   assert_contains "$(<"$LAB_DIR/err")" "device never fetched the image from http://[::1]:" \
     "unreachable server message"

@@ -38,7 +38,7 @@ note "device 1: the body is in the device's buffers while it writes for 7 s: no 
 flash_args 1
 out=$(flash --stall-timeout 3000 2>"$LAB_DIR/err1") ||
   fail "upload to a slow device failed: $(<"$LAB_DIR/err1")"
-assert_contains "$out" "reply     OK" "the device's answer"
+assert_contains "$(tr -s " " <<<"$out")" "reply OK" "the device's answer"
 lab-device wait-boot 1 2 30 || fail "device 1 did not reboot"
 assert_eq "1.14.1 core" "$(dev_running 1)" "device 1 runs the new image"
 assert_eq 1 "$(grep -c '100% (296960 of 296960 bytes' "$LAB_DIR/err1")" "100 % printed once"
@@ -73,7 +73,7 @@ kill -INT "$pid"
 status=0
 wait "$pid" || status=$?
 assert_eq 130 "$status" "interrupted exit status"
-assert_eq "espurna-ota: interrupted (SIGINT) after $(dev_address 3) had received all 296960 bytes: it may install the image and reboot; once it is back, the version it reports tells: espurna-ota discover --device $(dev_address 3)" \
+assert_eq "espurna-ota: interrupted (SIGINT) after device $(dev_address 3) had received all 296960 bytes: it may install the image and reboot; once it is back, the version it reports tells: espurna-ota discover --device $(dev_address 3)" \
   "$(tail -n 1 "$LAB_DIR/err3")" "interrupted message"
 assert_eq "" "$(<"$LAB_DIR/out3")" "nothing on stdout"
 lab-device wait-boot 3 2 60 || fail "device 3 did not install the image it took"

@@ -40,6 +40,35 @@ expect_eq fits1m "$(jq -r '.max_single_step."1MB"' <<<"$json")" 729088
 expect_eq fits4m "$(jq -r '.max_single_step."4MB"' <<<"$json")" $(((1019 - 73) * 4096))
 expect_eq status "$(jq -r '"\(.status) \(.exit_code)"' <<<"$json")" "ok 0"
 
+# --- text inside the image is shown safely: a descriptor with a bidi override (U+202E), a
+# right-to-left mark, C1 controls (U+009B as UTF-8 and a raw 0x9B byte) and invalid UTF-8
+only_ascii() { [[ -z $(LC_ALL=C tr -d '\n\040-\176' <<<"$1") ]]; }
+odd=$work/odd.bin
+"$EO_MKIMAGE" --output "$odd" --size 65536 --kind core --version $'1.15.0\xe2\x80\xae-evil' \
+  --board $'BOARD\xff\xfe' --environment $'env\xc2\x9b31m\x9b2J' --app $'ESP\xe2\x80\x8fURNA'
+out=$("$EO_BIN" inspect "$odd")
+only_ascii "$out" || fail "odd descriptor: text output holds control or non-ASCII bytes: $(cat -v <<<"$out")"
+grep -qxF 'version      1.15.0?-evil' <<<"$out" || fail "odd version line: $(cat -v <<<"$out")"
+grep -qxF 'environment  env?31m?2J' <<<"$out" || fail "odd environment line"
+grep -qxF 'app          ESP?URNA' <<<"$out" || fail "odd app line"
+grep -qxF 'board        BOARD??' <<<"$out" || fail "odd board line"
+json=$("$EO_BIN" inspect --json "$odd")
+only_ascii "$json" || fail "odd descriptor: JSON holds non-ASCII bytes: $(cat -v <<<"$json")"
+expect_eq "odd keys" "$(jq -r '.identity | keys_unsorted | join(" ")' <<<"$json")" \
+  "source app board build_date version environment kind features"
+expect_eq "odd version" "$(jq -r .identity.version <<<"$json")" $'1.15.0\xe2\x80\xae-evil'
+expect_eq "odd board" "$(jq -r .identity.board <<<"$json")" $'BOARD\xef\xbf\xbd\xef\xbf\xbd'
+expect_eq "odd environment" "$(jq -r .identity.environment <<<"$json")" \
+  $'env\xc2\x9b31m\xef\xbf\xbd2J'
+# the same for a release file name with an escape sequence and invalid UTF-8 in it
+named=$work/$'espurna-1.14.1\e[2J\xff-espurna-core-1MB.bin'
+cp "$core" "$named"
+out=$("$EO_BIN" inspect "$named")
+only_ascii "$out" || fail "odd file name: text output holds control or non-ASCII bytes"
+grep -qxF "file         $work/espurna-1.14.1?[2J?-espurna-core-1MB.bin" <<<"$out" || fail "odd file line"
+json=$("$EO_BIN" inspect --json "$named")
+expect_eq "odd file" "$(jq -r .file <<<"$json")" "$work/"$'espurna-1.14.1\e[2J\xef\xbf\xbd-espurna-core-1MB.bin'
+
 # --- gzip, plain layout, identity from the file name
 "$EO_MKIMAGE" --output "$work/espurna-1.13.3-espurna-core-1MB.bin.gz" --size 100000 --gzip \
   --no-descriptor --layout plain --flash-mode qio --flash-freq 80m --flash-size 4M

@@ -126,10 +126,54 @@ static void test_long_text_truncated(void **state)
     assert_int_equal(eo_espota_reply_verdict(&r), EO_ESPOTA_VERDICT_ERROR);
 }
 
+/* The digits a feed brought, separators kept as one space. */
+static void test_feed_digits(void **state)
+{
+    (void)state;
+    struct eo_espota_reply r;
+    eo_espota_reply_init(&r);
+    eo_espota_reply_feed(&r, "14601460", 8);
+    assert_string_equal(r.digits, "14601460");
+    eo_espota_reply_feed(&r, "\r\n4096\r\n\r\n4096 ", 15);
+    assert_string_equal(r.digits, "4096 4096 ");
+    eo_espota_reply_feed(&r, "392OK", 5);
+    assert_string_equal(r.digits, "392");
+    eo_espota_reply_feed(&r, "OK", 2);
+    assert_string_equal(r.digits, "");
+}
+
+/* What counts confirm: one count when it fits, glued counts read as the fewest counts that fit
+ * (the smallest total among those), nothing for what no split explains, never over the limit. */
+static void test_counts_credit(void **state)
+{
+    (void)state;
+    assert_int_equal(eo_espota_counts_credit("1460", 23360), 1460);
+    assert_int_equal(eo_espota_counts_credit("23360", 23360), 23360);  /* one count per burst */
+    assert_int_equal(eo_espota_counts_credit("655360", 655360), 655360); /* one for everything */
+    assert_int_equal(eo_espota_counts_credit("14601460", 2920), 2920); /* glued, only one split */
+    assert_int_equal(eo_espota_counts_credit("14601460", 5000), 2920); /* 2 counts, one way */
+    /* "4096","4096" and "409","64096" both fit: the smaller total */
+    assert_int_equal(eo_espota_counts_credit("40964096", 100000), 8192);
+    assert_int_equal(eo_espota_counts_credit("409640964096", 20000), 12288); /* three glued */
+    assert_int_equal(eo_espota_counts_credit("4096 4096", 10000), 8192); /* separated */
+    assert_int_equal(eo_espota_counts_credit("4096 4096", 5000), 4096);  /* the second: no room */
+    assert_int_equal(eo_espota_counts_credit("99999", 8), 0); /* no split of counts <= 8 */
+    assert_int_equal(eo_espota_counts_credit("100", 99), 0);    /* "1","00": no zero counts */
+    assert_int_equal(eo_espota_counts_credit("", 1000), 0);
+    assert_int_equal(eo_espota_counts_credit("1460", 0), 0);
+    assert_true(eo_espota_counts_credit("18446744073709551616", 1000) <= 1000); /* overflows */
+    char many[EO_ESPOTA_DIGITS_MAX];
+    memset(many, '7', sizeof many - 1);
+    many[sizeof many - 1] = '\0';
+    assert_true(eo_espota_counts_credit(many, 1000000) <= 1000000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts_only),
+        cmocka_unit_test(test_feed_digits),
+        cmocka_unit_test(test_counts_credit),
         cmocka_unit_test(test_ok_every_split),
         cmocka_unit_test(test_ok_not_before_complete),
         cmocka_unit_test(test_error_every_split),

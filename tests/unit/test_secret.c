@@ -1,5 +1,5 @@
 /* test_secret.c — unit tests for secret.c: each password source, their precedence, the store's
- * permission check and line format, and the length limit. */
+ * permission check and line format, the length limit, a directory and a FIFO as the file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -95,6 +96,41 @@ static void test_file_errors(void **state)
     s.password_file = write_file("empty", "", 0600);
     assert_int_equal(resolve(&s, out, &origin, &err), EO_ERR_INPUT);
     assert_non_null(strstr(err.message, "empty"));
+}
+
+static void test_file_is_directory(void **state)
+{
+    (void)state;
+    char out[EO_SECRET_MAX];
+    enum eo_secret_origin origin;
+    struct eo_error err;
+    struct eo_secret_sources s = {.password_file = dir};
+    assert_int_equal(resolve(&s, out, &origin, &err), EO_ERR_FILE);
+    assert_non_null(strstr(err.message, "is a directory"));
+    assert_null(strstr(err.message, "empty"));
+}
+
+/* A FIFO with a writer (what process substitution gives) is read like a file. */
+static void test_file_fifo(void **state)
+{
+    (void)state;
+    char out[EO_SECRET_MAX], path[96];
+    enum eo_secret_origin origin;
+    struct eo_error err;
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    pid_t writer = fork();
+    assert_true(writer >= 0);
+    if (writer == 0) {
+        FILE *f = fopen(path, "w");
+        _exit(f && fputs("from-a-pipe\n", f) >= 0 && fclose(f) == 0 ? 0 : 1);
+    }
+    struct eo_secret_sources s = {.password_file = path};
+    assert_int_equal(resolve(&s, out, &origin, &err), EO_OK);
+    assert_string_equal(out, "from-a-pipe");
+    int wstatus = 0;
+    assert_int_equal(waitpid(writer, &wstatus, 0), writer);
+    assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
 }
 
 static void test_too_long(void **state)
@@ -244,6 +280,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_first_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_is_directory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_fifo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_long, setup, teardown),
         cmocka_unit_test_setup_teardown(test_env, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_lookup, setup, teardown),
