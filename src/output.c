@@ -142,7 +142,7 @@ void eo_progress_view_init(struct eo_progress_view *view, const char *label)
     snprintf(view->label, sizeof view->label, "%s", label);
     view->silent = quiet;
     view->bar = !quiet && eo_out_stderr_is_tty();
-    view->last_print_s = -PROGRESS_LINE_INTERVAL_S;
+    view->last_print_s = 0.0; /* the first periodic line after one interval */
 }
 
 static void draw_bar(struct eo_progress_view *view, const struct eo_progress *p, double rate)
@@ -166,6 +166,8 @@ static void print_line(struct eo_progress_view *view, const struct eo_progress *
     fprintf(stderr, "espurna-ota: %s: %u%% (%llu of %llu bytes, %.1f KiB/s)\n", view->label,
             percent, (unsigned long long)p->done, (unsigned long long)p->total, rate / 1024.0);
     view->last_print_s = p->elapsed_s;
+    view->last_done = p->done;
+    view->printed = true;
 }
 
 void eo_progress_view_update(void *ctx, const struct eo_progress *p)
@@ -178,10 +180,15 @@ void eo_progress_view_update(void *ctx, const struct eo_progress *p)
         draw_bar(view, p, rate);
         return;
     }
+    /* a line when 25, 50, 75 or 100 % is crossed, else at most one per interval; never the
+     * same value twice */
     unsigned quarter = p->total ? (unsigned)(p->done * 4 / p->total) : 0;
-    bool new_quarter = quarter > view->last_quarter && quarter < 4;
-    if (new_quarter || p->elapsed_s - view->last_print_s >= PROGRESS_LINE_INTERVAL_S) {
-        view->last_quarter = quarter;
+    bool crossed = quarter > view->last_quarter;
+    bool due = p->elapsed_s - view->last_print_s >= PROGRESS_LINE_INTERVAL_S;
+    bool moved = !view->printed || p->done != view->last_done;
+    if (moved && (crossed || due)) {
+        if (crossed)
+            view->last_quarter = quarter;
         print_line(view, p, rate);
     }
 }

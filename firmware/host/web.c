@@ -34,6 +34,8 @@ struct request {
     struct vd_web_upload upload;
     bool started;             /* a file part arrived */
     uint64_t dropped;         /* body bytes read and dropped (nobody takes them) */
+    uint64_t body_bytes;      /* request body bytes read, whatever became of them */
+    char line[48];            /* "METHOD /path" for the log */
 };
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
@@ -108,6 +110,7 @@ static enum MHD_Result reply_unauthorized(struct vdh_device *dev, struct MHD_Con
 static void start_upload(struct vdh_device *dev, struct request *req)
 {
     vd_web_upload_start(&req->upload, &dev->updater, dev->dialect, dev->opts.faults.no_space);
+    vdh_log("web: POST /upgrade: the file part begins");
     if (req->upload.owner)
         dev->flash.corrupt_next = dev->opts.faults.corrupt_sector;
     req->started = true;
@@ -194,6 +197,7 @@ static struct request *new_request(struct vdh_device *dev, struct MHD_Connection
     if (!req)
         return NULL;
     req->dev = dev;
+    snprintf(req->line, sizeof req->line, "%.7s %.39s", method, url);
     req->route = route_of(method, url);
     req->allowed = req->route == ROUTE_DISCOVER || req->route == ROUTE_NOT_FOUND ||
                    check_auth(dev, c, req);
@@ -221,6 +225,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (*size == 0)
         return answer(dev, c, req, method, url);
+    req->body_bytes += *size;
     if (req->post)
         MHD_post_process(req->post, data, *size);
     else
@@ -237,6 +242,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)c;
     if (!req)
         return;
+    vdh_log("web: %s: request ended, %llu body bytes read", req->line,
+            (unsigned long long)req->body_bytes);
     if (req->post)
         MHD_destroy_post_processor(req->post);
     if (req->upload.owner && dev->updater.active) {

@@ -44,15 +44,18 @@ void eo_out_field(const char *label, const char *format, ...) __attribute__((for
 /* Whether stderr is a terminal that wants redrawn progress (not TERM=dumb). */
 bool eo_out_stderr_is_tty(void);
 
-/* Progress of one transfer: a redrawn bar with rate and ETA on a terminal, a plain line every
- * few seconds (and at 25/50/75 %) otherwise, nothing when quiet. Feed it eo_progress values;
- * it can be passed directly as an eo_progress_fn with the view as ctx. */
+/* Progress of one transfer: a redrawn bar with rate and ETA on a terminal; otherwise a plain
+ * line when 25, 50, 75 or 100 % is crossed and else at most every 5 s, never the same value
+ * twice; nothing when quiet. Feed it eo_progress values; it can be passed directly as an
+ * eo_progress_fn with the view as ctx. */
 struct eo_progress_view {
     char label[96];
     bool bar;       /* redraw a bar (terminal) */
     bool silent;
     double last_print_s;
     unsigned last_quarter;
+    uint64_t last_done; /* the value of the last line */
+    bool printed;       /* a line was printed */
     bool drawn;
 };
 void eo_progress_view_init(struct eo_progress_view *view, const char *label);

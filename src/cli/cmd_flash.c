@@ -21,7 +21,8 @@
 #include "options.h"
 
 static const char *device_arg, *image_arg, *method_arg, *password_file, *password_arg;
-/* espota-only numbers stay 0 unless given, so that giving them with another method is caught */
+/* method-specific numbers stay 0 unless given, so that giving them with another method is
+ * caught */
 static unsigned long host_port, device_port, window, invite_timeout, invite_tries, result_timeout;
 static unsigned long connect_timeout = EO_ESPOTA_DEFAULT_CONNECT_MS;
 static unsigned long stall_timeout = EO_ESPOTA_DEFAULT_STALL_MS;
@@ -57,7 +58,8 @@ static const struct option_spec flash_options[] = {
     {"stall-timeout", 0, OPT_UINT, &stall_timeout, 100, 600000, "MS",
      "give up when the transfer makes no progress this long (default 10000)"},
     {"result-timeout", 0, OPT_UINT, &result_timeout, 2000, 600000, "MS",
-     "wait this long for the verdict once the device confirmed the last byte (default 60000)"},
+     "espota, web: wait this long for the verdict once the device confirmed the whole image "
+     "(default 60000)"},
     {"web-port", 0, OPT_UINT, &web_port, 1, 65535, "N", "web: device's HTTP port (default 80)"},
     {"https", 0, OPT_FLAG, &https, 0, 0, NULL, "web: speak https (devices built with TLS)"},
     {"ca-file", 0, OPT_STRING, &ca_file, 0, 0, "FILE",
@@ -136,7 +138,8 @@ static enum eo_status flash_web(struct flash_job *job, struct eo_push_result *re
         .password = job->password, .expect_hostname = expected_hostname(),
         .skip_discover = true, .https = https, .ca_file = ca_file, .pinned_key = pinned_key,
         .connect_timeout_ms = (unsigned)connect_timeout,
-        .stall_timeout_ms = (unsigned)stall_timeout, .progress = eo_progress_view_update,
+        .stall_timeout_ms = (unsigned)stall_timeout,
+        .result_timeout_ms = (unsigned)result_timeout, .progress = eo_progress_view_update,
         .progress_ctx = &job->progress, .cancel = cancel,
     };
     enum eo_status status = no_discover ? EO_OK
@@ -192,11 +195,13 @@ static int check_method_options(enum eo_method method)
     const char *espota_only = host_port ? "--host-port" : device_port ? "--port"
                               : esp32 ? "--esp32" : window ? "--window"
                               : invite_timeout ? "--invite-timeout"
-                              : invite_tries ? "--invite-tries"
-                              : result_timeout ? "--result-timeout" : NULL;
+                              : invite_tries ? "--invite-tries" : NULL;
     if (espota_only && method != EO_METHOD_ESPOTA)
         return options_usage_error(&flash_spec, "%s is for --method espota, not --method %s",
                                    espota_only, eo_method_name(method));
+    if (result_timeout && method == EO_METHOD_TERMINAL)
+        return options_usage_error(&flash_spec, "--result-timeout is for --method espota or "
+                                   "web, not --method terminal");
     const char *web_only = web_port ? "--web-port" : https ? "--https" : ca_file ? "--ca-file"
                            : pinned_key ? "--pin" : expect_hostname ? "--expect-hostname"
                            : no_discover ? "--no-discover" : NULL;
