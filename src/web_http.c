@@ -222,7 +222,8 @@ static bool terminal_answers(const struct request *req)
     unsigned timeout_ms = connect_ms < TERMINAL_CHECK_TIMEOUT_MS ? connect_ms
                                                                  : TERMINAL_CHECK_TIMEOUT_MS;
     bool answers = eo_telnet_connect(&session, req->target->name, req->target->address,
-                                     req->target->telnet_port, timeout_ms, NULL) == EO_OK;
+                                     req->target->telnet_port, timeout_ms, req->options->cancel,
+                                     NULL) == EO_OK;
     eo_telnet_close(&session);
     return answers;
 }

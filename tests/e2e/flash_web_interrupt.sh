@@ -51,7 +51,7 @@ done <<<"$rates"
 
 note "device 2 (10 KB/s): SIGTERM mid-upload with --json → 143, status interrupted, update dropped"
 flash_args 2
-"$EO_BIN" "${FLASH[@]}" --json >"$LAB_DIR/out2" 2>"$LAB_DIR/err2" &
+"${INTERRUPTIBLE[@]}" "$EO_BIN" "${FLASH[@]}" --json >"$LAB_DIR/out2" 2>"$LAB_DIR/err2" &
 pid=$!
 wait_until 30 begun 2 1 || { kill "$pid"; fail "device 2: the upload never began"; }
 kill -TERM "$pid"
@@ -70,7 +70,7 @@ wait_until 30 dropped 2 1 || fail "device 2 did not drop the update"
 
 note "device 2: SIGINT mid-upload, text → 130, one line, update dropped"
 flash_args 2
-"$EO_BIN" "${FLASH[@]}" >"$LAB_DIR/out2" 2>"$LAB_DIR/err2" &
+"${INTERRUPTIBLE[@]}" "$EO_BIN" "${FLASH[@]}" >"$LAB_DIR/out2" 2>"$LAB_DIR/err2" &
 pid=$!
 wait_until 30 begun 2 2 || { kill "$pid"; fail "device 2: the second upload never began"; }
 kill -INT "$pid"

@@ -65,7 +65,7 @@ assert_eq "1.14.1 core" "$(dev_running 2)" "device 2 runs the image the tool cou
 
 note "device 3: SIGINT after the device took the whole body → it may install it (130), it does"
 flash_args 3
-"$EO_BIN" "${FLASH[@]}" >"$LAB_DIR/out3" 2>"$LAB_DIR/err3" &
+"${INTERRUPTIBLE[@]}" "$EO_BIN" "${FLASH[@]}" >"$LAB_DIR/out3" 2>"$LAB_DIR/err3" &
 pid=$!
 wait_until 60 grep -q '100% (296960 of 296960 bytes' "$LAB_DIR/err3" ||
   { kill "$pid"; fail "no 100 % line: $(<"$LAB_DIR/err3")"; }
