@@ -704,6 +704,8 @@ uint16_t eo_serve_port(const struct eo_serve *server)
 void eo_serve_get_status(struct eo_serve *server, struct eo_serve_status *out)
 {
     pthread_mutex_lock(&server->lock);
+    if (!server->stopping)
+        follow_links(server, eo_net_now()); /* as of now, not as of the watcher's last tick */
     *out = server->status;
     pthread_mutex_unlock(&server->lock);
 }

@@ -104,6 +104,7 @@ static void tick(struct watch *watch)
 
 static enum eo_status interrupted(struct watch *watch, struct eo_error *err)
 {
+    eo_serve_get_status(watch->server, &watch->status); /* where the device stands, now */
     return eo_push_interrupted(watch->options->cancel, watch->target->name,
                                watch->status.best_confirmed, watch->status.size,
                                watch->status.requests > 0, err);

@@ -79,6 +79,7 @@ const char *eo_serve_url(const struct eo_serve *server);
 const char *eo_serve_base_url(const struct eo_serve *server);
 uint16_t eo_serve_port(const struct eo_serve *server);
 
+/* The status as of now: every connection is looked at first (what its client acknowledged). */
 void eo_serve_get_status(struct eo_serve *server, struct eo_serve_status *out);
 
 /* Waits until the status' generation differs from `seen_generation` or `timeout_ms` passes,

@@ -125,6 +125,7 @@ static void wait_for_transfer(struct eo_serve *server, struct eo_serve_status *s
         }
     }
     eo_progress_view_finish(&view);
+    eo_serve_get_status(server, status); /* as of now: an interrupt may have cut a tick short */
 }
 
 /* The device the advice names: the allowed device as named, else the client that fetched. */
