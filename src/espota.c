@@ -14,7 +14,6 @@
  * values: every failure fills eo_error with a message naming the device and a hint. */
 #include "espurna-ota/espota.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -29,7 +28,7 @@
 
 #define RESYNC_MS 1000           /* window full, device silent: pace on without its count */
 #define ERROR_LINE_GRACE_MS 2000 /* wait for the rest of an error line */
-#define TICK_MS 100              /* every wait wakes this often to check the clocks and cancel */
+#define TICK_MS 100              /* the stream wakes this often to check the clocks and cancel */
 #define SAMPLE_MS 50             /* TCP_INFO at most this often */
 #define DEVICE_LABEL_MAX 340
 #define IDLE_DATAGRAM "1\n" /* first number neither 0, 100 nor 200: back to idle, no answer */
@@ -162,21 +161,9 @@ static void abort_connection(int *fd)
     close_fd(fd);
 }
 
-/* poll() on up to two descriptors for at most ms, waking every TICK_MS to check the
- * cancellation. Returns the poll result (0 on timeout or cancel, -1 on error). */
 static int wait_events(const struct session *s, struct pollfd *fds, nfds_t count, int ms)
 {
-    double deadline = eo_net_now() + ms / 1000.0;
-    for (;;) {
-        if (cancelled(s))
-            return 0;
-        int left = eo_net_ms_left(deadline);
-        int rc = poll(fds, count, left < TICK_MS ? left : TICK_MS);
-        if (rc > 0 || (rc < 0 && errno != EINTR))
-            return rc;
-        if (eo_net_ms_left(deadline) == 0)
-            return 0;
-    }
+    return eo_net_poll_cancellable(fds, count, ms, s->opt->cancel);
 }
 
 /* ---- 3. invitation and authentication ------------------------------------------------- */
@@ -370,31 +357,13 @@ static enum eo_status handshake(struct session *s, struct eo_error *err)
 
 /* ---- 4. connection back ---------------------------------------------------------------- */
 
-/* The numeric text of an address (an IPv4-mapped IPv6 address as IPv4); "" when unknown. */
-static void address_text(const struct sockaddr_storage *address, char *out, size_t cap)
-{
-    out[0] = '\0';
-    if (address->ss_family == AF_INET) {
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)address)->sin_addr, out, (socklen_t)cap);
-    } else if (address->ss_family == AF_INET6) {
-        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)address)->sin6_addr;
-        if (IN6_IS_ADDR_V4MAPPED(a6))
-            inet_ntop(AF_INET, &a6->s6_addr[12], out, (socklen_t)cap);
-        else
-            inet_ntop(AF_INET6, a6, out, (socklen_t)cap);
-    }
-}
-
 /* Whether a connection comes from the device's own address. */
 static bool from_device(const struct session *s, const struct sockaddr_storage *peer)
 {
-    struct sockaddr_storage device;
-    socklen_t len;
-    char seen[INET6_ADDRSTRLEN], expected[INET6_ADDRSTRLEN] = "";
-    address_text(peer, seen, sizeof seen);
-    if (eo_net_sockaddr(s->target->address, 0, &device, &len, NULL) == EO_OK)
-        address_text(&device, expected, sizeof expected);
-    return seen[0] && strcmp(seen, expected) == 0;
+    char seen[INET6_ADDRSTRLEN], expected[INET6_ADDRSTRLEN];
+    eo_net_address_text((const struct sockaddr *)peer, seen, sizeof seen);
+    return seen[0] && eo_net_canonical_address(s->target->address, expected, sizeof expected) &&
+           strcmp(seen, expected) == 0;
 }
 
 /* Takes one pending connection: true when it is the device's (kept in data_fd); another

@@ -60,6 +60,30 @@ enum eo_status eo_net_local_address_for(const char *remote, char out[EO_NET_ADDR
     return EO_OK;
 }
 
+void eo_net_address_text(const struct sockaddr *address, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (address && address->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)address)->sin_addr, out, (socklen_t)cap);
+    } else if (address && address->sa_family == AF_INET6) {
+        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)address)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a6))
+            inet_ntop(AF_INET, &a6->s6_addr[12], out, (socklen_t)cap);
+        else
+            inet_ntop(AF_INET6, a6, out, (socklen_t)cap);
+    }
+}
+
+bool eo_net_canonical_address(const char *text, char *out, size_t cap)
+{
+    struct sockaddr_storage address;
+    socklen_t len;
+    if (!text || eo_net_sockaddr(text, 0, &address, &len, NULL) != EO_OK)
+        return false;
+    eo_net_address_text((const struct sockaddr *)&address, out, cap);
+    return out[0] != '\0';
+}
+
 uint16_t eo_net_bound_port(int fd)
 {
     struct sockaddr_storage local;
@@ -103,5 +127,23 @@ int eo_net_wait(int fd, short events, int timeout_ms)
         if (errno != EINTR)
             return -1;
         timeout_ms = eo_net_ms_left(deadline);
+    }
+}
+
+#define CANCEL_SLICE_MS 100
+
+int eo_net_poll_cancellable(struct pollfd *fds, nfds_t count, int timeout_ms,
+                            const struct eo_cancel *cancel)
+{
+    double deadline = eo_net_now() + timeout_ms / 1000.0;
+    for (;;) {
+        if (eo_cancelled(cancel))
+            return 0;
+        int left = eo_net_ms_left(deadline);
+        int rc = poll(fds, count, left < CANCEL_SLICE_MS ? left : CANCEL_SLICE_MS);
+        if (rc > 0 || (rc < 0 && errno != EINTR))
+            return rc;
+        if (eo_net_ms_left(deadline) == 0)
+            return 0;
     }
 }

@@ -163,35 +163,6 @@ static bool make_token(char out[EO_SERVE_TOKEN_LEN + 1])
     return true;
 }
 
-/* Numeric text of a socket address (IPv4-mapped IPv6 shown as IPv4). */
-static void address_text(const struct sockaddr *sa, char *out, size_t cap)
-{
-    out[0] = '\0';
-    if (!sa)
-        return;
-    if (sa->sa_family == AF_INET) {
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)cap);
-    } else if (sa->sa_family == AF_INET6) {
-        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-        if (IN6_IS_ADDR_V4MAPPED(a6))
-            inet_ntop(AF_INET, &a6->s6_addr[12], out, (socklen_t)cap);
-        else
-            inet_ntop(AF_INET6, a6, out, (socklen_t)cap);
-    }
-}
-
-/* Canonical numeric form of an address given by the user; false when it is not numeric. */
-static bool canonical_address(const char *text, char *out, size_t cap)
-{
-    struct in_addr a4;
-    struct in6_addr a6;
-    if (inet_pton(AF_INET, text, &a4) == 1)
-        return inet_ntop(AF_INET, &a4, out, (socklen_t)cap) != NULL;
-    if (inet_pton(AF_INET6, text, &a6) == 1)
-        return inet_ntop(AF_INET6, &a6, out, (socklen_t)cap) != NULL;
-    return false;
-}
-
 /* Resets a connection at once, whoever else holds its socket: a disconnect (connect() to
  * AF_UNSPEC) sends the peer a reset and drops whatever is still queued, so the peer can never
  * take the end of the connection for the end of the image. */
@@ -356,7 +327,7 @@ static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, soc
     (void)addrlen;
     if (server->allow_any)
         return MHD_YES;
-    address_text(addr, client, sizeof client);
+    eo_net_address_text(addr, client, sizeof client);
     if (strcmp(client, server->allow) == 0)
         return MHD_YES;
     pthread_mutex_lock(&server->lock);
@@ -471,7 +442,7 @@ static void start_transfer(struct eo_serve *server, struct link *link,
     eo_tcp_watch_start(&link->watch, eo_net_now());
     server->status.requests++;
     server->status.active++;
-    address_text(info ? info->client_addr : NULL, server->status.client,
+    eo_net_address_text(info ? info->client_addr : NULL, server->status.client,
                  sizeof server->status.client);
     note_change(server);
     /* from now on the stall rule decides, not libmicrohttpd's idle timeout: a slow device may
@@ -605,7 +576,7 @@ static void build_urls(struct eo_serve *server, const char *address)
 static enum eo_status check_options(const struct eo_serve_options *options, struct eo_serve *server,
                                     char *bind_text, size_t cap, struct eo_error *err)
 {
-    if (!options->bind_address || !canonical_address(options->bind_address, bind_text, cap))
+    if (!options->bind_address || !eo_net_canonical_address(options->bind_address, bind_text, cap))
         return eo_error_set(err, EO_ERR_USAGE,
                             "cannot serve on '%s': not a numeric IPv4 or IPv6 address",
                             options->bind_address ? options->bind_address : "");
@@ -616,7 +587,7 @@ static enum eo_status check_options(const struct eo_serve_options *options, stru
                                options->bind_address);
     server->allow_any = options->allow_address == NULL;
     if (!server->allow_any &&
-        !canonical_address(options->allow_address, server->allow, sizeof server->allow))
+        !eo_net_canonical_address(options->allow_address, server->allow, sizeof server->allow))
         return eo_error_set(err, EO_ERR_USAGE,
                             "cannot allow '%s': not a numeric IPv4 or IPv6 address",
                             options->allow_address);

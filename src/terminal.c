@@ -18,7 +18,6 @@
 
 #define TELNET_IAC 0xFF
 #define DEFAULT_TIMEOUT_MS 10000u
-#define CANCEL_SLICE_MS 100 /* no wait is longer than this without a look at the cancellation */
 
 /* ---- pure parsing ---------------------------------------------------------------------- */
 
@@ -114,19 +113,13 @@ const char *eo_terminal_error_text(const char *line)
 
 /* ---- session --------------------------------------------------------------------------- */
 
-/* eo_net_wait in slices: 0 also when `cancel` was set meanwhile. */
+/* eo_net_wait that ends early (0) once `cancel` is set: the revents, 0, or -1. */
 static int wait_cancellable(int fd, short events, unsigned timeout_ms,
                             const struct eo_cancel *cancel)
 {
-    double deadline = eo_net_now() + timeout_ms / 1000.0;
-    for (;;) {
-        if (eo_cancelled(cancel))
-            return 0;
-        int left = eo_net_ms_left(deadline);
-        int ready = eo_net_wait(fd, events, left < CANCEL_SLICE_MS ? left : CANCEL_SLICE_MS);
-        if (ready != 0 || left <= CANCEL_SLICE_MS)
-            return eo_cancelled(cancel) ? 0 : ready;
-    }
+    struct pollfd pfd = {.fd = fd, .events = events};
+    int rc = eo_net_poll_cancellable(&pfd, 1, (int)timeout_ms, cancel);
+    return rc > 0 ? pfd.revents : rc;
 }
 
 static enum eo_status interrupted(const struct eo_telnet *session, struct eo_error *err)

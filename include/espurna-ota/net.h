@@ -4,10 +4,13 @@
 #ifndef ESPURNA_OTA_NET_H
 #define ESPURNA_OTA_NET_H
 
+#include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "espurna-ota/cancel.h"
 #include "espurna-ota/status.h"
 
 #define EO_NET_ADDRESS_MAX 64
@@ -21,6 +24,13 @@ enum eo_status eo_net_local_address_for(const char *remote, char out[EO_NET_ADDR
 enum eo_status eo_net_sockaddr(const char *address, uint16_t port, struct sockaddr_storage *out,
                                socklen_t *len, struct eo_error *err);
 
+/* The numeric text of a socket address, an IPv4-mapped IPv6 address as IPv4; "" for NULL or
+ * another family. */
+void eo_net_address_text(const struct sockaddr *address, char *out, size_t cap);
+
+/* The canonical numeric form of an address given as text; false when it is not numeric. */
+bool eo_net_canonical_address(const char *text, char *out, size_t cap);
+
 /* The port of a bound socket, 0 on error. */
 uint16_t eo_net_bound_port(int fd);
 
@@ -33,5 +43,10 @@ int eo_net_ms_left(double deadline);
 /* poll() on one descriptor for `events` up to timeout_ms, restarting on EINTR. Returns the
  * revents (> 0), 0 on timeout, -1 on error (errno set). */
 int eo_net_wait(int fd, short events, int timeout_ms);
+
+/* poll() for up to timeout_ms in slices of at most 100 ms, ending early once `cancel` is set
+ * (NULL: never). Returns poll()'s count (> 0), 0 on timeout or cancellation, -1 on error. */
+int eo_net_poll_cancellable(struct pollfd *fds, nfds_t count, int timeout_ms,
+                            const struct eo_cancel *cancel);
 
 #endif
