@@ -22,12 +22,6 @@ unset ESPURNA_OTA_PASSWORD
 export XDG_CONFIG_HOME=$LAB_DIR/no-config HOME=$LAB_DIR/no-home
 SIZE_1141=$(stat -c %s "$CORE_1141")
 SIZE_DEV=$(stat -c %s "$CORE_DEV")
-BG_PIDS=()
-stop_background() {
-  local pid
-  for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
-}
 trap stop_background EXIT
 
 # flash N IMAGE [OPTIONS]: the tool against device N by the terminal method. It replaces the

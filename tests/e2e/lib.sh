@@ -36,6 +36,7 @@
 #                                   from a terminal (a script's background jobs inherit SIGINT
 #                                   ignored, and the tool keeps an inherited ignore); env execs
 #                                   COMMAND, so $! is its pid
+#   BG_PIDS+=(PID); trap stop_background EXIT   background helpers ended (by pid) on exit
 #   DEV_VERSION                     version string of the 1.15.0-dev test images
 
 # shellcheck shell=bash disable=SC2034
@@ -160,3 +161,10 @@ acked_over() {
   (($(acked_bytes "$1") > $2))
 }
 INTERRUPTIBLE=(env --default-signal=INT)
+
+BG_PIDS=()
+stop_background() {
+  local pid
+  for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+}

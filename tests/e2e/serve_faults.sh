@@ -26,12 +26,6 @@ A1=$(dev_address 1)
 A2=$(dev_address 2)
 SIZE_1141=$(stat -c %s "$CORE_1141")
 SIZE_DEV=$(stat -c %s "$CORE_DEV")
-BG_PIDS=()
-stop_background() {
-  local pid
-  for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
-}
 trap stop_background EXIT
 
 # serve_bg NAME ARGS...: starts `serve ARGS...` in the background with stdout in $LAB_DIR/NAME.out
