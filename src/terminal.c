@@ -295,7 +295,7 @@ static enum eo_term_line wait_prompt(struct eo_telnet *session, unsigned timeout
     }
 }
 
-static enum eo_status send_line(struct eo_telnet *session, const char *text, struct eo_error *err)
+enum eo_status eo_telnet_send(struct eo_telnet *session, const char *text, struct eo_error *err)
 {
     char packet[1024];
     int n = snprintf(packet, sizeof packet, "%s\r\n", text);
@@ -360,7 +360,7 @@ enum eo_status eo_telnet_login(struct eo_telnet *session, const char *password,
                                "given", session->device);
     if (prompt == EO_TERM_PROMPT_RETRY)
         return wrong_password(session, err);
-    enum eo_status status = send_line(session, password, err);
+    enum eo_status status = eo_telnet_send(session, password, err);
     return status == EO_OK ? read_login_reply(session, err) : status;
 }
 
@@ -410,7 +410,7 @@ enum eo_status eo_telnet_command(struct eo_telnet *session, const char *command,
     command_word(command, word, sizeof word);
     if (reply_cap)
         reply[0] = '\0';
-    enum eo_status status = send_line(session, command, err);
+    enum eo_status status = eo_telnet_send(session, command, err);
     return status == EO_OK ? read_command_reply(session, word, reply, reply_cap, err) : status;
 }
 

@@ -2,7 +2,8 @@
  * the device, ask the device over telnet to fetch it (`ota <url>`), then judge the outcome from
  * what the device's TCP acknowledged to the server (never fetched / stopped at N% / every byte
  * taken and the connection closed / every byte taken and no close: unknown) and from the
- * device's "[OTA] ..." log lines when it prints them. */
+ * device's "+OK" / "-ERROR" and "[OTA] ..." lines when it prints them. Nothing waits for "+OK":
+ * a 1.12–1.14 core build runs the command and prints nothing at all on its terminal. */
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,9 @@ struct watch {
     uint64_t shown;          /* acknowledged bytes last reported as progress */
     char device_line[256];   /* the last "[OTA] ..." line */
     enum eo_term_line device_kind; /* its kind, EO_TERM_TEXT when none */
+    char answer[256];        /* the device's answer to `ota <url>`: "+OK", "-ERROR: ..." */
+    enum eo_term_line answer_kind; /* EO_TERM_TEXT while it said nothing */
+    bool printed;            /* the device printed anything at all since the command */
 };
 
 static unsigned or_default(unsigned value, unsigned fallback)
@@ -72,9 +76,16 @@ static void drain_terminal(struct watch *watch)
     char line[256];
     while (!watch->session->closed && eo_telnet_read_line(watch->session, 0, line, sizeof line) == 1) {
         enum eo_term_line kind = eo_terminal_classify(line);
+        watch->printed = true;
         if (kind == EO_TERM_OTA_SUCCESS || kind == EO_TERM_OTA_ERROR) {
             watch->device_kind = kind;
             snprintf(watch->device_line, sizeof watch->device_line, "%s", line);
+        } else if (watch->answer_kind == EO_TERM_TEXT &&
+                   (kind == EO_TERM_OK || kind == EO_TERM_ERROR || kind == EO_TERM_AUTH_FAILED ||
+                    kind == EO_TERM_PROMPT || kind == EO_TERM_PROMPT_RETRY ||
+                    kind == EO_TERM_PROMPT_ONE_TRY)) {
+            watch->answer_kind = kind;
+            snprintf(watch->answer, sizeof watch->answer, "%s", line);
         }
     }
 }
@@ -150,9 +161,32 @@ static enum eo_status after_delivery(struct watch *watch, struct eo_error *err)
 
 static enum eo_status never_fetched(struct watch *watch, struct eo_error *err)
 {
+    if (!watch->printed)
+        return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_FETCH_BACK,
+                               "device never fetched the image from %s, and its terminal printed "
+                               "nothing (1.12-1.14 core builds never do): it cannot reach this "
+                               "host (firewall or routing), or it did not take the command",
+                               eo_serve_base_url(watch->server));
     return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_FETCH_BACK,
                            "device never fetched the image from %s (it cannot reach this host: "
                            "firewall or routing)", eo_serve_base_url(watch->server));
+}
+
+/* The device answered the command itself with a refusal or a password prompt. */
+static enum eo_status command_refused(struct watch *watch, struct eo_error *err)
+{
+    const char *name = watch->target->name;
+    switch (watch->answer_kind) {
+    case EO_TERM_AUTH_FAILED:
+    case EO_TERM_PROMPT:
+    case EO_TERM_PROMPT_RETRY:
+    case EO_TERM_PROMPT_ONE_TRY:
+        return eo_error_hinted(err, EO_ERR_AUTH, EO_HINT_PASSWORD_MISSING,
+                               "the terminal of %s asks for a password", name);
+    default:
+        return eo_error_set(err, EO_ERR_REFUSED, "%s refused 'ota': %s", name,
+                            eo_terminal_error_text(watch->answer));
+    }
 }
 
 /* Every byte acknowledged, and the device neither closed the connection nor said anything. */
@@ -194,6 +228,9 @@ static bool judge(struct watch *watch, enum eo_status *status, struct eo_error *
         *status = watch->device_kind == EO_TERM_OTA_SUCCESS ? EO_OK : outcome_unknown(watch, err);
     else if (watch->device_kind == EO_TERM_OTA_ERROR && st->active == 0)
         *status = device_error(watch, err);
+    else if (watch->answer_kind != EO_TERM_TEXT && watch->answer_kind != EO_TERM_OK &&
+             st->requests == 0)
+        *status = command_refused(watch, err);
     else if (st->requests == 0 &&
              now - watch->started > or_default(watch->options->fetch_timeout_ms, DEFAULT_FETCH_MS) / 1000.0)
         *status = never_fetched(watch, err);
@@ -215,11 +252,10 @@ static enum eo_status watch_fetch(struct watch *watch, struct eo_error *err)
     }
 }
 
-/* Logs in, sends `ota <url>`, expects "+OK". */
+/* Logs in and sends `ota <url>`; the answer, if any, is read while the fetch is watched. */
 static enum eo_status request_fetch(struct eo_telnet *session, const struct eo_target *target,
                                     const struct eo_terminal_options *options,
-                                    struct eo_serve *server, struct eo_push_result *result,
-                                    struct eo_error *err)
+                                    struct eo_serve *server, struct eo_error *err)
 {
     char command[256];
     enum eo_status status = eo_telnet_connect(session, target->name, target->address,
@@ -231,8 +267,7 @@ static enum eo_status request_fetch(struct eo_telnet *session, const struct eo_t
     if (status != EO_OK)
         return status;
     snprintf(command, sizeof command, "ota %s", eo_serve_url(server));
-    status = eo_telnet_command(session, command, result->device_reply,
-                               sizeof result->device_reply, err);
+    status = eo_telnet_send(session, command, err);
     explicit_bzero(command, sizeof command);
     return status;
 }
@@ -259,7 +294,7 @@ enum eo_status eo_terminal_push(const struct eo_target *target, const struct eo_
     memset(result, 0, sizeof *result);
     enum eo_status status = start_server(target, image, options, &server, err);
     if (status == EO_OK)
-        status = request_fetch(&session, target, options, server, result, err);
+        status = request_fetch(&session, target, options, server, err);
     if (status == EO_ERR_INTERRUPTED)
         status = interrupted_early(target, options, server, err);
     if (status == EO_OK) {
@@ -267,8 +302,8 @@ enum eo_status eo_terminal_push(const struct eo_target *target, const struct eo_
                               .target = target, .device_kind = EO_TERM_TEXT};
         status = watch_fetch(&watch, err);
         result->bytes_confirmed = watch.status.best_confirmed;
-        if (watch.device_line[0])
-            snprintf(result->device_reply, sizeof result->device_reply, "%s", watch.device_line);
+        snprintf(result->device_reply, sizeof result->device_reply, "%s",
+                 watch.device_line[0] ? watch.device_line : watch.answer);
     }
     eo_telnet_close(&session);
     eo_serve_stop(server);

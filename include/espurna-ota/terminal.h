@@ -81,6 +81,10 @@ enum eo_status eo_telnet_login(struct eo_telnet *session, const char *password,
 enum eo_status eo_telnet_command(struct eo_telnet *session, const char *command, char *reply,
                                  size_t reply_cap, struct eo_error *err);
 
+/* Sends one line ("text\r\n" in one write) without waiting for an answer (for devices that may
+ * never print one). Errors: EO_ERR_UNREACHABLE (closed). */
+enum eo_status eo_telnet_send(struct eo_telnet *session, const char *text, struct eo_error *err);
+
 /* Reads one complete line (cleaned) within timeout_ms. Returns 1 with a line, 0 on timeout (or
  * as soon as the session's cancellation is set), -1 when the connection closed. */
 int eo_telnet_read_line(struct eo_telnet *session, unsigned timeout_ms, char *line, size_t cap);

@@ -35,6 +35,7 @@ struct fake_device {
     enum fetch_mode mode;
     pthread_t pusher; /* FETCH_SLOW: after 64 KiB it gets SIGUSR1 (the run is interrupted) */
     const char *last_line; /* printed after the fetch, or NULL to hang up silently */
+    const char *answer;    /* its answer to the command; NULL: "+OK" and "[OTA] Downloading" */
     pthread_t thread;
     char url[512];
 };
@@ -184,7 +185,7 @@ static void *device_main(void *arg)
     if (fd < 0)
         return NULL;
     read_command(dev, fd);
-    dprintf(fd, "[000100] +OK\n[000101] [OTA] Downloading\n");
+    dprintf(fd, "%s", dev->answer ? dev->answer : "[000100] +OK\n[000101] [OTA] Downloading\n");
     if (dev->mode != FETCH_NONE)
         fetch(dev);
     if (dev->last_line)
@@ -193,13 +194,24 @@ static void *device_main(void *arg)
     return NULL;
 }
 
+static void device_start_answering(struct fake_device *dev, enum fetch_mode mode,
+                                   const char *last_line, const char *answer);
+
 static void device_start(struct fake_device *dev, enum fetch_mode mode, const char *last_line)
+{
+    device_start_answering(dev, mode, last_line, NULL);
+}
+
+/* A device that answers the command with `answer` (NULL: "+OK" and "[OTA] Downloading"). */
+static void device_start_answering(struct fake_device *dev, enum fetch_mode mode,
+                                   const char *last_line, const char *answer)
 {
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof sin;
     memset(dev, 0, sizeof *dev);
     dev->mode = mode;
     dev->last_line = last_line;
+    dev->answer = answer;
     dev->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(dev->listen_fd >= 0);
     assert_int_equal(bind(dev->listen_fd, (struct sockaddr *)&sin, sizeof sin), 0);
@@ -255,6 +267,43 @@ static void test_whole_fetch_is_delivered(void **state)
     assert_int_equal(result.bytes_confirmed, IMAGE_SIZE);
     assert_string_equal(result.device_reply, "[OTA] Success: 8388608 bytes");
     assert_non_null(strstr(dev.url, "http://127.0.0.1:"));
+}
+
+/* A 1.12-1.14 core build prints nothing on its terminal, not even "+OK": the fetch decides. */
+static void test_silent_device_is_judged_by_the_fetch(void **state)
+{
+    struct fake_device dev;
+    struct eo_push_result result;
+    struct eo_error err;
+    (void)state;
+    device_start_answering(&dev, FETCH_ALL, NULL, "");
+    assert_int_equal(push(&dev, &result, &err), EO_OK);
+    assert_int_equal(result.bytes_confirmed, IMAGE_SIZE);
+    assert_string_equal(result.device_reply, "");
+}
+
+static void test_silent_device_that_never_fetches(void **state)
+{
+    struct fake_device dev;
+    struct eo_push_result result;
+    struct eo_error err;
+    (void)state;
+    device_start_answering(&dev, FETCH_NONE, NULL, "");
+    assert_int_equal(push(&dev, &result, &err), EO_ERR_UNREACHABLE);
+    assert_non_null(strstr(err.message, "its terminal printed nothing"));
+    assert_int_equal(err.hint, EO_HINT_FETCH_BACK);
+}
+
+static void test_command_refused(void **state)
+{
+    struct fake_device dev;
+    struct eo_push_result result;
+    struct eo_error err;
+    (void)state;
+    device_start_answering(&dev, FETCH_NONE, NULL, "-ERROR: OTA <URL>\n");
+    assert_int_equal(push(&dev, &result, &err), EO_ERR_REFUSED);
+    assert_string_equal(err.message, "fake-device refused 'ota': OTA <URL>");
+    assert_string_equal(result.device_reply, "-ERROR: OTA <URL>");
 }
 
 static void test_whole_fetch_then_silence_is_delivered(void **state)
@@ -362,6 +411,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_whole_fetch_is_delivered),
         cmocka_unit_test(test_whole_fetch_then_silence_is_delivered),
+        cmocka_unit_test(test_silent_device_is_judged_by_the_fetch),
+        cmocka_unit_test(test_silent_device_that_never_fetches),
+        cmocka_unit_test(test_command_refused),
         cmocka_unit_test(test_partial_fetch_is_a_transfer_error),
         cmocka_unit_test(test_fetch_of_1000_bytes_into_a_big_buffer_is_not_delivered),
         cmocka_unit_test(test_interrupted_fetch),
