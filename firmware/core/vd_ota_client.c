@@ -176,3 +176,15 @@ unsigned vd_ota_client_reboot_delay_ms(enum vd_era era)
     }
     return 0u;
 }
+
+void vd_ota_client_reset(struct vd_ota_client *c)
+{
+    if (c->era != VD_ERA_1_14_0)
+        say(c, "[OTA] ERROR: Connection reset\n");
+    vd_updater_abort(c->updater);
+}
+
+unsigned vd_ota_client_rx_timeout_s(enum vd_era era)
+{
+    return era == VD_ERA_1_14_0 ? 0u : 5u;
+}

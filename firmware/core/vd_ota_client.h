@@ -51,9 +51,17 @@ void vd_ota_client_connected(struct vd_ota_client *c, const struct vd_url *url);
 void vd_ota_client_connect_failed(struct vd_ota_client *c);
 /* Body bytes; false when the client closes the connection (header check, begin or write). */
 bool vd_ota_client_data(struct vd_ota_client *c, const uint8_t *data, size_t len);
-/* The connection ended: Update.end(true) and the result lines. true when the device must
- * reboot into the download. */
+/* The connection ended (the server closed it, the client closed it, or no data came for the
+ * client's receive timeout): Update.end(true) — whatever arrived is installed if its first
+ * bytes pass — and the result lines. true when the device must reboot into the download. */
 bool vd_ota_client_disconnected(struct vd_ota_client *c);
+/* The connection was reset: onError's "[OTA] ERROR: Connection reset" (1.14.1 and dev; 1.14.0
+ * has no error handler) and no finalize. The firmware leaves Update running until the next
+ * reboot; here the update is dropped. */
+void vd_ota_client_reset(struct vd_ota_client *c);
+/* Seconds without data after which the client closes the connection (setRxTimeout(5) since
+ * 1.14.1), 0 = none (1.14.0). */
+unsigned vd_ota_client_rx_timeout_s(enum vd_era era);
 /* How long after a successful `ota` the device restarts: deferredReset(100) up to 1.14.0,
  * 500 ms on 1.14.1 (otaFinalize), at the next loop on dev. */
 unsigned vd_ota_client_reboot_delay_ms(enum vd_era era);

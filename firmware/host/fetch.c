@@ -1,8 +1,10 @@
 /* fetch.c — the terminal's `ota <url>`: downloads like ESPurna's own HTTP client (plain GET,
  * http only, no redirects, status ignored, body until close) with libcurl, and hands every
- * event (connected, body bytes, end) to the core's `ota` client, which checks, writes and
- * prints the "[OTA] ..." lines of the running era; a copy of each goes to the log. Reboots
- * when the client staged the download. */
+ * event (connected, body bytes, how it ended) to the core's `ota` client, which checks, writes
+ * and prints the "[OTA] ..." lines of the running era; a copy of each goes to the log. How it
+ * ended: the server closed (or stopped early), the client closed, or no data came for the
+ * client's receive timeout — all a disconnect, which installs what arrived; a reset; or no
+ * connection at all. Reboots when the client staged the download. */
 #include <curl/curl.h>
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -46,8 +48,13 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     return vd_ota_client_data(&f->client, (const uint8_t *)data, len) ? len : 0;
 }
 
+/* No receive timeout in the firmware (1.14.0): the download still ends after this long
+ * without data, as a reset (nothing installed), so that a test can never hang the device. */
+#define SILENCE_BOUND_S 30L
+
 static CURLcode download(struct fetch *f, const char *url)
 {
+    unsigned rx_timeout = vd_ota_client_rx_timeout_s(f->dev->era);
     char interface[INET_ADDRSTRLEN + 8] = "host!";
     inet_ntop(AF_INET, &f->dev->address, interface + 5, INET_ADDRSTRLEN);
     CURL *curl = curl_easy_init();
@@ -59,7 +66,7 @@ static CURLcode download(struct fetch *f, const char *url)
     curl_easy_setopt(curl, CURLOPT_INTERFACE, interface);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 30L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, rx_timeout ? (long)rx_timeout : SILENCE_BOUND_S);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_PREREQFUNCTION, on_connected);
     curl_easy_setopt(curl, CURLOPT_PREREQDATA, f);
@@ -68,6 +75,22 @@ static CURLcode download(struct fetch *f, const char *url)
     CURLcode rc = curl_easy_perform(curl);
     curl_easy_cleanup(curl);
     return rc;
+}
+
+/* Whether the download ended the way ESPurna's client sees as a disconnect. */
+static bool ended_by_disconnect(CURLcode rc, enum vd_era era)
+{
+    switch (rc) {
+    case CURLE_OK:
+    case CURLE_PARTIAL_FILE: /* the server closed before its Content-Length: ignored */
+    case CURLE_WRITE_ERROR:  /* the client closed it itself */
+    case CURLE_GOT_NOTHING:
+        return true;
+    case CURLE_OPERATION_TIMEDOUT: /* the receive timeout closes it, if there is one */
+        return vd_ota_client_rx_timeout_s(era) != 0;
+    default:
+        return false;
+    }
 }
 
 void vdh_fetch_run(struct vdh_device *dev, const char *url)
@@ -81,10 +104,12 @@ void vdh_fetch_run(struct vdh_device *dev, const char *url)
     if (rc != CURLE_OK)
         vdh_log("telnet: ota: download ended: %s", curl_easy_strerror(rc));
     bool staged = false;
-    if (f.connected)
+    if (!f.connected)
+        vd_ota_client_connect_failed(&f.client);
+    else if (ended_by_disconnect(rc, dev->era))
         staged = vd_ota_client_disconnected(&f.client);
     else
-        vd_ota_client_connect_failed(&f.client);
+        vd_ota_client_reset(&f.client);
     dev->flash.corrupt_next = false;
     if (staged)
         vdh_schedule_reboot(dev, vd_ota_client_reboot_delay_ms(dev->era), VD_RESET_SOFTWARE);
