@@ -29,7 +29,7 @@ static const struct opt table[] = {
     {"address", K_STRING, OFF(address), 0, "ADDR", "IPv4 address every service binds to"},
     {"hostname", K_STRING, OFF(hostname), 0, "NAME", "default ESPURNA-<chip id>"},
     {"chip-id", K_CHIP_ID, OFF(chip_id), 0, "HEX", "chip id, up to 6 hex digits (default: from the address)"},
-    {"dialect", K_DIALECT, OFF(dialect), 0, "auto|1.14.0|1.14.1|1.14|dev", "era whose answers the device gives (default auto: from the running version at each boot; 1.14 = 1.14.1)"},
+    {"dialect", K_DIALECT, OFF(dialect), 0, "auto|1.14.0|1.14.1|dev", "era whose answers the device gives (default auto: from the running version at each boot; 1.14 is taken as 1.14.1)"},
     {"password-file", K_PASSWORD_FILE, OFF(password), 0, "FILE", "admin password (default \"fibonacci\")"},
     {"password", K_PASSWORD, OFF(password), 0, "PW", "admin password (prefer --password-file)"},
     {"espota-port", K_UINT, OFF(espota_port), 65535, "N", "espota UDP port (8266; 0 = ephemeral)"},
