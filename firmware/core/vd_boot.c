@@ -25,14 +25,6 @@ static uint32_t get_u32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint32_t fnv1a(const uint8_t *p, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 16777619u;
-    return h;
-}
-
 uint32_t vd_boot_record_offset(const struct vd_flash *flash)
 {
     return flash->size - EO_SECTOR_SIZE;
@@ -43,7 +35,7 @@ bool vd_boot_record_read(const struct vd_flash *flash, struct vd_boot_record *ou
     uint8_t raw[RECORD_SIZE];
     if (!flash->read(flash->ctx, vd_boot_record_offset(flash), raw, sizeof raw))
         return false;
-    if (memcmp(raw, RECORD_MAGIC, 8) != 0 || fnv1a(raw, 28) != get_u32(raw + 28))
+    if (memcmp(raw, RECORD_MAGIC, 8) != 0 || vd_check32(raw, 28) != get_u32(raw + 28))
         return false;
     out->copy_pending = (get_u32(raw + 8) & FLAG_COPY_PENDING) != 0;
     out->src = get_u32(raw + 12);
@@ -62,7 +54,7 @@ bool vd_boot_record_write(const struct vd_flash *flash, const struct vd_boot_rec
     put_u32(raw + 16, rec->dst);
     put_u32(raw + 20, rec->len);
     put_u32(raw + 24, rec->image_size);
-    put_u32(raw + 28, fnv1a(raw, 28));
+    put_u32(raw + 28, vd_check32(raw, 28));
     uint32_t offset = vd_boot_record_offset(flash);
     return flash->erase_sector(flash->ctx, offset) &&
            flash->write(flash->ctx, offset, raw, sizeof raw);

@@ -73,26 +73,30 @@ static void new_nonce(struct vd_espota *ota)
     vd_md5_hex(ota->config.md5, raw, sizeof raw, ota->nonce);
 }
 
-/* Update.begin(); "OK" and connect back, or "ERR: ERROR[n]: text\n". */
+/* Update.begin() for the invitation, as ArduinoOTA runs it. Core 2.3.0 has answered "OK"
+ * already (before _runUpdate) and a failing begin is silent: no connection back, no error on
+ * the wire. Core 2.7.4 begins first, then answers "OK" or "ERR: " + printError. */
 static int begin_update(struct vd_espota *ota, char *reply, size_t cap)
 {
     struct vd_updater *up = ota->updater;
-    int error;
-    if (ota->config.fault_no_space || ota->command == VD_ESPOTA_CMD_FS)
-        error = VD_UPDATE_ERROR_SPACE; /* the fault, or no filesystem on ESPurna layouts */
-    else
-        error = vd_updater_begin(up, ota->size);
-    if (error) {
-        char text[64];
-        vd_update_error_format(error, text, sizeof text);
-        snprintf(reply, cap, "ERR: %s\n", text);
-        ota->state = VD_ESPOTA_IDLE;
-        return VD_ESPOTA_REPLY;
+    enum vd_update_command command = ota->command == VD_ESPOTA_CMD_FS ? VD_UPDATE_FS
+                                                                      : VD_UPDATE_FLASH;
+    bool begun = vd_updater_begin(up, ota->size, command);
+    bool early_ok = ota->config.core == VD_CORE_2_3_0;
+    ota->state = begun ? VD_ESPOTA_UPDATE : VD_ESPOTA_IDLE;
+    if (begun) {
+        vd_updater_set_md5(up, ota->md5);
+        snprintf(reply, cap, "OK");
+        return VD_ESPOTA_REPLY | VD_ESPOTA_CONNECT;
     }
-    vd_updater_set_md5(up, ota->md5);
-    snprintf(reply, cap, "OK");
-    ota->state = VD_ESPOTA_UPDATE;
-    return VD_ESPOTA_REPLY | VD_ESPOTA_CONNECT;
+    if (early_ok) {
+        snprintf(reply, cap, "OK");
+        return VD_ESPOTA_REPLY | VD_ESPOTA_BEGIN_FAILED;
+    }
+    char text[96];
+    vd_updater_print_error(up, text, sizeof text);
+    snprintf(reply, cap, "ERR: %s", text);
+    return VD_ESPOTA_REPLY | VD_ESPOTA_BEGIN_FAILED;
 }
 
 static int on_invitation(struct vd_espota *ota, struct cursor *c, char *reply, size_t cap)
@@ -157,7 +161,7 @@ uint32_t vd_espota_receive(struct vd_espota *ota, const uint8_t *data, uint32_t 
                            size_t ack_cap, bool *failed)
 {
     uint32_t written = vd_updater_write(ota->updater, data, len);
-    *failed = written == 0 && len > 0;
+    *failed = written < len;
     snprintf(ack, ack_cap, "%u", (unsigned)written);
     return written;
 }
@@ -168,17 +172,18 @@ uint32_t vd_espota_remaining(const struct vd_espota *ota)
     return up->active ? up->size - up->progress : 0;
 }
 
-bool vd_espota_finish(struct vd_espota *ota, char *result, size_t cap)
+void vd_espota_finish(struct vd_espota *ota, struct vd_espota_verdict *out)
 {
+    memset(out, 0, sizeof *out);
     ota->state = VD_ESPOTA_IDLE;
-    if (vd_updater_end(ota->updater, false)) {
-        snprintf(result, cap, "OK");
-        return true;
+    out->reboot = vd_updater_end(ota->updater, false);
+    if (!out->reboot) {
+        vd_updater_print_error(ota->updater, out->text, sizeof out->text);
+        return;
     }
-    char text[64];
-    vd_updater_error_string(ota->updater, text, sizeof text);
-    snprintf(result, cap, "%s\n", text);
-    return false;
+    snprintf(out->text, sizeof out->text, "OK");
+    if (ota->config.core == VD_CORE_2_7_4) /* flush, delay(1000), "OK", flush, delay(1000) */
+        out->pause_before_ms = out->pause_after_ms = VD_ESPOTA_OK_PAUSE_MS;
 }
 
 void vd_espota_abort(struct vd_espota *ota)

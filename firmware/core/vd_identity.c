@@ -1,5 +1,5 @@
 /* vd_identity.c — identity from the image at offset 0, and the values derived from it (TXT
- * records, support line, MAC text, the dialect its version speaks). */
+ * records and mDNS services, board names, support line, MAC text) per era. */
 #include "vd_identity.h"
 
 #include <stdarg.h>
@@ -34,7 +34,7 @@ static void identity_from_desc(struct vd_identity *out, const struct eo_image_la
 }
 
 bool vd_identity_read(const uint8_t *buf, size_t len, uint32_t recorded_size,
-                      uint32_t flash_size, struct vd_identity *out)
+                      uint32_t flash_size, const struct vd_md5 *md5, struct vd_identity *out)
 {
     memset(out, 0, sizeof *out);
     out->flash_size = flash_size;
@@ -54,8 +54,49 @@ bool vd_identity_read(const uint8_t *buf, size_t len, uint32_t recorded_size,
     out->image_size = recorded_size ? recorded_size : img.app.end;
     struct eo_layout layout = eo_layout_standard(vd_sketch_flash_size(out->built_for, flash_size));
     out->free_space = eo_layout_free_space(&layout, out->image_size);
+    if (md5)
+        vd_md5_hex(md5, buf, out->image_size < len ? out->image_size : len, out->sketch_md5);
+    copy_str(out->board_name, sizeof out->board_name, out->desc.board);
     out->bootable = true;
     return true;
+}
+
+bool vd_identity_settle_board(struct vd_identity *id, enum vd_era era, struct vd_settings *settings)
+{
+    if (id->desc.kind == EO_KIND_FULL) {
+        copy_str(id->board_name, sizeof id->board_name, id->desc.board);
+        if (strcmp(settings->board, id->desc.board) == 0)
+            return false;
+        copy_str(settings->board, sizeof settings->board, id->desc.board);
+        return true;
+    }
+    bool reads_stored = id->desc.kind == EO_KIND_CORE && vd_era_is_1_14(era) && settings->board[0];
+    copy_str(id->board_name, sizeof id->board_name, reads_stored ? settings->board : id->desc.board);
+    return false;
+}
+
+const char *vd_arduino_board(const struct vd_identity *id)
+{
+    uint32_t size = id->built_for ? id->built_for : id->flash_size;
+    if (size <= (1u << 20))
+        return "PLATFORMIO_ESP01_1M";
+    return size == (2u << 20) ? "PLATFORMIO_ESP_WROOM_02" : "PLATFORMIO_ESP12E";
+}
+
+void vd_mdns_plan(const struct vd_identity *id, enum vd_era era, bool safe_mode,
+                  struct vd_mdns_plan *out)
+{
+    memset(out, 0, sizeof *out);
+    if (safe_mode) {
+        out->arduino = vd_era_is_1_14(era) && vd_identity_has(id, EO_FEATURE_ESPOTA);
+        return;
+    }
+    if (!vd_identity_has(id, EO_FEATURE_MDNS))
+        return;
+    out->arduino = vd_identity_has(id, EO_FEATURE_ESPOTA);
+    out->http = vd_identity_has(id, EO_FEATURE_WEB);
+    out->telnet = vd_identity_has(id, EO_FEATURE_TELNET);
+    out->espurna_keys = true;
 }
 
 bool vd_identity_has(const struct vd_identity *id, uint16_t feature)
@@ -75,33 +116,10 @@ void vd_identity_support(const struct vd_identity *id, char *out, size_t cap)
         copy_str(out, cap, "MDNS ARDUINO_OTA TELNET TERMINAL");
 }
 
-/* Reads decimal digits at *p (at least one; capped so it cannot overflow); false when none. */
-static bool read_number(const char **p, unsigned *out)
+void vd_format_mac(const uint8_t mac[6], enum vd_era era, char out[18])
 {
-    if (**p < '0' || **p > '9')
-        return false;
-    *out = 0;
-    for (; **p >= '0' && **p <= '9'; (*p)++)
-        *out = *out > 100000u ? *out : *out * 10u + (unsigned)(**p - '0');
-    return true;
-}
-
-enum vd_dialect vd_dialect_for_version(const char *version)
-{
-    const char *p = version;
-    unsigned major, minor;
-    if (strstr(version, "-dev"))
-        return VD_DIALECT_DEV;
-    if (read_number(&p, &major) && *p++ == '.' && read_number(&p, &minor) &&
-        (major > 1 || (major == 1 && minor >= 15)))
-        return VD_DIALECT_DEV;
-    return VD_DIALECT_1_14;
-}
-
-void vd_format_mac(const uint8_t mac[6], enum vd_dialect dialect, char out[18])
-{
-    const char *fmt = dialect == VD_DIALECT_1_14 ? "%02X:%02X:%02X:%02X:%02X:%02X"
-                                                 : "%02X%02X%02X%02X%02X%02X";
+    const char *fmt = vd_era_is_1_14(era) ? "%02X:%02X:%02X:%02X:%02X:%02X"
+                                          : "%02X%02X%02X%02X%02X%02X";
     snprintf(out, 18, fmt, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
@@ -119,13 +137,13 @@ static void add_espurna_keys(const struct vd_identity *id, const struct vd_txt_f
                              struct vd_txt *txt)
 {
     char mac[18];
-    vd_format_mac(f->mac, f->dialect, mac);
-    bool kib = f->dialect == VD_DIALECT_DEV;
+    vd_format_mac(f->mac, f->era, mac);
+    bool kib = !vd_era_is_1_14(f->era);
     add(txt, "app_name=%s", id->desc.app);
     add(txt, "app_version=%s", id->desc.version);
     add(txt, "build_date=%s", id->desc.build_date);
     add(txt, "mac=%s", mac);
-    add(txt, "target_board=%s", id->desc.board);
+    add(txt, "target_board=%s", id->board_name);
     add(txt, "mem_size=%u", (unsigned)(id->flash_size / 1024));
     add(txt, "sdk_size=%u", (unsigned)(id->built_for / 1024));
     add(txt, "free_space=%u", (unsigned)(kib ? id->free_space / 1024 : id->free_space));
@@ -151,8 +169,10 @@ void vd_txt_build(const struct vd_identity *id, const struct vd_txt_facts *facts
     memset(out, 0, sizeof *out);
     add(out, "tcp_check=no");
     add(out, "ssh_upload=no");
-    add(out, "board=%s", VD_ARDUINO_BOARD);
+    add(out, "board=%s", vd_arduino_board(id));
     add(out, "auth_upload=%s", facts->auth ? "yes" : "no");
+    if (!facts->espurna_keys)
+        return;
     if (facts->mode == VD_TXT_FULL)
         add_espurna_keys(id, facts, out);
     else if (facts->mode == VD_TXT_MALFORMED)

@@ -47,10 +47,7 @@ typedef void (*vd_random_fn)(void *buf, size_t len);
 /* md5hex of one buffer through the ops. */
 void vd_md5_hex(const struct vd_md5 *md5, const void *data, size_t len, char hex[33]);
 
-/* Dialect: which firmware generation's wire quirks the device shows. */
-enum vd_dialect {
-    VD_DIALECT_1_14 = 0, /* ESPurna 1.14.x: web always 200 "OK"/"ERROR n", "[NNNNNN] " log prefix */
-    VD_DIALECT_DEV = 1,  /* 1.15.0-dev: web status codes, +OK/-ERROR password flow */
-};
+/* FNV-1a of n bytes: the check value of the records the device keeps in flash. */
+uint32_t vd_check32(const uint8_t *p, size_t n);
 
 #endif

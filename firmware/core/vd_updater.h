@@ -7,13 +7,15 @@
 #define VD_UPDATER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "espurna-ota/image.h"
 #include "espurna-ota/layout.h"
+#include "vd_era.h"
 #include "vd_ports.h"
 
-/* The Updater's error numbers (ESP8266 core numbering). */
+/* The Updater's error numbers (ESP8266 core numbering; 2.3.0 knows 0-11, 2.7.4 adds 12). */
 enum vd_update_error {
     VD_UPDATE_OK = 0,
     VD_UPDATE_ERROR_WRITE = 1,
@@ -28,14 +30,11 @@ enum vd_update_error {
     VD_UPDATE_ERROR_MAGIC_BYTE = 10,
     VD_UPDATE_ERROR_BOOTSTRAP = 11,
     VD_UPDATE_ERROR_SIGN = 12,
-    VD_UPDATE_ERROR_NO_DATA = 13,
-    VD_UPDATE_ERROR_OOM = 14,
-    VD_UPDATE_ERROR_RUNNING_ALREADY = 15,
-    VD_UPDATE_ERROR_UNKNOWN_COMMAND = 16,
 };
 
-/* "Not Enough Space" etc.; "UNKNOWN" outside the table. */
-const char *vd_update_error_text(int error);
+/* What Update.begin() is asked to stage: the sketch, or the filesystem (ESPurna layouts have
+ * none, so that one never fits). */
+enum vd_update_command { VD_UPDATE_FLASH = 0, VD_UPDATE_FS = 100 };
 
 /* What runs now: needed for the space arithmetic and the flash config check (error 8). */
 struct vd_running {
@@ -49,45 +48,57 @@ struct vd_running {
  * larger than the chip (a broken install). */
 uint32_t vd_sketch_flash_size(uint32_t built_for, uint32_t chip_size);
 
+/* One Updater per device, shared by every way in (espota, web, `ota`), as Update is a
+ * global object on the ESP8266. Its error stays until the next begin() that gets past the
+ * size and flash-config checks, so a later request can still see it (Update.hasError()). */
 struct vd_updater {
     const struct vd_flash *flash;
     const struct vd_md5 *md5;
+    enum vd_core core;        /* the Arduino core the running build uses: checks and wording */
+    bool fault_no_space;      /* test fault: every begin fails with error 4 */
     struct eo_layout layout;
     struct vd_running running;
-    bool active;              /* between a successful begin and end/abort */
+    bool active;              /* between a successful begin and end/abort (isRunning()) */
     uint32_t start;           /* staging address */
     uint32_t size;            /* bytes reserved by begin (exact image size on the espota path) */
     uint32_t progress;        /* bytes accepted so far */
     uint32_t buffered;        /* bytes in buffer not yet written */
     uint32_t sector_writes;   /* sectors written since begin (fault injection counts these) */
-    int error;                /* enum vd_update_error of the last failure */
+    int error;                /* enum vd_update_error; 0 = none */
     char expected_md5[33];    /* "" = do not check */
+    char calculated_md5[33];  /* what end() found (core 2.7.4 prints both) */
     uint8_t buffer[EO_SECTOR_SIZE];
 };
 
 void vd_updater_init(struct vd_updater *up, const struct vd_flash *flash, const struct vd_md5 *md5,
-                     const struct vd_running *running);
+                     const struct vd_running *running, enum vd_core core);
 
 /* Free OTA space beside the running image (bytes), in the running build's layout. */
 uint32_t vd_updater_free_space(const struct vd_updater *up);
 
-/* Reserves `size` bytes. Returns 0 or the error: 15 (already running: the running update and
- * its error are left alone), 5 (size 0), 8 (running image built for a bigger flash), 4
- * (roundup4K(size) > free space); errors other than 15 are also kept in up->error. */
-int vd_updater_begin(struct vd_updater *up, uint32_t size);
-/* Sets the MD5 that end() must find (32 hex digits). */
+/* Update.begin(size): reserves `size` bytes. false when an update is already running (the
+ * error is left as it is: cores 2.3.0 and 2.7.4 set none), or with up->error 5 (size 0), 8
+ * (running image built for a bigger flash), 4 (roundup4K(size) > free space, a filesystem
+ * update, or the no-space fault). */
+bool vd_updater_begin(struct vd_updater *up, uint32_t size, enum vd_update_command command);
+/* Sets the MD5 that end() must find (32 hex digits, case as the host sent it). */
 void vd_updater_set_md5(struct vd_updater *up, const char *md5hex);
-/* Takes up to len bytes; returns how many were consumed (0 on error: 4 when more than reserved,
- * 1/2 on flash failure). Whole sectors are erased and written as the buffer fills. */
+/* Update.write(): takes up to len bytes; returns how many were consumed. 0 without an error
+ * when nothing runs or an error is pending; 0 with error 4 when more than reserved; fewer on
+ * a flash failure (1/2). Whole sectors are erased and written as the buffer fills. */
 uint32_t vd_updater_write(struct vd_updater *up, const uint8_t *data, uint32_t len);
-/* Finishes: flushes the buffer; unless even_if_remaining, fewer bytes than reserved is error 5;
- * then MD5 (7, read back from flash), magic byte (10, gzip accepted), new flash config (9).
- * On success writes the boot command. Always leaves the updater inactive. */
+/* Update.end(): false without touching the error when nothing runs; false when an error is
+ * pending or, unless even_if_remaining, fewer bytes than reserved came (no error: the cores
+ * set none); then MD5 (7, read back from flash), magic byte (10; gzip only on core 2.7.4),
+ * new flash config (9). On success writes the boot command. Always leaves it inactive. */
 bool vd_updater_end(struct vd_updater *up, bool even_if_remaining);
 void vd_updater_abort(struct vd_updater *up);
-/* "ERROR[4]: Not Enough Space" for the current error / for an error number. */
-void vd_updater_error_string(const struct vd_updater *up, char *out, size_t cap);
-void vd_update_error_format(int error, char *out, size_t cap);
+
+/* What Update.printError() prints for the current error on this core, line end included:
+ * "ERROR[4]: Not Enough Space\r\n" (println), "ERROR[9]: new Flash config wrong real: 1048576\n"
+ * (printf), 2.3.0 "ERROR[7]: MD5 Check Failed\r\n", 2.7.4 "ERROR[7]: MD5 Failed: expected:X,
+ * calculated:Y\n". */
+void vd_updater_print_error(const struct vd_updater *up, char *out, size_t cap);
 
 /* ---- boot command (kept in the top reserved sector) ---------------------------------- */
 

@@ -1,6 +1,7 @@
-/* vd_web.c — web upgrade outcomes per dialect. dev (1.14.1+): 200 "OK"; 400 for a busy
- * updater, a bad request or a bad header; 500 with the Updater's text when begin/write fail;
- * 200 with the error text when the end fails. 1.14: always 200, "OK" or "ERROR <n>". */
+/* vd_web.c — web upgrade outcomes per era. The async web server hands the file part over in
+ * VD_WEB_ITEM_SIZE pieces; each piece goes through the era's upload handler exactly as the
+ * firmware runs it, and the response is built at the end of the request from what the
+ * handler decided or, failing that, from the (shared) Updater's error. */
 #include "vd_web.h"
 
 #include <stdio.h>
@@ -9,6 +10,40 @@
 #include "espurna-ota/layout.h"
 #include "vd_image_check.h"
 
+static uint32_t web_begin_size(const struct vd_updater *up)
+{
+    return eo_layout_max_new_image_web(&up->layout, up->running.size);
+}
+
+/* ---- <= 1.14.0: _onUpgradeData ---------------------------------------------------------- */
+
+/* Begins on the first piece (a running update makes begin fail without an error, and the
+ * pieces then go into that update), writes while no error is pending, ends on the last. */
+static void legacy_piece(struct vd_web_upload *web, const uint8_t *data, uint32_t len, bool final)
+{
+    struct vd_updater *up = web->updater;
+    if (web->index == 0)
+        web->owner = vd_updater_begin(up, web_begin_size(up), VD_UPDATE_FLASH);
+    if (up->error == VD_UPDATE_OK)
+        vd_updater_write(up, data, len); /* a short write leaves its error for the answer */
+    if (final)
+        web->finalized = vd_updater_end(up, true);
+}
+
+/* _onUpgrade: 200 and "OK" (then a reboot) or "ERROR <n>", from the Updater's error now. */
+static void legacy_answer(const struct vd_updater *up, struct vd_web_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->status = 200;
+    if (up->error != VD_UPDATE_OK)
+        snprintf(out->body, sizeof out->body, "ERROR %d", up->error);
+    else
+        snprintf(out->body, sizeof out->body, "OK");
+    out->reboot = up->error == VD_UPDATE_OK;
+}
+
+/* ---- 1.14.1 and dev: _onUpgradeFile / ota::web::onFile -------------------------------- */
+
 static void decide(struct vd_web_upload *web, unsigned status, const char *body)
 {
     web->decided = true;
@@ -16,118 +51,121 @@ static void decide(struct vd_web_upload *web, unsigned status, const char *body)
     snprintf(web->result.body, sizeof web->result.body, "%s", body);
 }
 
-/* An Updater failure: dev shows "ERROR[n]: text" with dev_status, 1.14 "ERROR n" with 200. */
-static void decide_error(struct vd_web_upload *web, int error, unsigned dev_status)
+static void decide_updater_error(struct vd_web_upload *web, unsigned status)
 {
-    char text[64];
-    if (web->dialect == VD_DIALECT_DEV)
-        snprintf(text, sizeof text, "ERROR[%d]: %s", error, vd_update_error_text(error));
-    else
-        snprintf(text, sizeof text, "ERROR %d", error);
-    decide(web, web->dialect == VD_DIALECT_DEV ? dev_status : 200, text);
+    char text[sizeof web->result.body];
+    vd_updater_print_error(web->updater, text, sizeof text);
+    decide(web, status, text);
 }
 
-static void decide_updater_error(struct vd_web_upload *web, unsigned dev_status)
+/* The checks on the first piece, before anything is written; false when one refused. */
+static bool first_piece(struct vd_web_upload *web, const uint8_t *data, uint32_t len, bool final)
 {
-    decide_error(web, web->updater->error, dev_status);
-}
-
-void vd_web_upload_start(struct vd_web_upload *web, struct vd_updater *updater,
-                         enum vd_dialect dialect, bool fault_no_space)
-{
-    memset(web, 0, sizeof *web);
-    web->updater = updater;
-    web->dialect = dialect;
-    if (updater->active) { /* another upload (or espota) owns the Updater: leave it alone */
-        if (dialect == VD_DIALECT_DEV)
-            decide(web, 400, "ERROR: Upgrade in progress");
-        else
-            decide_error(web, VD_UPDATE_ERROR_RUNNING_ALREADY, 200);
-        return;
-    }
-    uint32_t size = eo_layout_max_new_image_web(&updater->layout, updater->running.size);
-    if (fault_no_space) {
-        decide_error(web, VD_UPDATE_ERROR_SPACE, 500);
-        return;
-    }
-    int error = vd_updater_begin(updater, size);
-    if (error) {
-        decide_error(web, error, 500);
-        return;
-    }
-    web->owner = true;
-}
-
-static bool write_bytes(struct vd_web_upload *web, const uint8_t *data, size_t len)
-{
-    if (len > 0 && vd_updater_write(web->updater, data, (uint32_t)len) != len) {
-        decide_updater_error(web, 500);
-        vd_updater_abort(web->updater);
+    struct vd_updater *up = web->updater;
+    if (up->active) {
+        decide(web, 400, "ERROR: Upgrade in progress");
         return false;
     }
+    if (final || len == 0) {
+        decide(web, 400, "ERROR: Invalid request");
+        return false;
+    }
+    if (vd_image_check_start(data, len, up->flash->size, up->core) != VD_UPDATE_OK) {
+        decide(web, 400, "ERROR: No magic byte / invalid flash config");
+        return false;
+    }
+    if (!vd_updater_begin(up, web_begin_size(up), VD_UPDATE_FLASH)) {
+        decide_updater_error(web, 500);
+        return false;
+    }
+    web->owner = true;
     return true;
 }
 
-/* dev: the first bytes are held back and checked before anything is written. */
-static bool check_head(struct vd_web_upload *web)
+static void status_piece(struct vd_web_upload *web, const uint8_t *data, uint32_t len, bool final)
 {
-    int error = vd_image_check_start(web->head, web->head_len, web->updater->flash->size);
-    if (error == VD_UPDATE_OK)
-        return true;
-    web->updater->error = error;
-    decide(web, 400, "ERROR: No magic byte / invalid flash config");
-    vd_updater_abort(web->updater);
-    return false;
+    struct vd_updater *up = web->updater;
+    if (web->decided || (web->index == 0 && !first_piece(web, data, len, final)))
+        return;
+    if (!up->active)
+        return; /* an error ended the update; the request may still be alive */
+    if (vd_updater_write(up, data, len) != len) {
+        decide_updater_error(web, 500);
+        vd_updater_abort(up); /* Update.end() with the error pending */
+        return;
+    }
+    if (final)
+        web->finalized = vd_updater_end(up, true); /* otaFinalize(..., true) */
+}
+
+/* onUpgrade: what the handler decided, else 200 with "OK" or the printError text. */
+static void status_answer(const struct vd_updater *up, struct vd_web_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->status = 200;
+    if (up->error != VD_UPDATE_OK)
+        vd_updater_print_error(up, out->body, sizeof out->body);
+    else
+        snprintf(out->body, sizeof out->body, "OK");
+}
+
+/* ---- the async server's side ------------------------------------------------------------ */
+
+static void hand_over(struct vd_web_upload *web, bool final)
+{
+    if (web->era == VD_ERA_1_14_0)
+        legacy_piece(web, web->item, web->item_len, final);
+    else
+        status_piece(web, web->item, web->item_len, final);
+    web->index += web->item_len;
+    web->item_len = 0;
+}
+
+void vd_web_upload_start(struct vd_web_upload *web, struct vd_updater *updater, enum vd_era era)
+{
+    memset(web, 0, sizeof *web);
+    web->updater = updater;
+    web->era = era;
 }
 
 void vd_web_upload_data(struct vd_web_upload *web, const uint8_t *data, size_t len)
 {
-    if (web->decided)
-        return;
     web->received += (uint32_t)len;
-    if (web->dialect == VD_DIALECT_DEV && web->head_len < VD_WEB_HEAD_BYTES) {
-        size_t take = VD_WEB_HEAD_BYTES - web->head_len;
+    while (len > 0) {
+        size_t take = VD_WEB_ITEM_SIZE - web->item_len;
         take = take < len ? take : len;
-        memcpy(web->head + web->head_len, data, take);
-        web->head_len += (uint32_t)take;
+        memcpy(web->item + web->item_len, data, take);
+        web->item_len += (uint32_t)take;
         data += take;
         len -= take;
-        if (web->head_len < VD_WEB_HEAD_BYTES)
-            return;
-        if (!check_head(web) || !write_bytes(web, web->head, web->head_len))
-            return;
+        if (web->item_len == VD_WEB_ITEM_SIZE)
+            hand_over(web, false);
     }
-    write_bytes(web, data, len);
-}
-
-static void finish_update(struct vd_web_upload *web)
-{
-    if (web->dialect == VD_DIALECT_DEV && web->head_len < VD_WEB_HEAD_BYTES &&
-        (!check_head(web) || !write_bytes(web, web->head, web->head_len)))
-        return;
-    if (!vd_updater_end(web->updater, true)) {
-        decide_updater_error(web, 200);
-        return;
-    }
-    decide(web, 200, "OK");
-    web->result.reboot = true;
 }
 
 void vd_web_upload_finish(struct vd_web_upload *web, struct vd_web_result *out)
 {
-    if (!web->decided)
-        finish_update(web);
-    if (web->owner && web->updater->active)
-        vd_updater_abort(web->updater);
-    *out = web->result;
+    hand_over(web, true);
+    if (web->era == VD_ERA_1_14_0) {
+        legacy_answer(web->updater, out);
+        return;
+    }
+    if (web->decided)
+        *out = web->result;
+    else
+        status_answer(web->updater, out);
+    out->reboot = web->finalized;
 }
 
-void vd_web_invalid_request(enum vd_dialect dialect, struct vd_web_result *out)
+void vd_web_no_file(const struct vd_updater *updater, enum vd_era era, struct vd_web_result *out)
 {
-    memset(out, 0, sizeof *out);
-    out->status = dialect == VD_DIALECT_DEV ? 400 : 200;
-    /* 1.14 never began the Updater, so it had no error to show: it answered OK and rebooted. */
-    snprintf(out->body, sizeof out->body, "%s",
-             dialect == VD_DIALECT_DEV ? "ERROR: Invalid request" : "OK");
-    out->reboot = dialect != VD_DIALECT_DEV;
+    if (era == VD_ERA_1_14_0)
+        legacy_answer(updater, out);
+    else
+        status_answer(updater, out);
+}
+
+unsigned vd_web_reboot_delay_ms(enum vd_era era)
+{
+    return era == VD_ERA_1_14_0 ? 100u : 500u;
 }

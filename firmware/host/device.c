@@ -1,7 +1,9 @@
 /* device.c — the boot cycle of the virtual device: eboot (the pending copy), identity from the
- * image at offset 0 and the dialect its version speaks, services by the image's features, the
- * ports file and the "listening" line; reboot = stop everything, stay silent for --reboot-ms,
- * boot again. */
+ * image at offset 0 and the era its version answers as, the settings record (board name), the
+ * system check (a boot after too many quick restarts is unstable: safe mode, no web, no mDNS
+ * of its own), services by the image's features, the ports file and the "listening" line;
+ * reboot = stop everything, stay silent for --reboot-ms, boot again. Also the device's timers:
+ * the scheduled reboot, the system check's stable time, the crash-loop fault. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,27 +38,49 @@ static void read_identity(struct vdh_device *dev)
         memset(&dev->identity, 0, sizeof dev->identity);
         snprintf(dev->identity.why, sizeof dev->identity.why, "cannot read the flash");
     } else {
-        vd_identity_read(sketch, len, rec.image_size, dev->flash.size, &dev->identity);
+        vd_identity_read(sketch, len, rec.image_size, dev->flash.size, &vdh_md5, &dev->identity);
     }
     free(sketch);
 }
 
-static enum vd_dialect boot_dialect(const struct vdh_device *dev)
+static enum vd_era boot_era(const struct vdh_device *dev)
 {
     switch (dev->opts.dialect) {
-    case VDH_DIALECT_FORCE_1_14: return VD_DIALECT_1_14;
-    case VDH_DIALECT_FORCE_DEV: return VD_DIALECT_DEV;
+    case VDH_DIALECT_FORCE_1_14_0: return VD_ERA_1_14_0;
+    case VDH_DIALECT_FORCE_1_14_1: return VD_ERA_1_14_1;
+    case VDH_DIALECT_FORCE_DEV: return VD_ERA_DEV;
     case VDH_DIALECT_AUTO: break;
     }
-    return vd_dialect_for_version(dev->identity.bootable ? dev->identity.desc.version : "");
+    return vd_era_for_version(dev->identity.bootable ? dev->identity.desc.version : "");
+}
+
+/* The board name this boot announces; a full build stores its own in the EEPROM sector. */
+static void settle_board(struct vdh_device *dev)
+{
+    vd_settings_read(&dev->flash.ops, &dev->settings);
+    if (vd_identity_settle_board(&dev->identity, dev->era, &dev->settings) &&
+        !vd_settings_write(&dev->flash.ops, &dev->settings))
+        vdh_log("cannot write the settings sector");
+}
+
+/* The system check for this boot's reset reason; unstable means safe mode. */
+static void check_stability(struct vdh_device *dev)
+{
+    dev->safe_mode = !vd_stability_boot(&dev->stability, dev->era, dev->next_reset);
+    dev->next_reset = VD_RESET_SOFTWARE;
+    uint64_t now = vdh_now_ms();
+    dev->settle_at = now + dev->opts.system_check_ms;
+    dev->crash_at = !dev->safe_mode && dev->opts.faults.crash_loop_ms
+                        ? now + dev->opts.faults.crash_loop_ms : 0;
 }
 
 static void init_core(struct vdh_device *dev)
 {
     struct vd_running running = {dev->identity.image_size, dev->identity.built_for};
-    vd_updater_init(&dev->updater, &dev->flash.ops, &vdh_md5, &running);
+    vd_updater_init(&dev->updater, &dev->flash.ops, &vdh_md5, &running, vd_era_core(dev->era));
+    dev->updater.fault_no_space = dev->opts.faults.no_space;
     struct vd_espota_config config = {.md5 = &vdh_md5, .random = vdh_random,
-                                      .fault_no_space = dev->opts.faults.no_space};
+                                      .core = vd_era_core(dev->era)};
     if (dev->opts.password[0])
         vd_md5_hex(&vdh_md5, dev->opts.password, strlen(dev->opts.password),
                    config.password_md5);
@@ -76,7 +100,7 @@ static bool start_services(struct vdh_device *dev)
         vdh_log("cannot listen on telnet port %u: %m", dev->telnet_port);
         return false;
     }
-    if (vd_identity_has(id, EO_FEATURE_WEB) && !vdh_web_start(dev)) {
+    if (!dev->safe_mode && vd_identity_has(id, EO_FEATURE_WEB) && !vdh_web_start(dev)) {
         vdh_log("cannot start the web server on port %u: %m", dev->web_port);
         return false;
     }
@@ -100,10 +124,23 @@ static void announce(struct vdh_device *dev)
 {
     const struct vd_identity *id = &dev->identity;
     unsigned espota = vd_identity_has(id, EO_FEATURE_ESPOTA) ? dev->espota_port : 0;
-    unsigned web = vd_identity_has(id, EO_FEATURE_WEB) ? dev->web_port : 0;
+    unsigned web = dev->web ? dev->web_port : 0;
     unsigned telnet = vd_identity_has(id, EO_FEATURE_TELNET) ? dev->telnet_port : 0;
     write_ports_file(dev, espota, web, telnet);
     vdh_log("listening on %s espota=%u web=%u telnet=%u", dev->opts.address, espota, web, telnet);
+}
+
+static void log_boot(const struct vdh_device *dev)
+{
+    const struct vd_identity *id = &dev->identity;
+    vdh_log("booted %s (%s) on %s, %u bytes, free space %u bytes, dialect %s (%s), core %s%s",
+            id->desc.version, eo_kind_name(id->desc.kind) ? eo_kind_name(id->desc.kind) : "unknown",
+            dev->hostname, (unsigned)id->image_size, (unsigned)id->free_space,
+            vd_era_name(dev->era), dev->opts.dialect == VDH_DIALECT_AUTO ? "auto" : "forced",
+            vd_core_name(vd_era_core(dev->era)), dev->safe_mode ? ", safe mode" : "");
+    if (dev->safe_mode)
+        vdh_log("system check: boot unstable after %u quick restarts: safe mode (Wi-Fi, OTA and "
+                "telnet only)", VD_SYSTEM_CHECK_MAX);
 }
 
 bool vdh_boot(struct vdh_device *dev)
@@ -113,19 +150,18 @@ bool vdh_boot(struct vdh_device *dev)
     dev->reboot_at = 0;
     run_eboot(dev);
     read_identity(dev);
-    dev->dialect = boot_dialect(dev);
+    dev->era = boot_era(dev);
+    check_stability(dev);
     init_core(dev);
     const struct vd_identity *id = &dev->identity;
     if (!id->bootable) {
+        dev->crash_at = 0;
         vdh_log("unbootable flash: %s; serving nothing (install an image with --install)", id->why);
         announce(dev);
         return true;
     }
-    vdh_log("booted %s (%s) on %s, %u bytes, free space %u bytes, dialect %s (%s)", id->desc.version,
-            eo_kind_name(id->desc.kind) ? eo_kind_name(id->desc.kind) : "unknown", dev->hostname,
-            (unsigned)id->image_size, (unsigned)id->free_space,
-            dev->dialect == VD_DIALECT_DEV ? "dev" : "1.14",
-            dev->opts.dialect == VDH_DIALECT_AUTO ? "auto" : "forced");
+    settle_board(dev);
+    log_boot(dev);
     if (!start_services(dev))
         return false;
     vdh_mdns_publish(dev);
@@ -150,7 +186,7 @@ bool vdh_reboot(struct vdh_device *dev)
 {
     vdh_log("rebooting");
     vdh_stop_services(dev);
-    dev->reboot_at = 0;
+    dev->reboot_at = dev->settle_at = dev->crash_at = 0;
     if (dev->opts.faults.never_return) {
         vdh_log("fault never-return: staying silent");
         while (vdh_sleep_ms(1000))
@@ -162,9 +198,42 @@ bool vdh_reboot(struct vdh_device *dev)
     return vdh_boot(dev);
 }
 
-void vdh_schedule_reboot(struct vdh_device *dev, unsigned delay_ms)
+void vdh_schedule_reboot(struct vdh_device *dev, unsigned delay_ms, enum vd_reset_reason reason)
 {
     dev->reboot_at = vdh_now_ms() + delay_ms;
+    dev->next_reset = reason;
+}
+
+static int until(uint64_t at, uint64_t now, int best)
+{
+    if (!at)
+        return best;
+    int left = at > now ? (int)(at - now < 3600000u ? at - now : 3600000u) : 0;
+    return best < 0 || left < best ? left : best;
+}
+
+int vdh_timers_next_ms(const struct vdh_device *dev)
+{
+    uint64_t now = vdh_now_ms();
+    return until(dev->crash_at, now, until(dev->settle_at, now, until(dev->reboot_at, now, -1)));
+}
+
+bool vdh_timers_run(struct vdh_device *dev)
+{
+    uint64_t now = vdh_now_ms();
+    if (dev->settle_at && now >= dev->settle_at) {
+        dev->settle_at = 0;
+        vd_stability_settled(&dev->stability, dev->era);
+        vdh_log("system check: %u s up, counted stable", dev->opts.system_check_ms / 1000u);
+    }
+    if (dev->crash_at && now >= dev->crash_at) {
+        dev->crash_at = 0;
+        vdh_log("fault crash-loop: crashing");
+        vdh_schedule_reboot(dev, 0, VD_RESET_CRASH);
+    }
+    if (dev->reboot_at && now >= dev->reboot_at)
+        return vdh_reboot(dev);
+    return true;
 }
 
 void vdh_shutdown(struct vdh_device *dev)

@@ -14,7 +14,6 @@
 
 #define CONNECT_TIMEOUT_MS 5000
 #define IDLE_TIMEOUT_MS 30000   /* the data phase gives up after this long without bytes */
-#define RESULT_PAUSE_MS 250     /* so "OK" does not glue to the last ack */
 #define READ_MAX 4096u
 
 static bool wait_fd(int fd, short events, int timeout_ms)
@@ -217,6 +216,22 @@ static bool receive_image(struct vdh_device *dev, struct ack_queue *q, bool *wri
     return vd_espota_remaining(ota) == 0 && !*write_failed;
 }
 
+/* The verdict as the core sends it: pause, text, pause, close (the fault delay comes first). */
+static void send_verdict(struct vdh_device *dev, int fd, const struct vd_espota_verdict *v)
+{
+    char line[sizeof v->text];
+    snprintf(line, sizeof line, "%s", v->text);
+    line[strcspn(line, "\r\n")] = '\0';
+    vdh_sleep_ms(dev->opts.faults.verdict_delay_ms + v->pause_before_ms);
+    if (dev->opts.faults.no_verdict) {
+        vdh_log("espota: fault no-verdict: result %s not sent", line);
+        return;
+    }
+    send_text(fd, v->text);
+    vdh_log("espota: result %s", line);
+    vdh_sleep_ms(v->pause_after_ms);
+}
+
 /* After the data: verify and answer (on success every service closes at once), or drop. */
 static bool conclude(struct vdh_device *dev, int fd, bool complete, bool write_failed)
 {
@@ -227,19 +242,12 @@ static bool conclude(struct vdh_device *dev, int fd, bool complete, bool write_f
         vd_espota_abort(ota);
         return false;
     }
-    char result[80];
-    bool reboot = vd_espota_finish(ota, result, sizeof result);
-    if (reboot) /* from here on the device is restarting: nothing else answers */
+    struct vd_espota_verdict verdict;
+    vd_espota_finish(ota, &verdict);
+    if (verdict.reboot) /* from here on the device is restarting: nothing else answers */
         vdh_stop_services(dev);
-    vdh_sleep_ms(RESULT_PAUSE_MS + dev->opts.faults.verdict_delay_ms);
-    if (dev->opts.faults.no_verdict) {
-        vdh_log("espota: fault no-verdict: result %s not sent", strtok(result, "\n"));
-        return reboot;
-    }
-    send_text(fd, result);
-    vdh_log("espota: result %s", strtok(result, "\n"));
-    vdh_sleep_ms(100);
-    return reboot;
+    send_verdict(dev, fd, &verdict);
+    return verdict.reboot;
 }
 
 /* The data phase after "OK": connect back, stream, verify, answer, reboot on success. */
@@ -268,7 +276,16 @@ static void run_update(struct vdh_device *dev, struct in_addr host)
     dev->flash.corrupt_next = false;
     close(fd);
     if (reboot)
-        vdh_schedule_reboot(dev, 0);
+        vdh_schedule_reboot(dev, 0, VD_RESET_SOFTWARE);
+}
+
+/* Core 2.3.0 said "OK" before Update.begin(); a failing begin just never connects back. */
+static void log_silent_begin_failure(struct vdh_device *dev)
+{
+    char text[128];
+    vd_updater_print_error(&dev->updater, text, sizeof text);
+    text[strcspn(text, "\r\n")] = '\0';
+    vdh_log("espota: begin failed (%s) after \"OK\" (core 2.3.0): no connection back", text);
 }
 
 static void log_datagram(const char *data, size_t len, const char *from, int action,
@@ -281,9 +298,11 @@ static void log_datagram(const char *data, size_t len, const char *from, int act
     text[n] = '\0';
     if (strncmp(text, "200 ", 4) == 0)
         snprintf(text, sizeof text, "200 <auth reply>");
-    vdh_log("espota: from %s: '%s' -> %s%s%s", from, text,
-            action ? "'" : "ignored", action ? strtok((char *)reply, "\n") : "",
-            action ? "'" : "");
+    char answer[128];
+    snprintf(answer, sizeof answer, "%s", reply);
+    answer[strcspn(answer, "\r\n")] = '\0';
+    vdh_log("espota: from %s: '%s' -> %s%s%s", from, text, action ? "'" : "ignored",
+            action ? answer : "", action ? "'" : "");
 }
 
 void vdh_espota_readable(struct vdh_device *dev)
@@ -308,6 +327,8 @@ void vdh_espota_readable(struct vdh_device *dev)
     if (action & VD_ESPOTA_REPLY)
         sendto(dev->udp_fd, reply, strlen(reply), 0, (struct sockaddr *)&from, flen);
     log_datagram(data, (size_t)n, addr, action, reply);
+    if ((action & VD_ESPOTA_BEGIN_FAILED) && strcmp(reply, "OK") == 0)
+        log_silent_begin_failure(dev);
     if (action & VD_ESPOTA_CONNECT)
         run_update(dev, from.sin_addr);
 }

@@ -77,21 +77,18 @@ static int add_fd(struct pollfd *fds, int n, int fd)
 
 static int loop_timeout(struct vdh_device *dev)
 {
-    int timeout = 1000, web = vdh_web_timeout_ms(dev);
+    int timeout = 1000, web = vdh_web_timeout_ms(dev), timers = vdh_timers_next_ms(dev);
     if (web >= 0 && web < timeout)
         timeout = web;
-    if (dev->reboot_at) {
-        uint64_t now = vdh_now_ms();
-        int left = dev->reboot_at > now ? (int)(dev->reboot_at - now) : 0;
-        timeout = left < timeout ? left : timeout;
-    }
+    if (timers >= 0 && timers < timeout)
+        timeout = timers;
     return timeout;
 }
 
 static bool loop_once(struct vdh_device *dev)
 {
-    if (dev->reboot_at && vdh_now_ms() >= dev->reboot_at)
-        return vdh_reboot(dev);
+    if (vdh_timers_next_ms(dev) == 0)
+        return vdh_timers_run(dev);
     struct pollfd fds[4];
     int n = add_fd(fds, 0, dev->udp_fd);
     n = add_fd(fds, n, dev->telnet_fd);

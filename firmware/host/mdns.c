@@ -1,7 +1,8 @@
 /* mdns.c — publishing the device over avahi-client (threaded poll): `<hostname>.local` → the
  * device's address, `_arduino._tcp` with the core's TXT values, `_http._tcp` / `_telnet._tcp`
- * when served. Withdrawn while rebooting, re-published after boot; survives avahi-daemon being
- * absent or restarting (the client is re-created when the daemon disconnects). */
+ * when served — or, in safe mode, what the era still publishes then (the core's mDNS plan).
+ * Withdrawn while rebooting, re-published after boot; survives avahi-daemon being absent or
+ * restarting (the client is re-created when the daemon disconnects). */
 #include <arpa/inet.h>
 #include <avahi-client/client.h>
 #include <avahi-client/publish.h>
@@ -131,29 +132,30 @@ void vdh_mdns_init(struct vdh_device *dev)
     dev->mdns = m;
 }
 
-static void snapshot(struct vdh_device *dev, struct vdh_mdns *m)
+static void snapshot(struct vdh_device *dev, const struct vd_mdns_plan *plan, struct vdh_mdns *m)
 {
-    const struct vd_identity *id = &dev->identity;
     snprintf(m->name, sizeof m->name, "%s", dev->hostname);
     snprintf(m->fqdn, sizeof m->fqdn, "%s.local", dev->hostname);
     m->address.proto = AVAHI_PROTO_INET;
     m->address.data.ipv4.address = dev->address.s_addr;
-    m->espota_port = vd_identity_has(id, EO_FEATURE_ESPOTA) ? dev->espota_port : 0;
-    m->web_port = vd_identity_has(id, EO_FEATURE_WEB) ? dev->web_port : 0;
-    m->telnet_port = vd_identity_has(id, EO_FEATURE_TELNET) ? dev->telnet_port : 0;
-    struct vd_txt_facts facts = {.auth = dev->opts.password[0] != '\0',
-                                 .dialect = dev->dialect, .mode = dev->opts.txt};
+    m->espota_port = plan->arduino ? dev->espota_port : 0;
+    m->web_port = plan->http ? dev->web_port : 0;
+    m->telnet_port = plan->telnet ? dev->telnet_port : 0;
+    struct vd_txt_facts facts = {.auth = dev->opts.password[0] != '\0', .era = dev->era,
+                                 .mode = dev->opts.txt, .espurna_keys = plan->espurna_keys};
     memcpy(facts.mac, dev->mac, sizeof facts.mac);
-    vd_txt_build(id, &facts, &m->txt);
+    vd_txt_build(&dev->identity, &facts, &m->txt);
 }
 
 void vdh_mdns_publish(struct vdh_device *dev)
 {
     struct vdh_mdns *m = dev->mdns;
-    if (!m || !vd_identity_has(&dev->identity, EO_FEATURE_MDNS))
+    struct vd_mdns_plan plan;
+    vd_mdns_plan(&dev->identity, dev->era, dev->safe_mode, &plan);
+    if (!m || !(plan.arduino || plan.http || plan.telnet))
         return;
     avahi_threaded_poll_lock(m->poll);
-    snapshot(dev, m);
+    snapshot(dev, &plan, m);
     m->want = true;
     create_entries(m);
     avahi_threaded_poll_unlock(m->poll);

@@ -20,6 +20,7 @@ struct opt {
 };
 
 #define OFF(field) offsetof(struct vdh_options, field)
+#define CRASH_LOOP_DEFAULT_MS 500u
 
 static const struct opt table[] = {
     {"flash", K_STRING, OFF(flash_path), 0, "FILE", "the device's flash (created, filled with 0xFF, when missing)"},
@@ -28,7 +29,7 @@ static const struct opt table[] = {
     {"address", K_STRING, OFF(address), 0, "ADDR", "IPv4 address every service binds to"},
     {"hostname", K_STRING, OFF(hostname), 0, "NAME", "default ESPURNA-<chip id>"},
     {"chip-id", K_CHIP_ID, OFF(chip_id), 0, "HEX", "chip id, up to 6 hex digits (default: from the address)"},
-    {"dialect", K_DIALECT, OFF(dialect), 0, "auto|1.14|dev", "wire quirks (default auto: from the running version at each boot)"},
+    {"dialect", K_DIALECT, OFF(dialect), 0, "auto|1.14.0|1.14.1|dev", "era whose answers the device gives (default auto: from the running version at each boot; 1.14 is taken as 1.14.1)"},
     {"password-file", K_PASSWORD_FILE, OFF(password), 0, "FILE", "admin password (default \"fibonacci\")"},
     {"password", K_PASSWORD, OFF(password), 0, "PW", "admin password (prefer --password-file)"},
     {"espota-port", K_UINT, OFF(espota_port), 65535, "N", "espota UDP port (8266; 0 = ephemeral)"},
@@ -40,9 +41,10 @@ static const struct opt table[] = {
     {"ack-latency-ms", K_UINT, OFF(ack_latency_ms), 60000, "N", "network delay of each espota ack, sent when due (default 0)"},
     {"flash-kbps", K_UINT, OFF(flash_kbps), 1000000, "N", "emulated flash write speed, KB/s (default 0 = unlimited)"},
     {"rcvbuf", K_UINT, OFF(rcvbuf), 16777216, "BYTES", "SO_RCVBUF of the espota data socket (default 0 = system)"},
+    {"system-check-ms", K_UINT, OFF(system_check_ms), 3600000, "N", "uptime after which a boot counts as stable (SYSTEM_CHECK_TIME, default 60000)"},
     {"fault", K_FAULT, OFF(faults), 0, "NAME[=VALUE]", "repeatable: drop-at=PERCENT, corrupt-sector, lose-udp=K, "
      "no-connect-back, no-space, slow-reboot=MS, never-return, old-image, lose-auth-reply, "
-     "verdict-delay=MS, no-verdict"},
+     "verdict-delay=MS, no-verdict, crash-loop[=MS]"},
     {"ports-file", K_STRING, OFF(ports_file), 0, "FILE", "written once listening: \"espota=P web=P telnet=P\""},
     {"pid-file", K_STRING, OFF(pid_file), 0, "FILE", "process id, written at start"},
     {"log", K_STRING, OFF(log_file), 0, "FILE", "log lines (default stderr)"},
@@ -116,9 +118,11 @@ static int parse_fault(const char *value, struct vdh_faults *f)
     else if (IS("lose-auth-reply") && !arg) f->lose_auth_reply = true;
     else if (IS("verdict-delay") && arg && parse_ulong(arg, 3600000, &n)) f->verdict_delay_ms = (unsigned)n;
     else if (IS("no-verdict") && !arg) f->no_verdict = true;
+    else if (IS("crash-loop") && !arg) f->crash_loop_ms = CRASH_LOOP_DEFAULT_MS;
+    else if (IS("crash-loop") && arg && parse_ulong(arg, 3600000, &n) && n > 0) f->crash_loop_ms = (unsigned)n;
     else
         return usage("--fault '%s': unknown fault or bad value%s", value,
-                     " (drop-at=0..99, lose-udp=K, slow-reboot=MS, verdict-delay=MS, or a name without value)");
+                     " (drop-at=0..99, lose-udp=K, slow-reboot=MS, verdict-delay=MS, crash-loop[=MS>0], or a name without value)");
 #undef IS
     return 0;
 }
@@ -159,7 +163,7 @@ static int store(const struct opt *o, const char *value, struct vdh_options *opt
 {
     void *target = (char *)opts + o->offset;
     unsigned long n;
-    static const char *const dialects[] = {"auto", "1.14", "dev"}; /* vdh_dialect_choice */
+    static const char *const dialects[] = {"auto", "1.14.0", "1.14.1", "dev"}; /* vdh_dialect_choice */
     static const char *const txts[] = {"full", "minimal", "malformed"};
     switch (o->kind) {
     case K_STRING: *(const char **)target = value; return 0;
@@ -170,7 +174,10 @@ static int store(const struct opt *o, const char *value, struct vdh_options *opt
         *(unsigned *)target = (unsigned)n;
         return 0;
     case K_FLASH_SIZE: return store_flash_size(value, target);
-    case K_DIALECT: return store_choice(value, dialects, 3, (int *)target, o->name);
+    case K_DIALECT:
+        if (strcmp(value, "1.14") == 0) /* the 1.14 of earlier versions: the latest 1.14 */
+            value = "1.14.1";
+        return store_choice(value, dialects, 4, (int *)target, o->name);
     case K_TXT: return store_choice(value, txts, 3, (int *)target, o->name);
     case K_PASSWORD: snprintf(target, sizeof opts->password, "%s", value); return 0;
     case K_PASSWORD_FILE: return read_password_file(value, target, sizeof opts->password);
@@ -190,6 +197,7 @@ static void set_defaults(struct vdh_options *opts)
     opts->web_port = 80;
     opts->telnet_port = 23;
     opts->reboot_ms = 3000;
+    opts->system_check_ms = VD_SYSTEM_CHECK_TIME_MS;
     opts->chip_id = UINT32_MAX; /* derived from the address later */
     opts->faults.drop_at = -1;
 }

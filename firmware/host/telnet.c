@@ -1,5 +1,6 @@
 /* telnet.c — the terminal over TCP: one client at a time (a second one is closed at once),
- * bytes into the core terminal, its actions (close, reboot, ota <url>) carried out here. */
+ * bytes into the core terminal, its actions (close, reboot, reset.safe, ota <url>) carried out
+ * here. A 1.14 core build runs the commands and prints nothing (DEBUG_TELNET_SUPPORT 0). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -51,12 +52,15 @@ void vdh_telnet_accept(struct vdh_device *dev)
     vdh_log("telnet: client %s connected", addr);
     dev->client_fd = fd;
     struct vd_terminal_config config = {
-        .dialect = dev->dialect,
+        .era = dev->era,
+        .silent = vd_era_is_1_14(dev->era) && dev->identity.desc.kind == EO_KIND_CORE,
         /* core/minimal builds skip the password */
         .password = dev->identity.desc.kind == EO_KIND_FULL ? dev->opts.password : NULL,
         .identity = &dev->identity,
         .hostname = dev->hostname,
         .chip_id = dev->opts.chip_id,
+        .safe_mode = dev->safe_mode,
+        .boot_counter = dev->stability.counter,
     };
     memcpy(config.mac, dev->mac, sizeof config.mac);
     struct vd_terminal_io io = {dev, client_write, uptime_ms};
@@ -68,18 +72,6 @@ void vdh_telnet_close(struct vdh_device *dev)
     if (dev->client_fd >= 0)
         vdh_log("telnet: client disconnected");
     vdh_close(&dev->client_fd);
-}
-
-void vdh_telnet_log(struct vdh_device *dev, const char *format, ...)
-{
-    char line[600];
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(line, sizeof line, format, ap);
-    va_end(ap);
-    vdh_log("telnet: %s", line);
-    if (dev->client_fd >= 0)
-        vd_terminal_log(&dev->term, "%s", line);
 }
 
 void vdh_telnet_readable(struct vdh_device *dev)
@@ -99,10 +91,20 @@ void vdh_telnet_readable(struct vdh_device *dev)
     }
     if (actions & VD_TERM_REBOOT) {
         vdh_log("telnet: reset");
-        vdh_schedule_reboot(dev, 100);
+        vdh_schedule_reboot(dev, 100, VD_RESET_SOFTWARE);
+    }
+    if (actions & VD_TERM_REBOOT_SAFE) {
+        vdh_log("telnet: reset.safe: stability counter at its maximum");
+        vd_stability_force_unstable(&dev->stability);
+        vdh_schedule_reboot(dev, 100, VD_RESET_SOFTWARE);
     }
     if (actions & VD_TERM_CLOSE) {
         vdh_log("telnet: wrong password");
         vdh_telnet_close(dev);
     }
+}
+
+struct vd_terminal *vdh_telnet_terminal(struct vdh_device *dev)
+{
+    return dev->client_fd >= 0 ? &dev->term : NULL;
 }

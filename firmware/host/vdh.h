@@ -10,8 +10,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vd_era.h"
 #include "vd_espota.h"
 #include "vd_identity.h"
+#include "vd_settings.h"
+#include "vd_stability.h"
 #include "vd_terminal.h"
 #include "vd_updater.h"
 
@@ -30,10 +33,17 @@ struct vdh_faults {
     unsigned verdict_delay_ms; /* the espota verdict goes out this much later */
     bool no_verdict;          /* the espota verdict is lost: the connection closes without it
                                * (the update itself ends as it would) */
+    unsigned crash_loop_ms;   /* every stable boot crashes this long after it (0 = never) */
 };
 
-/* --dialect: auto follows the running image's version at every boot; the others force it. */
-enum vdh_dialect_choice { VDH_DIALECT_AUTO = 0, VDH_DIALECT_FORCE_1_14, VDH_DIALECT_FORCE_DEV };
+/* --dialect: auto follows the running image's version at every boot; the others force an era
+ * for the process lifetime ("1.14" is 1.14.1). */
+enum vdh_dialect_choice {
+    VDH_DIALECT_AUTO = 0,
+    VDH_DIALECT_FORCE_1_14_0,
+    VDH_DIALECT_FORCE_1_14_1,
+    VDH_DIALECT_FORCE_DEV,
+};
 
 struct vdh_options {
     const char *flash_path;
@@ -48,6 +58,7 @@ struct vdh_options {
     bool no_mdns;
     enum vd_txt_mode txt;
     unsigned reboot_ms, ack_latency_ms, flash_kbps, rcvbuf;
+    unsigned system_check_ms; /* uptime after which a boot counts as stable (SYSTEM_CHECK_TIME) */
     struct vdh_faults faults;
     const char *ports_file, *pid_file, *log_file;
     unsigned watchdog;
@@ -104,7 +115,11 @@ struct vdh_device {
     unsigned boots;
 
     struct vd_identity identity;
-    enum vd_dialect dialect;  /* this boot's: forced by --dialect, else from the version */
+    enum vd_era era;          /* this boot's: forced by --dialect, else from the version */
+    struct vd_settings settings; /* the EEPROM sector's record, as of this boot */
+    struct vd_stability stability; /* "RTC memory": kept across reboots of this process */
+    bool safe_mode;           /* this boot is unstable: Wi-Fi, espota and telnet only */
+    enum vd_reset_reason next_reset; /* why the next boot happens */
     struct vd_updater updater;
     struct vd_espota espota;
     unsigned udp_seen;        /* datagrams received since start (lose-udp) */
@@ -117,6 +132,8 @@ struct vdh_device {
     uint16_t espota_port, web_port, telnet_port; /* bound (after the first boot: reused) */
     bool serving;
     uint64_t reboot_at;       /* scheduled reboot (monotonic ms), 0 = none */
+    uint64_t settle_at;       /* when this boot's uptime reaches the system check time, 0 = done */
+    uint64_t crash_at;        /* fault crash-loop: when this boot crashes, 0 = never */
 };
 
 /* Boot: eboot copy, identity, services. Returns false on a fatal setup error. */
@@ -126,7 +143,12 @@ bool vdh_reboot(struct vdh_device *dev);
 void vdh_shutdown(struct vdh_device *dev);
 /* Closes every service (the device is going down): mDNS withdrawn, sockets closed. */
 void vdh_stop_services(struct vdh_device *dev);
-void vdh_schedule_reboot(struct vdh_device *dev, unsigned delay_ms);
+/* A reboot delay_ms from now, for `reason` (what the next boot's system check sees). */
+void vdh_schedule_reboot(struct vdh_device *dev, unsigned delay_ms, enum vd_reset_reason reason);
+/* The device's own timers (reboot, system check, crash fault): ms until the next one is due
+ * (-1 = none), and running those that are due; false on a fatal error. */
+int vdh_timers_next_ms(const struct vdh_device *dev);
+bool vdh_timers_run(struct vdh_device *dev);
 
 /* sockets */
 int vdh_listen_tcp(struct in_addr address, uint16_t *port);
@@ -140,8 +162,8 @@ void vdh_espota_readable(struct vdh_device *dev);
 void vdh_telnet_accept(struct vdh_device *dev);
 void vdh_telnet_readable(struct vdh_device *dev);
 void vdh_telnet_close(struct vdh_device *dev);
-void vdh_telnet_log(struct vdh_device *dev, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
+/* The terminal of the connected client, NULL when none (the `ota` client's lines go there). */
+struct vd_terminal *vdh_telnet_terminal(struct vdh_device *dev);
 
 /* ota <url> */
 void vdh_fetch_run(struct vdh_device *dev, const char *url);

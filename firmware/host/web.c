@@ -1,8 +1,10 @@
 /* web.c — the web server (libmicrohttpd, epoll mode inside the device's poll loop): POST
- * /upgrade with Digest or Basic auth as `admin` (realm = hostname; none for webui builds), the
- * multipart file part into the core's web upgrade logic, and GET /discover. Every answer waits
- * until the request body has been read (a refused body is dropped), unless the client waits
- * for "100 Continue". */
+ * /upgrade with Digest or Basic auth as `admin` (the async web server's Digest: realm =
+ * hostname, qop="auth", fresh 32-hex nonce and opaque; none for webui builds), the multipart
+ * file part into the core's web upgrade logic per era, and GET /discover. Every reply says
+ * "Connection: close" (the async server closes after each), /upgrade replies carry ESPurna's
+ * security headers. Every answer waits until the request body has been read (a refused body
+ * is dropped), unless the client waits for "100 Continue". */
 #include <jansson.h>
 #include <microhttpd.h>
 #include <stdio.h>
@@ -11,16 +13,14 @@
 #include <strings.h>
 
 #include "vd_web.h"
+#include "vd_web_auth.h"
 #include "vdh.h"
 
 #define POST_BUFFER 16384
-#define NONCE_TIMEOUT_S 300
-#define REBOOT_AFTER_OK_MS 500
 #define DROP_LIMIT ((uint64_t)EO_IMAGE_MAX_FILE_SIZE + 65536u) /* largest image + multipart */
 
 struct vdh_web {
     struct MHD_Daemon *daemon;
-    uint8_t seed[32];
 };
 
 enum route { ROUTE_UPGRADE, ROUTE_DISCOVER, ROUTE_FORM, ROUTE_NOT_FOUND };
@@ -29,24 +29,47 @@ struct request {
     struct vdh_device *dev;
     enum route route;
     bool allowed;             /* credentials good, or none needed */
-    bool auth_header, stale_nonce;
+    bool auth_header;
     struct MHD_PostProcessor *post; /* an allowed POST /upgrade */
     struct vd_web_upload upload;
     bool started;             /* a file part arrived */
+    bool fault_armed;         /* corrupt-sector armed for this upload's update */
     uint64_t dropped;         /* body bytes read and dropped (nobody takes them) */
     uint64_t body_bytes;      /* request body bytes read, whatever became of them */
     char line[48];            /* "METHOD /path" for the log */
 };
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
-                             const char *body)
+static struct MHD_Response *new_response(const char *type, const char *body)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    if (type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    return r;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
+{
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
+                             const char *body)
+{
+    return queue(c, status, new_response(type, body));
+}
+
+/* An /upgrade answer: ESPurna adds these headers to every one of them. */
+static enum MHD_Result reply_upgrade(struct MHD_Connection *c, unsigned status, const char *body)
+{
+    struct MHD_Response *r = new_response("text/plain", body);
+    MHD_add_response_header(r, "X-XSS-Protection", "1; mode=block");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "deny");
+    return queue(c, status, r);
 }
 
 static enum MHD_Result reply_discover(struct vdh_device *dev, struct MHD_Connection *c)
@@ -76,44 +99,47 @@ static bool basic_ok(struct vdh_device *dev, struct MHD_Connection *c)
 }
 
 /* Checks the credentials (Digest or Basic as admin); webui builds need none. */
-static bool check_auth(struct vdh_device *dev, struct MHD_Connection *c, struct request *req)
+static bool check_auth(struct vdh_device *dev, struct MHD_Connection *c, struct request *req,
+                       const char *method)
 {
     if (!(dev->identity.desc.features & EO_FEATURE_WEB_AUTH))
         return true;
     const char *header = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
     req->auth_header = header != NULL;
-    if (header && strncmp(header, "Basic ", 6) == 0 && basic_ok(dev, c))
-        return true;
-    int digest = MHD_NO;
-    if (header && strncmp(header, "Digest ", 7) == 0)
-        digest = MHD_digest_auth_check2(c, dev->hostname, "admin", dev->opts.password,
-                                        NONCE_TIMEOUT_S, MHD_DIGEST_ALG_MD5);
-    req->stale_nonce = digest == MHD_INVALID_NONCE;
-    return digest == MHD_YES;
+    if (header && strncmp(header, "Basic ", 6) == 0)
+        return basic_ok(dev, c);
+    return header && vd_web_digest_check(&vdh_md5, header, method, "admin", dev->opts.password);
 }
 
+/* requestAuthentication(hostname): 401, an empty body and a fresh Digest challenge. */
 static enum MHD_Result reply_unauthorized(struct vdh_device *dev, struct MHD_Connection *c,
                                           const struct request *req)
 {
     vdh_log("web: %s: 401 unauthorized (%llu body bytes read and dropped)",
             req->auth_header ? "wrong credentials" : "no credentials",
             (unsigned long long)req->dropped);
-    const char *body = "Unauthorized";
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
-    enum MHD_Result ret = MHD_queue_auth_fail_response2(c, dev->hostname, "espurna", r,
-                                                        req->stale_nonce, MHD_DIGEST_ALG_MD5);
-    MHD_destroy_response(r);
-    return ret;
+    char challenge[256];
+    vd_web_digest_challenge(&vdh_md5, vdh_random, dev->hostname, challenge, sizeof challenge);
+    struct MHD_Response *r = new_response(NULL, "");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
+    return queue(c, 401, r);
 }
 
 static void start_upload(struct vdh_device *dev, struct request *req)
 {
-    vd_web_upload_start(&req->upload, &dev->updater, dev->dialect, dev->opts.faults.no_space);
+    vd_web_upload_start(&req->upload, &dev->updater, dev->era);
     vdh_log("web: POST /upgrade: the file part begins");
-    if (req->upload.owner)
-        dev->flash.corrupt_next = dev->opts.faults.corrupt_sector;
     req->started = true;
+}
+
+/* corrupt-sector: armed once this upload has begun the Updater (its first sector write
+ * happens only after the first full sector). */
+static void arm_fault(struct vdh_device *dev, struct request *req)
+{
+    if (req->fault_armed || !req->upload.owner)
+        return;
+    req->fault_armed = true;
+    dev->flash.corrupt_next = dev->opts.faults.corrupt_sector;
 }
 
 /* Post processor callback: only file parts count (the field name is ignored). */
@@ -129,6 +155,7 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     if (!req->started)
         start_upload(req->dev, req);
     vd_web_upload_data(&req->upload, (const uint8_t *)data, size);
+    arm_fault(req->dev, req);
     return MHD_YES;
 }
 
@@ -139,13 +166,16 @@ static enum MHD_Result finish_upload(struct vdh_device *dev, struct MHD_Connecti
     if (req->started)
         vd_web_upload_finish(&req->upload, &res);
     else
-        vd_web_invalid_request(dev->dialect, &res);
+        vd_web_no_file(&dev->updater, dev->era, &res);
     dev->flash.corrupt_next = false;
-    vdh_log("web: POST /upgrade (%u bytes) -> %u %s", (unsigned)req->upload.received, res.status,
-            res.body);
+    char shown[sizeof res.body];
+    snprintf(shown, sizeof shown, "%s", res.body);
+    shown[strcspn(shown, "\r\n")] = '\0';
+    vdh_log("web: POST /upgrade (%u bytes) -> %u %s%s", (unsigned)req->upload.received,
+            res.status, shown, req->started ? "" : " (no file part)");
     if (res.reboot)
-        vdh_schedule_reboot(dev, REBOOT_AFTER_OK_MS);
-    return reply(c, res.status, "text/plain", res.body);
+        vdh_schedule_reboot(dev, vd_web_reboot_delay_ms(dev->era), VD_RESET_SOFTWARE);
+    return reply_upgrade(c, res.status, res.body);
 }
 
 static enum MHD_Result reply_form(struct MHD_Connection *c)
@@ -200,7 +230,7 @@ static struct request *new_request(struct vdh_device *dev, struct MHD_Connection
     snprintf(req->line, sizeof req->line, "%.7s %.39s", method, url);
     req->route = route_of(method, url);
     req->allowed = req->route == ROUTE_DISCOVER || req->route == ROUTE_NOT_FOUND ||
-                   check_auth(dev, c, req);
+                   check_auth(dev, c, req, method);
     if (req->route == ROUTE_UPGRADE && req->allowed)
         req->post = MHD_create_post_processor(c, POST_BUFFER, on_part, req);
     return req;
@@ -274,12 +304,10 @@ bool vdh_web_start(struct vdh_device *dev)
         vdh_close(&fd);
         return false;
     }
-    vdh_random(web->seed, sizeof web->seed);
     web->daemon = MHD_start_daemon(
         MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, dev,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, dev,
-        MHD_OPTION_DIGEST_AUTH_RANDOM, sizeof web->seed, web->seed,
-        MHD_OPTION_NONCE_NC_SIZE, 64, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, dev, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
         MHD_OPTION_END);
     if (!web->daemon) {
         vdh_close(&fd);

@@ -42,8 +42,9 @@ unchanged 1
 note "corrupt-sector: exit 9 with the device's own MD5 error"
 flash 2
 assert_eq 9 "$status" "corrupt exit status"
-assert_eq "espurna-ota: device $(dev_address 2) rejected the image after the transfer: ERROR[7]: MD5 verification failed; the image was corrupted on the way or in flash; try again" \
-  "$err" "corrupt message"
+# core 2.7.4's words name both sums; the calculated one depends on the flipped byte
+pattern="^espurna-ota: device $(dev_address 2) rejected the image after the transfer: ERROR\\[7\\]: MD5 Failed: expected:$(md5sum <"$CORE_1141" | cut -d' ' -f1), calculated:[0-9a-f]{32}; the image was corrupted on the way or in flash; try again\$"
+[[ $err =~ $pattern ]] || fail "corrupt message: $err"
 unchanged 2
 
 note "lose-udp=2: two invitations lost, the third is answered"

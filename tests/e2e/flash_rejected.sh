@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
 lab_reexec --no-avahi \
   --device "image=$FULL_1140 dialect=dev reboot-ms=300 mdns=no" \
-  --device "image=$FULL_1140 dialect=1.14 reboot-ms=300 mdns=no" -- "$@"
+  --device "image=$FULL_1140 dialect=1.14.0 reboot-ms=300 mdns=no" -- "$@"
 
 unset ESPURNA_OTA_PASSWORD
 export XDG_CONFIG_HOME=$LAB_DIR/no-config HOME=$LAB_DIR/no-home
@@ -34,7 +34,7 @@ assert_eq "7" "${out%% *}" "web dev exit"
 assert_contains "$out" "$(dev_address 1)" "web dev names the device"
 assert_contains "$out" "No magic byte / invalid flash config" "web dev quotes the device"
 
-note "web, 1.14 dialect: the device fails at the end and says ERROR 9"
+note "web, 1.14.0 (no header check): the device fails at the end and says ERROR 9"
 out=$(push 2 web)
 assert_eq "5" "${out%% *}" "web 1.14 exit (error 9: built for a larger flash)"
 assert_contains "$out" "ERROR 9" "web 1.14 quotes the device"

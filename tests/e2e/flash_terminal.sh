@@ -50,7 +50,7 @@ out=$(flash 1 "$CORE_1141" --password-file "$(dev_password_file 1)" --json 2>"$L
 assert_eq ok "$(json_field "$out" status)" "json status"
 assert_eq terminal "$(json_field "$out" method)" "json method"
 assert_eq 296960 "$(json_field "$out" bytes_confirmed)" "json bytes_confirmed"
-assert_eq "[OTA] Success: 296960 bytes" "$(json_field "$out" device_reply)" "json device_reply"
+assert_eq "[OTA] Success:  296960 bytes" "$(json_field "$out" device_reply)" "json device_reply (%7u)"
 lab-device wait-boot 1 2 15 || fail "device 1 did not reboot"
 assert_eq "1.14.1 core" "$(dev_running 1)" "device 1 runs the core image"
 url=$(lab-device log 1 | sed -n 's/^telnet: ota \(http[^ ]*\).*/\1/p' | tail -n 1)
@@ -59,7 +59,7 @@ url=$(lab-device log 1 | sed -n 's/^telnet: ota \(http[^ ]*\).*/\1/p' | tail -n 
 note "device 2 (dev, full): full → core → full with a text result"
 out=$(flash 2 "$CORE_DEV" --password-file "$(dev_password_file 2)" 2>"$LAB_DIR/err") ||
   fail "dev terminal flash failed: $(<"$LAB_DIR/err")"
-assert_contains "$out" "reply      [OTA] Success: 358400 bytes" "text result"
+assert_contains "$out" "reply      [OTA] Success:  358400 bytes" "text result"
 assert_contains "$(<"$LAB_DIR/err")" "image delivered; waiting for reboot" "delivery message"
 lab-device wait-boot 2 2 15 || fail "device 2 did not reboot"
 assert_eq "$DEV_VERSION core" "$(dev_running 2)" "device 2 runs the core"

@@ -107,7 +107,7 @@ assert_eq 0 "$status" "8 KB/s device: exit status ($(<"$LAB_DIR/slow.err"))"
 out=$(<"$LAB_DIR/slow.out")
 assert_eq ok "$(json_field "$out" status)" "8 KB/s device: JSON status"
 assert_eq "$SIZE_1141" "$(py_field "$out" 'd["bytes_confirmed"]')" "8 KB/s device: bytes"
-assert_eq "[OTA] Success: $SIZE_1141 bytes" "$(json_field "$out" device_reply)" \
+assert_eq "$(printf '[OTA] Success: %7u bytes' "$SIZE_1141")" "$(json_field "$out" device_reply)" \
   "8 KB/s device: its own word"
 assert_eq True "$(py_field "$out" 'd["rate_bytes_per_s"] <= 8 * 1024')" \
   "8 KB/s device: a rate no faster than the device ($(py_field "$out" 'd["rate_bytes_per_s"]'))"

@@ -18,7 +18,7 @@ FULL_4M=$(image "espurna-$DEV_VERSION-nodemcu-lolin-4m.bin")
 OVERSIZED=$(image "espurna-$DEV_VERSION-oversized-1m.bin")
 
 lab_reexec --no-avahi \
-  --device "image=$FULL_1140 dialect=1.14 reboot-ms=300 password=Web-pw-1140 mdns=no" \
+  --device "image=$FULL_1140 dialect=1.14.0 reboot-ms=300 password=Web-pw-1140 mdns=no" \
   --device "image=$FULL_DEV dialect=dev reboot-ms=300 fault=no-space mdns=no" \
   --device "image=$CORE_DEV dialect=dev reboot-ms=300 mdns=no" \
   --device "image=$WEBUI_DEV dialect=dev reboot-ms=300 mdns=no" \

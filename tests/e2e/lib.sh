@@ -22,7 +22,8 @@
 #   dev_running N                   "<version> <kind>" of the image device N booted last
 #   espota N IMAGE [CLIENT OPTIONS] tests/tools/espota_client.py to device N (prints result)
 #   telnet N [OPTIONS] COMMAND...   tests/tools/telnet_client.py to device N
-#   info_version N                  version from the terminal's `info` ("ESPURNA <v> built")
+#   info_version N                  version from the terminal's `info` (dev "ESPURNA <v> built ...",
+#                                   1.14 "[NNNNNN] [MAIN] ESPURNA <v>"; a silent 1.14 core says nothing)
 #   discover N                      body of GET /discover (curl)
 #   json_field JSON KEY             a top-level string field of a JSON object
 #   mdns_record HOSTNAME            the resolved _arduino._tcp line (avahi-browse -rtp), or ""
@@ -115,7 +116,8 @@ telnet() {
 }
 
 info_version() {
-  telnet "$1" --connect-wait 5 info | sed -n 's/^\(\[[0-9]*\] \)\{0,1\}ESPURNA \([^ ]*\) built.*/\2/p' |
+  telnet "$1" --connect-wait 5 info |
+    sed -n -e 's/^ESPURNA \([^ ]*\) built.*/\1/p' -e 's/^\[[0-9]*\] \[MAIN\] ESPURNA \([^ ]*\)$/\1/p' |
     head -n 1
 }
 

@@ -95,7 +95,7 @@ wait_until 20 grep -q ready "$LAB_DIR/slow.out" || fail "slow_headers did not ge
 out=$(telnet 1 "ota $URL") || fail "ota command: $out"
 wait_until 60 grep -q '^telnet: \[OTA\] \(Success\|ERROR\)' "$LAB_DIR/dev/1/log" ||
   fail "device 1 never finished its fetch"
-assert_eq 1 "$(ota_lines 1 "Success: $SIZE_DEV bytes")" \
+assert_eq 1 "$(ota_lines 1 "$(printf 'Success: %7u bytes' "$SIZE_DEV")")" \
   "device 1 fetched the image: $(grep '\[OTA\]' "$LAB_DIR/dev/1/log")"
 serve_wait
 assert_eq 0 "$STATUS" "serve exit status with slow-header connections around"

@@ -7,6 +7,9 @@
 # a device without dialect= (auto) that speaks 1.14 on 1.14.1 and dev after an espota upgrade,
 # and a 4 MB chip running a 1 MB build: the 1 MB layout's free space (the running build's
 # linker layout ends the sketch area), sdk_size 1024, mem_size 4096, the oversized image refused.
+# ArduinoOTA's board key is PlatformIO's for the build's flash size (PLATFORMIO_ESP01_1M,
+# PLATFORMIO_ESP12E); a 1.14 core build keeps announcing the previous full build's
+# target_board (it never sets its own), a dev minimal build announces its own.
 source "$(dirname "$0")/lib.sh"
 
 FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
@@ -23,7 +26,10 @@ lab_reexec --device "image=$FULL_1140 dialect=1.14 reboot-ms=2500" \
   --device "image=$FULL_DEV dialect=dev reboot-ms=300 mdns=no" \
   --device "image=$FULL_DEV dialect=1.14 reboot-ms=300 txt=minimal" \
   --device "image=$FULL_1141 reboot-ms=300" \
-  --device "image=$FULL_DEV flash=4M reboot-ms=300" -- "$@"
+  --device "image=$FULL_DEV flash=4M reboot-ms=300" \
+  --device "image=$FULL_1141 reboot-ms=300" -- "$@"
+
+CORE_1141=$(image espurna-1.14.1-espurna-core-1MB.bin)
 
 MB1=1048576
 MB4=4194304
@@ -64,6 +70,8 @@ common() {
   expect_txt "$rec" auth_upload yes "device $n"
   expect_txt "$rec" tcp_check no "device $n"
   expect_txt "$rec" ssh_upload no "device $n"
+  [[ $(txt_value "$rec" board) =~ ^PLATFORMIO_(ESP01_1M|ESP12E)$ ]] ||
+    fail "device $n: board '$(txt_value "$rec" board)' is not PlatformIO's"
   [[ $(txt_value "$rec" build_date) =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9]{2}:[0-9]{2}:[0-9]{2}$ ]] ||
     fail "device $n: build_date '$(txt_value "$rec" build_date)'"
 }
@@ -73,6 +81,7 @@ rec=$(browsed 1)
 common "$rec" 1
 expect_txt "$rec" app_version 1.14.0 "device 1"
 expect_txt "$rec" target_board ITEAD_SONOFF_BASIC "device 1"
+expect_txt "$rec" board PLATFORMIO_ESP01_1M "device 1 (a 1 MB build)"
 expect_txt "$rec" mem_size 1024 "device 1"
 expect_txt "$rec" sdk_size 1024 "device 1"
 expect_txt "$rec" free_space "$(free_space_bytes $MB1 "$(size "$FULL_1140")")" "device 1"
@@ -91,6 +100,7 @@ note "device 3 (dev, 4 MB)"
 rec=$(browsed 3)
 common "$rec" 3
 expect_txt "$rec" target_board NODEMCU_LOLIN "device 3"
+expect_txt "$rec" board PLATFORMIO_ESP12E "device 3 (a 4 MB build)"
 expect_txt "$rec" mem_size 4096 "device 3"
 expect_txt "$rec" sdk_size 4096 "device 3"
 expect_txt "$rec" free_space $(($(free_space_bytes $MB4 "$(size "$FULL_4M")") / 1024)) "device 3"
@@ -163,4 +173,19 @@ expect_txt "$rec" free_space $(($(free_space_bytes $MB1 "$(size "$CORE_DEV")") /
   fail "device 6: dev mac '$(txt_value "$rec" mac)' is not 12 upper-case hex digits"
 assert_contains "$(lab-device log 6)" "booted $DEV_VERSION (core)" "device 6 boots the core"
 assert_contains "$(lab-device log 6)" "dialect dev (auto)" "device 6 speaks dev after the upgrade"
+expect_txt "$rec" target_board ESPURNA_MINIMAL_ARDUINO_OTA "device 6: a dev minimal build names itself"
+
+note "device 8 (1.14.1 full -> 1.14.1 core): the core keeps the full build's target_board"
+wait_until 10 announced 8 || fail "device 8 never announced itself"
+expect_txt "$(browsed 8)" target_board ITEAD_SONOFF_BASIC "device 8 before"
+assert_eq OK "$(espota 8 "$CORE_1141")" "device 8 upload"
+lab-device wait-boot 8 2 10 || fail "device 8 did not come back"
+core_8() { # the record with the core's free space (the full build's board name either way)
+  [[ $(txt_value "$(mdns_record "$(lab-device hostname 8)")" free_space) == \
+    "$(free_space_bytes $MB1 "$(size "$CORE_1141")")" ]]
+}
+wait_until 10 core_8 || fail "device 8: no record after the upgrade"
+rec=$(record 8)
+expect_txt "$rec" target_board ITEAD_SONOFF_BASIC "device 8: the 1.14 core shows the stored board"
+expect_txt "$rec" board PLATFORMIO_ESP01_1M "device 8"
 note "pass"

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 
 FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
-CORE_1141=$(image espurna-1.14.1-espurna-core-1MB.bin)
+FULL_1141=$(image espurna-1.14.1-itead-sonoff-basic.bin)
 FULL_DEV=$(image "espurna-$DEV_VERSION-itead-sonoff-basic.bin")
 CORE_DEV=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-1m.bin")
 
@@ -37,8 +37,8 @@ fi
 require_lab
 sync=$(mktemp -d)
 trap 'rm -rf "$sync"' EXIT
-bash "$EO_SOURCE/tests/lab/run" --device "image=$FULL_1140 dialect=1.14 reboot-ms=300" -- \
-  env E2E_IN_LAB=1 bash "$0" inner A B 1.14.0 "$CORE_1141" 1.14.1 "$sync" &
+bash "$EO_SOURCE/tests/lab/run" --device "image=$FULL_1140 reboot-ms=300" -- \
+  env E2E_IN_LAB=1 bash "$0" inner A B 1.14.0 "$FULL_1141" 1.14.1 "$sync" &
 a=$!
 bash "$EO_SOURCE/tests/lab/run" --device "image=$CORE_DEV dialect=dev reboot-ms=300" -- \
   env E2E_IN_LAB=1 bash "$0" inner B A "$DEV_VERSION" "$FULL_DEV" "$DEV_VERSION" "$sync" &

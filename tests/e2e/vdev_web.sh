@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # tests/e2e/vdev_web.sh — web upload (POST /upgrade, multipart) on the virtual device with curl:
-# Digest and Basic auth, 401 on a wrong password, and each error body in both dialects
-# (invalid request, invalid image, not enough space, upgrade in progress), the no-auth
-# minimal-webui build, and a successful upload followed by a reboot into the new version.
+# Digest (the async web server's challenge: realm = hostname, qop="auth", 32-hex nonce and
+# opaque) and Basic auth, 401 on a wrong password, "Connection: close" and ESPurna's security
+# headers, and each answer in each era: dev and 1.14.1 (400 for a busy Updater, a file part
+# of one 1460-byte piece or less, a bad header; 500 with the Updater's text ending "\r\n";
+# 200 "OK" without a reboot when no file part came), <= 1.14.0 (always 200, "OK" or "ERROR n";
+# a second upload joins the running one), gzip refused by 1.14.1's header check (core 2.3.0),
+# the no-auth minimal-webui build, and successful uploads followed by a reboot.
 # A large body refused with 401 is read to its end first, so a client that sends it whole (no
 # Expect: 100-continue; curl and one that reads only after writing) gets the 401; the lab has
 # lwIP-sized TCP receive buffers (--tcp-rmem).
@@ -16,10 +20,11 @@ OVERSIZED=$(image "espurna-$DEV_VERSION-oversized-1m.bin")
 WEBUI=$(image "espurna-$DEV_VERSION-minimal-webui-1m.bin")
 
 lab_reexec --tcp-rmem "2920 5840 5840" --device "image=$FULL_1141 dialect=dev reboot-ms=300" \
-  --device "image=$FULL_1140 dialect=1.14 reboot-ms=300" \
+  --device "image=$FULL_1140 reboot-ms=300" \
   --device "image=$FULL_DEV dialect=dev reboot-ms=300 flash-kbps=200" \
   --device "image=$WEBUI dialect=dev reboot-ms=300" \
-  --device "image=$FULL_1140 dialect=1.14 reboot-ms=300 flash-kbps=200" -- "$@"
+  --device "image=$FULL_1140 reboot-ms=300 flash-kbps=200" \
+  --device "image=$FULL_1141 reboot-ms=300" -- "$@"
 
 JUNK=$LAB_DIR/junk.bin
 head -c 20000 /dev/zero | tr '\0' 'x' >"$JUNK"
@@ -28,14 +33,25 @@ head -c 1000 "$CORE_DEV" >"$SMALL"
 BIG=$LAB_DIR/big.bin
 head -c 614400 "$FULL_DEV" >"$BIG"
 
-# upload N FILE [CURL AUTH OPTIONS]: prints "STATUS BODY" of POST /upgrade with FILE.
+# shown FILE: the file with CR and LF written as \r and \n.
+shown() { sed -z 's/\r/\\r/g; s/\n/\\n/g' "$1"; }
+
+# upload N FILE [CURL AUTH OPTIONS]: prints "STATUS BODY" of POST /upgrade with FILE (the
+# body's CR and LF shown as \r \n); the headers land in $LAB_DIR/headers.
 upload() {
   local n=$1 file=$2
   shift 2
-  curl -sS --max-time 30 -o "$LAB_DIR/body" -w '%{http_code}' "$@" \
+  curl -sS --max-time 30 -D "$LAB_DIR/headers" -o "$LAB_DIR/body" -w '%{http_code}' "$@" \
     -F "upgrade=@$file;type=application/octet-stream" "http://$(dev_address "$n")/upgrade" \
     >"$LAB_DIR/status" || fail "device $n: curl failed"
-  echo "$(<"$LAB_DIR/status") $(<"$LAB_DIR/body")"
+  echo "$(<"$LAB_DIR/status") $(shown "$LAB_DIR/body")"
+}
+
+# no_file N: POST /upgrade without a file part (url-encoded x=1); prints "STATUS BODY".
+no_file() {
+  curl -sS --max-time 10 -o "$LAB_DIR/body" -w '%{http_code}' --digest -u "admin:$(pw "$1")" \
+    -d 'x=1' "http://$(dev_address "$1")/upgrade" >"$LAB_DIR/status" || fail "device $1: curl failed"
+  echo "$(<"$LAB_DIR/status") $(shown "$LAB_DIR/body")"
 }
 pw() { cat "$(dev_password_file "$1")"; }
 
@@ -74,16 +90,25 @@ for try in 1 2 3 4; do
 done
 assert_contains "$(lab-device log 1)" "401 unauthorized (614" "device 1: the refused body was read"
 challenge=$(curl -sS -D - -o /dev/null -X POST "http://$(dev_address 1)/upgrade" | tr -d '\r')
-assert_contains "$challenge" "WWW-Authenticate: Digest" "the 401 challenge"
-assert_contains "$challenge" "realm=\"$(lab-device hostname 1)\"" "the digest realm"
+grep -Eq "^WWW-Authenticate: Digest realm=\"$(lab-device hostname 1)\", qop=\"auth\", nonce=\"[0-9a-f]{32}\", opaque=\"[0-9a-f]{32}\"\$" \
+  <<<"$challenge" || fail "the 401 challenge: $challenge"
+grep -qx "Connection: close" <<<"$challenge" || fail "the 401 says Connection: close: $challenge"
 
 note "device 1 (dev): error bodies"
+assert_eq "200 OK" "$(no_file 1)" "no file part: OK from the Updater's state, no reboot"
 assert_eq "400 ERROR: No magic byte / invalid flash config" "$(upload 1 "$JUNK" --digest -u "admin:$(pw 1)")" \
   "invalid image"
-assert_eq "500 ERROR[4]: Not Enough Space" "$(upload 1 "$FULL_DEV" --digest -u "admin:$(pw 1)")" "no space"
-out=$(curl -sS --max-time 10 -o "$LAB_DIR/body" -w '%{http_code}' --digest -u "admin:$(pw 1)" \
-  -d 'x=1' "http://$(dev_address 1)/upgrade")
-assert_eq "400 ERROR: Invalid request" "$out $(<"$LAB_DIR/body")" "not multipart"
+headers=$(tr -d '\r' <"$LAB_DIR/headers")
+for header in "Connection: close" "X-XSS-Protection: 1; mode=block" "X-Content-Type-Options: nosniff" \
+  "X-Frame-Options: deny"; do
+  grep -qxF "$header" <<<"$headers" || fail "an /upgrade answer without '$header': $headers"
+done
+assert_eq '500 ERROR[4]: Not Enough Space\r\n' "$(upload 1 "$FULL_DEV" --digest -u "admin:$(pw 1)")" "no space"
+assert_eq "400 ERROR: Invalid request" "$(upload 1 "$SMALL" --digest -u "admin:$(pw 1)")" \
+  "a file of one 1460-byte piece"
+assert_eq '200 ERROR[4]: Not Enough Space\r\n' "$(no_file 1)" \
+  "no file part after a refused upload: the Updater's error is still there"
+sleep 1
 assert_eq 1 "$(lab-device boots 1)" "device 1: no reboot after errors"
 
 note "device 1 (dev): Digest upload of the core image"
@@ -92,12 +117,28 @@ lab-device wait-boot 1 2 10 || fail "device 1 did not reboot"
 assert_eq "$DEV_VERSION" "$(info_version 1)" "device 1 version after upload"
 assert_contains "$(lab-device log 1)" "booted $DEV_VERSION (core)" "device 1 boots the core"
 
-note "device 2 (1.14): always 200, body OK or ERROR <n>"
+note "device 6 (1.14.1, core 2.3.0): status codes and the 2.3.0 Updater's words"
+assert_eq "400 ERROR: No magic byte / invalid flash config" "$(upload 6 "$JUNK" --digest -u "admin:$(pw 6)")" \
+  "1.14.1 invalid image"
+assert_eq '500 ERROR[4]: Not Enough Space\r\n' "$(upload 6 "$OVERSIZED" --digest -u "admin:$(pw 6)")" \
+  "1.14.1 no space"
+GZ=$LAB_DIR/core.bin.gz
+gzip -9 -c "$CORE_DEV" >"$GZ"
+assert_eq "400 ERROR: No magic byte / invalid flash config" "$(upload 6 "$GZ" --digest -u "admin:$(pw 6)")" \
+  "1.14.1 (core 2.3.0) has no gzip"
+assert_eq '200 ERROR[4]: Not Enough Space\r\n' "$(no_file 6)" \
+  "no file part: the error the last upload left, 200"
+assert_eq 1 "$(lab-device boots 6)" "device 6: no reboot"
+
+note "device 2 (1.14.0): always 200, body OK or ERROR <n>"
 assert_eq "401" "$(upload 2 "$SMALL" --digest -u admin:wrong | cut -d' ' -f1)" "1.14 wrong password"
 assert_eq "200 ERROR 10" "$(upload 2 "$JUNK" --digest -u "admin:$(pw 2)")" "1.14 invalid image"
+head -c 1000 "$JUNK" >"$LAB_DIR/small-junk.bin"
+assert_eq "200 ERROR 10" "$(upload 2 "$LAB_DIR/small-junk.bin" --digest -u "admin:$(pw 2)")" \
+  "1.14 one piece: no such check, the end refuses it"
 assert_eq "200 ERROR 4" "$(upload 2 "$OVERSIZED" --digest -u "admin:$(pw 2)")" "1.14 no space"
 assert_eq 1 "$(lab-device boots 2)" "device 2: no reboot after errors"
-note "device 2 (1.14): Basic upload of 1.14.1 full (exactly the largest the web path takes)"
+note "device 2 (1.14.0): Basic upload of 1.14.1 full (exactly the largest the web path takes)"
 assert_eq "200 OK" "$(upload 2 "$FULL_1141" --basic -u "admin:$(<"$(dev_password_file 2)")")" \
   "basic upload"
 lab-device wait-boot 2 2 10 || fail "device 2 did not reboot"
@@ -133,8 +174,20 @@ second_upload() {
 note "device 3 (dev, slow flash): a second upload while one runs"
 second_upload 3 "$(stat -c %s "$FULL_DEV")" "400 ERROR: Upgrade in progress"
 
-note "device 5 (1.14, slow flash): a second upload while one runs"
-second_upload 5 "$(stat -c %s "$FULL_1140")" "200 ERROR 15"
+note "device 5 (1.14.0, slow flash): a second upload joins the running one and ends it"
+# core 2.3.0's begin() fails without an error while an update runs, so 1.14.0 writes the
+# second upload's bytes into the running update and its end() ends that update: "OK", and the
+# device restarts into the first upload's beginning with the junk behind it.
+running=$(stat -c %s "$FULL_1140")
+curl -sS --max-time 30 -o "$LAB_DIR/first5" --digest -u "admin:$(pw 5)" -F "upgrade=@$CORE_DEV" \
+  "http://$(dev_address 5)/upgrade" >/dev/null 2>&1 &
+first=$!
+wait_until 10 staging_written 5 "$running" || fail "device 5: the first upload never began"
+assert_eq "200 OK" "$(upload 5 "$JUNK" --digest -u "admin:$(pw 5)")" "device 5: the joining upload"
+wait "$first"
+lab-device wait-boot 5 2 10 || fail "device 5 did not reboot"
+assert_not_contains "$(lab-device log 5 | grep '^booted' | tail -n 1)" "$DEV_VERSION (core), 358400 bytes" \
+  "device 5 does not run the first upload as sent"
 
 note "device 4 (minimal-webui): no espota, no terminal; no auth, upload the full image"
 assert_eq "No response from device" "$(espota 4 "$FULL_DEV" --udp-timeout 1)" "webui espota"

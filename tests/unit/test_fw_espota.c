@@ -1,6 +1,8 @@
 /* test_fw_espota.c — unit tests of the device's espota state machine (firmware/core/
- * vd_espota.c): invitation parsing edge cases, begin answers, the AUTH exchange with right and
- * wrong responses, the data phase with acks and odd read sizes, and the end result lines. */
+ * vd_espota.c): invitation parsing edge cases, begin answers per core (2.7.4: "ERR: " and the
+ * printError text; 2.3.0: "OK" first and a silent begin failure), the AUTH exchange with right
+ * and wrong responses, the data phase with acks and odd read sizes, and the end verdicts per
+ * core (texts, line ends, the pauses around 2.7.4's final "OK"). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,19 +23,24 @@ struct fixture {
     char reply[128];
 };
 
-static struct fixture *make(const char *password)
+static struct fixture *make_on(const char *password, enum vd_core core)
 {
     struct fixture *fx = calloc(1, sizeof *fx);
     fake_flash_init(&fx->flash, 1 * MIB);
     struct vd_running running = {614400, 1 * MIB};
-    vd_updater_init(&fx->up, &fx->flash.ops, &test_md5, &running);
-    struct vd_espota_config config = {.md5 = &test_md5, .random = fixed_random};
+    vd_updater_init(&fx->up, &fx->flash.ops, &test_md5, &running, core);
+    struct vd_espota_config config = {.md5 = &test_md5, .random = fixed_random, .core = core};
     if (password)
         md5_of((const uint8_t *)password, strlen(password), config.password_md5);
     vd_espota_init(&fx->ota, &config, &fx->up);
     fx->image_len = make_image(&fx->image, 20000, EO_FLASH_SIZE_1M, EO_KIND_CORE, "1.0.0", "B");
     md5_of(fx->image, fx->image_len, fx->md5);
     return fx;
+}
+
+static struct fixture *make(const char *password)
+{
+    return make_on(password, VD_CORE_2_7_4);
 }
 
 static void release(struct fixture *fx)
@@ -111,16 +118,32 @@ static void test_begin_errors_answer_err(void **state)
 {
     (void)state;
     struct fixture *fx = make(NULL);
-    assert_int_equal(invite(fx, 0, 413697, fx->md5), VD_ESPOTA_REPLY);
-    assert_string_equal(fx->reply, "ERR: ERROR[4]: Not Enough Space\n");
-    assert_int_equal(invite(fx, 0, 0, fx->md5), VD_ESPOTA_REPLY);
-    assert_string_equal(fx->reply, "ERR: ERROR[5]: Bad Size Given\n");
-    assert_int_equal(invite(fx, 100, 4096, fx->md5), VD_ESPOTA_REPLY); /* no filesystem */
-    assert_string_equal(fx->reply, "ERR: ERROR[4]: Not Enough Space\n");
-    fx->ota.config.fault_no_space = true;
-    assert_int_equal(invite(fx, 0, 4096, fx->md5), VD_ESPOTA_REPLY);
-    assert_string_equal(fx->reply, "ERR: ERROR[4]: Not Enough Space\n");
+    const int failed = VD_ESPOTA_REPLY | VD_ESPOTA_BEGIN_FAILED;
+    assert_int_equal(invite(fx, 0, 413697, fx->md5), failed);
+    assert_string_equal(fx->reply, "ERR: ERROR[4]: Not Enough Space\r\n");
+    assert_int_equal(invite(fx, 0, 0, fx->md5), failed);
+    assert_string_equal(fx->reply, "ERR: ERROR[5]: Bad Size Given\r\n");
+    assert_int_equal(invite(fx, 100, 4096, fx->md5), failed); /* no filesystem */
+    assert_string_equal(fx->reply, "ERR: ERROR[4]: Not Enough Space\r\n");
+    fx->up.fault_no_space = true;
+    assert_int_equal(invite(fx, 0, 4096, fx->md5), failed);
+    assert_string_equal(fx->reply, "ERR: ERROR[4]: Not Enough Space\r\n");
     assert_int_equal(fx->ota.state, VD_ESPOTA_IDLE);
+    release(fx);
+}
+
+/* Core 2.3.0 answers "OK" before Update.begin(); when begin fails it never connects back and
+ * says nothing more. The same after a right password. */
+static void test_core_230_ok_first_then_silence(void **state)
+{
+    (void)state;
+    struct fixture *fx = make_on(NULL, VD_CORE_2_3_0);
+    assert_int_equal(invite(fx, 0, 413697, fx->md5), VD_ESPOTA_REPLY | VD_ESPOTA_BEGIN_FAILED);
+    assert_string_equal(fx->reply, "OK");
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_SPACE);
+    assert_int_equal(fx->ota.state, VD_ESPOTA_IDLE);
+    assert_int_equal(invite(fx, 0, 4096, fx->md5), VD_ESPOTA_REPLY | VD_ESPOTA_CONNECT);
+    assert_string_equal(fx->reply, "OK");
     release(fx);
 }
 
@@ -221,9 +244,12 @@ static void test_data_phase_glued_and_split_reads(void **state)
     invite(fx, 0, (unsigned)fx->image_len, fx->md5);
     const uint32_t sizes[] = {1, 1460, 4095, 3, 8192, 2920};
     stream(fx, sizes, 6);
-    char result[64];
-    assert_true(vd_espota_finish(&fx->ota, result, sizeof result));
-    assert_string_equal(result, "OK");
+    struct vd_espota_verdict v;
+    vd_espota_finish(&fx->ota, &v);
+    assert_true(v.reboot);
+    assert_string_equal(v.text, "OK");
+    assert_int_equal(v.pause_before_ms, 1000); /* 2.7.4: flush, delay(1000), OK, delay(1000) */
+    assert_int_equal(v.pause_after_ms, 1000);
     assert_int_equal(fx->ota.state, VD_ESPOTA_IDLE);
     struct vd_boot_record rec;
     assert_true(vd_boot_record_read(&fx->flash.ops, &rec));
@@ -238,9 +264,15 @@ static void test_end_md5_error_line(void **state)
     invite(fx, 0, (unsigned)fx->image_len, "ffffffffffffffffffffffffffffffff");
     const uint32_t sizes[] = {1460};
     stream(fx, sizes, 1);
-    char result[64];
-    assert_false(vd_espota_finish(&fx->ota, result, sizeof result));
-    assert_string_equal(result, "ERROR[7]: MD5 verification failed\n");
+    struct vd_espota_verdict v;
+    vd_espota_finish(&fx->ota, &v);
+    assert_false(v.reboot);
+    char expected[128];
+    snprintf(expected, sizeof expected,
+             "ERROR[7]: MD5 Failed: expected:ffffffffffffffffffffffffffffffff, calculated:%s\n",
+             fx->up.calculated_md5);
+    assert_string_equal(v.text, expected);
+    assert_int_equal(v.pause_before_ms + v.pause_after_ms, 0); /* errors go out at once */
     struct vd_boot_record rec;
     assert_false(vd_boot_record_read(&fx->flash.ops, &rec));
     release(fx);
@@ -255,9 +287,31 @@ static void test_end_magic_error_line(void **state)
     invite(fx, 0, (unsigned)fx->image_len, fx->md5);
     const uint32_t sizes[] = {4096};
     stream(fx, sizes, 1);
-    char result[64];
-    assert_false(vd_espota_finish(&fx->ota, result, sizeof result));
-    assert_string_equal(result, "ERROR[10]: Magic byte is not 0xE9\n");
+    struct vd_espota_verdict v;
+    vd_espota_finish(&fx->ota, &v);
+    assert_false(v.reboot);
+    assert_string_equal(v.text, "ERROR[10]: Magic byte is wrong, not 0xE9\r\n");
+    release(fx);
+}
+
+/* Core 2.3.0: "OK" at once; its MD5 text. */
+static void test_core_230_verdicts(void **state)
+{
+    (void)state;
+    struct fixture *fx = make_on(NULL, VD_CORE_2_3_0);
+    const uint32_t sizes[] = {1460, 8192, 4096};
+    invite(fx, 0, (unsigned)fx->image_len, fx->md5);
+    stream(fx, sizes, 3);
+    struct vd_espota_verdict v;
+    vd_espota_finish(&fx->ota, &v);
+    assert_true(v.reboot);
+    assert_string_equal(v.text, "OK");
+    assert_int_equal(v.pause_before_ms + v.pause_after_ms, 0);
+    invite(fx, 0, (unsigned)fx->image_len, "ffffffffffffffffffffffffffffffff");
+    stream(fx, sizes, 3);
+    vd_espota_finish(&fx->ota, &v);
+    assert_false(v.reboot);
+    assert_string_equal(v.text, "ERROR[7]: MD5 Check Failed\r\n");
     release(fx);
 }
 
@@ -267,12 +321,14 @@ static void test_write_failure_reports_failed(void **state)
     struct fixture *fx = make(NULL);
     fx->flash.fail_write = 1;
     invite(fx, 0, (unsigned)fx->image_len, fx->md5);
-    char ack[16], result[64];
+    char ack[16];
     bool failed;
     assert_int_equal(vd_espota_receive(&fx->ota, fx->image, 4096, ack, sizeof ack, &failed), 0);
     assert_true(failed);
-    assert_false(vd_espota_finish(&fx->ota, result, sizeof result));
-    assert_string_equal(result, "ERROR[1]: Flash Write Failed\n");
+    struct vd_espota_verdict v;
+    vd_espota_finish(&fx->ota, &v);
+    assert_false(v.reboot);
+    assert_string_equal(v.text, "ERROR[1]: Flash Write Failed\r\n");
     release(fx);
 }
 
@@ -283,12 +339,14 @@ int main(void)
         cmocka_unit_test(test_invitation_edge_cases_are_ignored),
         cmocka_unit_test(test_invitation_tolerates_crlf_and_missing_newline),
         cmocka_unit_test(test_begin_errors_answer_err),
+        cmocka_unit_test(test_core_230_ok_first_then_silence),
         cmocka_unit_test(test_auth_right_password),
         cmocka_unit_test(test_auth_wrong_password_and_malformed_replies),
         cmocka_unit_test(test_nonce_is_md5_hex_of_random_bytes),
         cmocka_unit_test(test_data_phase_glued_and_split_reads),
         cmocka_unit_test(test_end_md5_error_line),
         cmocka_unit_test(test_end_magic_error_line),
+        cmocka_unit_test(test_core_230_verdicts),
         cmocka_unit_test(test_write_failure_reports_failed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,9 @@
 /* test_fw_updater.c — unit tests of the virtual device's Updater and boot command
  * (firmware/core/vd_updater.c, vd_boot.c, vd_image_check.c): the space arithmetic against
  * layout.h on 1 MB and 4 MB (in the layout the running image was built for, not the chip's),
- * begin/write/end errors 4, 5, 7, 8, 9, 10, 15, staging, the eboot
+ * begin/write/end errors 4, 5, 7, 8, 9, 10 with the semantics and printError wording of
+ * cores 2.3.0 and 2.7.4 (no error for a second begin or an end with nothing running; gzip
+ * only on 2.7.4; an unknown flash-size code passes), staging, the eboot
  * copy (inflating a gzip update through an inflate op over zlib, as the host port's), and
  * that a half-written update, a broken gzip stream or one that cannot be inflated in place is
  * never booted. */
@@ -32,7 +34,7 @@ static struct fixture *setup_device(uint32_t flash_size, uint32_t running_size, 
     struct fixture *fx = calloc(1, sizeof *fx);
     fake_flash_init(&fx->flash, flash_size);
     struct vd_running running = {running_size, flash_size};
-    vd_updater_init(&fx->up, &fx->flash.ops, &test_md5, &running);
+    vd_updater_init(&fx->up, &fx->flash.ops, &test_md5, &running, VD_CORE_2_7_4);
     fx->image_len = make_image(&fx->image, new_size, new_flash_code, EO_KIND_CORE, "1.2.3", "B");
     md5_of(fx->image, fx->image_len, fx->md5);
     return fx;
@@ -67,13 +69,13 @@ static void test_free_space_matches_layout_1mb_and_4mb(void **state)
     fake_flash_init(&f4, 4 * MIB);
     struct vd_updater up;
     struct vd_running r1 = {614400, 1 * MIB};
-    vd_updater_init(&up, &f1.ops, &test_md5, &r1);
+    vd_updater_init(&up, &f1.ops, &test_md5, &r1, VD_CORE_2_7_4);
     assert_int_equal(vd_updater_free_space(&up), 251 * 4096 - 614400); /* 413696 */
     r1.size = 296961; /* rounds up to 73 sectors */
-    vd_updater_init(&up, &f1.ops, &test_md5, &r1);
+    vd_updater_init(&up, &f1.ops, &test_md5, &r1, VD_CORE_2_7_4);
     assert_int_equal(vd_updater_free_space(&up), (251 - 73) * 4096);
     struct vd_running r4 = {716800, 4 * MIB};
-    vd_updater_init(&up, &f4.ops, &test_md5, &r4);
+    vd_updater_init(&up, &f4.ops, &test_md5, &r4, VD_CORE_2_7_4);
     assert_int_equal(vd_updater_free_space(&up), 1019 * 4096 - 716800);
     struct eo_layout l4 = eo_layout_standard(4 * MIB);
     assert_int_equal(vd_updater_free_space(&up), eo_layout_free_space(&l4, 716800));
@@ -88,24 +90,26 @@ static void test_free_space_follows_the_built_for_layout(void **state)
     (void)state;
     struct fixture *fx = setup_device(4 * MIB, 655360, 8192, EO_FLASH_SIZE_4M);
     struct vd_running r1 = {655360, 1 * MIB};
-    vd_updater_init(&fx->up, &fx->flash.ops, &test_md5, &r1);
+    vd_updater_init(&fx->up, &fx->flash.ops, &test_md5, &r1, VD_CORE_2_7_4);
     assert_int_equal(vd_updater_free_space(&fx->up), 251 * 4096 - 655360); /* 372736 */
-    assert_int_equal(vd_updater_begin(&fx->up, 819200), VD_UPDATE_ERROR_SPACE);
-    assert_int_equal(vd_updater_begin(&fx->up, 372737), VD_UPDATE_ERROR_SPACE);
-    assert_int_equal(vd_updater_begin(&fx->up, 372736), VD_UPDATE_OK);
+    assert_false(vd_updater_begin(&fx->up, 819200, VD_UPDATE_FLASH));
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_SPACE);
+    assert_false(vd_updater_begin(&fx->up, 372737, VD_UPDATE_FLASH));
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_SPACE);
+    assert_true(vd_updater_begin(&fx->up, 372736, VD_UPDATE_FLASH));
     assert_int_equal(fx->up.start, 655360); /* staged below the 1 MB sketch end */
     vd_updater_abort(&fx->up);
     /* the new image's flash size is checked against the real chip: a 4 MB build is fine */
-    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), VD_UPDATE_OK);
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
     assert_int_equal(fx->up.start, 251 * 4096 - 8192);
     vd_updater_set_md5(&fx->up, fx->md5);
     assert_int_equal(send_image(fx, 1460), fx->image_len);
     assert_true(vd_updater_end(&fx->up, false));
     /* a 4 MB build on the same chip: the 4 MB layout */
     struct vd_running r4 = {655360, 4 * MIB};
-    vd_updater_init(&fx->up, &fx->flash.ops, &test_md5, &r4);
+    vd_updater_init(&fx->up, &fx->flash.ops, &test_md5, &r4, VD_CORE_2_7_4);
     assert_int_equal(vd_updater_free_space(&fx->up), 1019 * 4096 - 655360);
-    assert_int_equal(vd_updater_begin(&fx->up, 819200), VD_UPDATE_OK);
+    assert_true(vd_updater_begin(&fx->up, 819200, VD_UPDATE_FLASH));
     teardown_device(fx);
 }
 
@@ -119,9 +123,10 @@ static void test_sketch_flash_size(void **state)
     /* a 4 MB build on a 1 MB chip: the chip's layout, and begin refuses with error 8 */
     struct fixture *fx = setup_device(1 * MIB, 300000, 8192, EO_FLASH_SIZE_1M);
     struct vd_running big = {300000, 4 * MIB};
-    vd_updater_init(&fx->up, &fx->flash.ops, &test_md5, &big);
+    vd_updater_init(&fx->up, &fx->flash.ops, &test_md5, &big, VD_CORE_2_7_4);
     assert_int_equal(vd_updater_free_space(&fx->up), (251 - 74) * 4096);
-    assert_int_equal(vd_updater_begin(&fx->up, 4096), VD_UPDATE_ERROR_FLASH_CONFIG);
+    assert_false(vd_updater_begin(&fx->up, 4096, VD_UPDATE_FLASH));
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_FLASH_CONFIG);
     teardown_device(fx);
 }
 
@@ -132,11 +137,11 @@ static void test_identity_of_a_1mb_build_on_4mb(void **state)
     uint8_t *image;
     size_t len = make_image(&image, 655360, EO_FLASH_SIZE_1M, EO_KIND_FULL, "1.15.0-dev", "B");
     struct vd_identity id;
-    assert_true(vd_identity_read(image, len, 655360, 4 * MIB, &id));
+    assert_true(vd_identity_read(image, len, 655360, 4 * MIB, NULL, &id));
     assert_int_equal(id.built_for, 1 * MIB);
     assert_int_equal(id.flash_size, 4 * MIB);
     assert_int_equal(id.free_space, 372736);
-    struct vd_txt_facts facts = {.dialect = VD_DIALECT_DEV, .mode = VD_TXT_FULL};
+    struct vd_txt_facts facts = {.era = VD_ERA_DEV, .mode = VD_TXT_FULL, .espurna_keys = true};
     struct vd_txt txt;
     vd_txt_build(&id, &facts, &txt);
     bool mem = false, sdk = false, free_kib = false;
@@ -153,22 +158,25 @@ static void test_begin_errors(void **state)
 {
     (void)state;
     struct fixture *fx = setup_device(1 * MIB, 614400, 4096, EO_FLASH_SIZE_1M);
-    assert_int_equal(vd_updater_begin(&fx->up, 0), VD_UPDATE_ERROR_SIZE);
+    assert_false(vd_updater_begin(&fx->up, 0, VD_UPDATE_FLASH));
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_SIZE);
     assert_int_equal(fx->up.error, 5);
     /* 413696 free: exactly that fits, one byte more does not */
-    assert_int_equal(vd_updater_begin(&fx->up, 413697), VD_UPDATE_ERROR_SPACE);
+    assert_false(vd_updater_begin(&fx->up, 413697, VD_UPDATE_FLASH));
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_SPACE);
     assert_false(fx->up.active);
-    assert_int_equal(vd_updater_begin(&fx->up, 413696), VD_UPDATE_OK);
+    assert_true(vd_updater_begin(&fx->up, 413696, VD_UPDATE_FLASH));
     assert_int_equal(fx->up.start, 251 * 4096 - 413696);
-    /* a second begin does not disturb the running update */
-    assert_int_equal(vd_updater_begin(&fx->up, 4096), VD_UPDATE_ERROR_RUNNING_ALREADY);
+    /* a second begin does not disturb the running update, and sets no error (2.3.0, 2.7.4) */
+    assert_false(vd_updater_begin(&fx->up, 4096, VD_UPDATE_FLASH));
     assert_true(fx->up.active);
     assert_int_equal(fx->up.error, VD_UPDATE_OK);
     assert_int_equal(fx->up.size, 413696);
     vd_updater_abort(&fx->up);
     /* running image built for 4 MB on a 1 MB chip: flash config wrong */
     fx->up.running.flash_size = 4 * MIB;
-    assert_int_equal(vd_updater_begin(&fx->up, 4096), VD_UPDATE_ERROR_FLASH_CONFIG);
+    assert_false(vd_updater_begin(&fx->up, 4096, VD_UPDATE_FLASH));
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_FLASH_CONFIG);
     teardown_device(fx);
 }
 
@@ -176,13 +184,13 @@ static void test_write_more_than_reserved_is_error_4(void **state)
 {
     (void)state;
     struct fixture *fx = setup_device(1 * MIB, 614400, 8192, EO_FLASH_SIZE_1M);
-    assert_int_equal(vd_updater_begin(&fx->up, 5000), 0);
+    assert_true(vd_updater_begin(&fx->up, 5000, VD_UPDATE_FLASH));
     assert_int_equal(vd_updater_write(&fx->up, fx->image, 5000), 5000);
     assert_int_equal(vd_updater_write(&fx->up, fx->image, 1), 0);
     assert_int_equal(fx->up.error, VD_UPDATE_ERROR_SPACE);
     char text[64];
-    vd_updater_error_string(&fx->up, text, sizeof text);
-    assert_string_equal(text, "ERROR[4]: Not Enough Space");
+    vd_updater_print_error(&fx->up, text, sizeof text);
+    assert_string_equal(text, "ERROR[4]: Not Enough Space\r\n");
     teardown_device(fx);
 }
 
@@ -190,7 +198,7 @@ static void test_success_stages_and_boot_copies(void **state)
 {
     (void)state;
     struct fixture *fx = setup_device(1 * MIB, 614400, 300000, EO_FLASH_SIZE_1M);
-    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
     vd_updater_set_md5(&fx->up, fx->md5);
     assert_int_equal(send_image(fx, 1460), fx->image_len);
     struct eo_layout layout = eo_layout_standard(1 * MIB);
@@ -244,7 +252,7 @@ static uint32_t stage_gzip(struct fixture *fx)
     uint8_t *gz = gzip_of(fx->image, fx->image_len, &gz_len);
     char md5[33];
     md5_of(gz, gz_len, md5);
-    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)gz_len), 0);
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)gz_len, VD_UPDATE_FLASH));
     vd_updater_set_md5(&fx->up, md5);
     assert_int_equal(vd_updater_write(&fx->up, gz, (uint32_t)gz_len), gz_len);
     assert_true(vd_updater_end(&fx->up, false));
@@ -332,7 +340,7 @@ static void test_old_image_fault_discards(void **state)
     (void)state;
     struct fixture *fx = setup_device(1 * MIB, 614400, 20000, EO_FLASH_SIZE_1M);
     memset(fx->flash.mem, 0xE9, 100); /* "old image" marker at offset 0 */
-    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
     send_image(fx, 4096);
     assert_true(vd_updater_end(&fx->up, false));
     uint8_t scratch[VD_BOOT_SCRATCH_SIZE];
@@ -346,18 +354,19 @@ static void test_half_written_update_is_never_booted(void **state)
 {
     (void)state;
     struct fixture *fx = setup_device(1 * MIB, 614400, 20000, EO_FLASH_SIZE_1M);
-    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
     vd_updater_write(&fx->up, fx->image, 10000);
     vd_updater_abort(&fx->up);
     struct vd_boot_record rec;
     assert_false(vd_boot_record_read(&fx->flash.ops, &rec)); /* no record at all */
     uint8_t scratch[VD_BOOT_SCRATCH_SIZE];
     assert_int_equal(vd_boot_run(&fx->flash.ops, NULL, false, scratch), VD_BOOT_NOTHING);
-    /* and short of the announced size, end() refuses with error 5 */
-    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    /* and short of the announced size, end() refuses (the cores set no error for it) */
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
     vd_updater_write(&fx->up, fx->image, 10000);
     assert_false(vd_updater_end(&fx->up, false));
-    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_SIZE);
+    assert_int_equal(fx->up.error, VD_UPDATE_OK);
+    assert_false(fx->up.active);
     assert_false(vd_boot_record_read(&fx->flash.ops, &rec));
     teardown_device(fx);
 }
@@ -366,14 +375,19 @@ static void test_md5_mismatch_is_error_7(void **state)
 {
     (void)state;
     struct fixture *fx = setup_device(1 * MIB, 614400, 20000, EO_FLASH_SIZE_1M);
-    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
     vd_updater_set_md5(&fx->up, "00000000000000000000000000000000");
     send_image(fx, 1460);
     assert_false(vd_updater_end(&fx->up, false));
     assert_int_equal(fx->up.error, VD_UPDATE_ERROR_MD5);
-    char text[64];
-    vd_updater_error_string(&fx->up, text, sizeof text);
-    assert_string_equal(text, "ERROR[7]: MD5 verification failed");
+    char text[128], expected[128];
+    vd_updater_print_error(&fx->up, text, sizeof text);
+    snprintf(expected, sizeof expected, "ERROR[7]: MD5 Failed: expected:%s, calculated:%s\n",
+             "00000000000000000000000000000000", fx->md5);
+    assert_string_equal(text, expected);
+    fx->up.core = VD_CORE_2_3_0;
+    vd_updater_print_error(&fx->up, text, sizeof text);
+    assert_string_equal(text, "ERROR[7]: MD5 Check Failed\r\n");
     teardown_device(fx);
 }
 
@@ -382,7 +396,7 @@ static void test_corrupted_sector_is_caught_by_md5(void **state)
     (void)state;
     struct fixture *fx = setup_device(1 * MIB, 614400, 20000, EO_FLASH_SIZE_1M);
     fx->flash.corrupt_write = 2;
-    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
     vd_updater_set_md5(&fx->up, fx->md5);
     assert_int_equal(send_image(fx, 1460), fx->image_len);
     assert_false(vd_updater_end(&fx->up, false));
@@ -395,16 +409,25 @@ static void test_magic_and_gzip(void **state)
     (void)state;
     struct fixture *fx = setup_device(1 * MIB, 614400, 8192, EO_FLASH_SIZE_1M);
     fx->image[0] = 0x00;
-    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
     send_image(fx, 4096);
     assert_false(vd_updater_end(&fx->up, false));
     assert_int_equal(fx->up.error, VD_UPDATE_ERROR_MAGIC_BYTE);
-    /* gzip is accepted without looking further */
+    /* gzip is accepted without looking further on 2.7.4 ... */
     fx->image[0] = 0x1f;
     fx->image[1] = 0x8b;
-    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
     send_image(fx, 4096);
     assert_true(vd_updater_end(&fx->up, false));
+    /* ... and is just a wrong magic byte on 2.3.0 */
+    fx->up.core = VD_CORE_2_3_0;
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
+    send_image(fx, 4096);
+    assert_false(vd_updater_end(&fx->up, false));
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_MAGIC_BYTE);
+    char text[64];
+    vd_updater_print_error(&fx->up, text, sizeof text);
+    assert_string_equal(text, "ERROR[10]: Magic byte is wrong, not 0xE9\r\n");
     teardown_device(fx);
 }
 
@@ -412,12 +435,16 @@ static void test_new_flash_config_too_big_is_error_9(void **state)
 {
     (void)state;
     struct fixture *fx = setup_device(1 * MIB, 300000, 8192, EO_FLASH_SIZE_4M);
-    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
     send_image(fx, 1000);
     assert_false(vd_updater_end(&fx->up, false));
     assert_int_equal(fx->up.error, VD_UPDATE_ERROR_NEW_FLASH_CONFIG);
-    assert_string_equal(vd_update_error_text(9), "new Flash config wrong");
-    assert_string_equal(vd_update_error_text(10), "Magic byte is not 0xE9");
+    char text[64];
+    vd_updater_print_error(&fx->up, text, sizeof text); /* printf: "\n" only */
+    assert_string_equal(text, "ERROR[9]: new Flash config wrong real: 1048576\n");
+    fx->up.core = VD_CORE_2_3_0;
+    vd_updater_print_error(&fx->up, text, sizeof text);
+    assert_string_equal(text, "ERROR[9]: new Flash config wrong real: 1048576\n");
     teardown_device(fx);
 }
 
@@ -425,7 +452,7 @@ static void test_even_if_remaining_takes_what_came(void **state)
 {
     (void)state;
     struct fixture *fx = setup_device(1 * MIB, 614400, 20000, EO_FLASH_SIZE_1M);
-    assert_int_equal(vd_updater_begin(&fx->up, 400000), 0);
+    assert_true(vd_updater_begin(&fx->up, 400000, VD_UPDATE_FLASH));
     send_image(fx, 777);
     assert_true(vd_updater_end(&fx->up, true));
     struct vd_boot_record rec;
@@ -440,9 +467,101 @@ static void test_flash_write_failure_is_error_1(void **state)
     (void)state;
     struct fixture *fx = setup_device(1 * MIB, 614400, 20000, EO_FLASH_SIZE_1M);
     fx->flash.fail_write = 1;
-    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
     assert_int_equal(vd_updater_write(&fx->up, fx->image, 4096), 0);
     assert_int_equal(fx->up.error, VD_UPDATE_ERROR_WRITE);
+    teardown_device(fx);
+}
+
+/* printError of both cores, error by error: println texts end "\r\n", the printf ones "\n". */
+static void test_print_error_per_core(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(1 * MIB, 614400, 4096, EO_FLASH_SIZE_1M);
+    static const struct { int error; const char *v230, *v274; } rows[] = {
+        {0, "ERROR[0]: No Error\r\n", "ERROR[0]: No Error\r\n"},
+        {1, "ERROR[1]: Flash Write Failed\r\n", "ERROR[1]: Flash Write Failed\r\n"},
+        {2, "ERROR[2]: Flash Erase Failed\r\n", "ERROR[2]: Flash Erase Failed\r\n"},
+        {3, "ERROR[3]: Flash Read Failed\r\n", "ERROR[3]: Flash Read Failed\r\n"},
+        {4, "ERROR[4]: Not Enough Space\r\n", "ERROR[4]: Not Enough Space\r\n"},
+        {5, "ERROR[5]: Bad Size Given\r\n", "ERROR[5]: Bad Size Given\r\n"},
+        {6, "ERROR[6]: Stream Read Timeout\r\n", "ERROR[6]: Stream Read Timeout\r\n"},
+        {8, "ERROR[8]: Flash config wrong real: 1048576 IDE: 4194304\n",
+            "ERROR[8]: Flash config wrong real: 1048576 IDE: 4194304\n"},
+        {10, "ERROR[10]: Magic byte is wrong, not 0xE9\r\n", "ERROR[10]: Magic byte is wrong, not 0xE9\r\n"},
+        {11, "ERROR[11]: Invalid bootstrapping state, reset ESP8266 before updating\r\n",
+             "ERROR[11]: Invalid bootstrapping state, reset ESP8266 before updating\r\n"},
+        {12, "ERROR[12]: UNKNOWN\r\n", "ERROR[12]: Signature verification failed\r\n"},
+        {15, "ERROR[15]: UNKNOWN\r\n", "ERROR[15]: UNKNOWN\r\n"},
+    };
+    char text[128];
+    fx->up.running.flash_size = 4 * MIB;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        fx->up.error = rows[i].error;
+        fx->up.core = VD_CORE_2_3_0;
+        vd_updater_print_error(&fx->up, text, sizeof text);
+        assert_string_equal(text, rows[i].v230);
+        fx->up.core = VD_CORE_2_7_4;
+        vd_updater_print_error(&fx->up, text, sizeof text);
+        assert_string_equal(text, rows[i].v274);
+    }
+    teardown_device(fx);
+}
+
+/* Nothing running: write takes nothing and end refuses, both leaving the error alone; a
+ * filesystem update and the no-space fault are error 4; the error of a failed begin stays
+ * until a begin gets past the checks. */
+static void test_nothing_running_and_sticky_errors(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(1 * MIB, 300000, 8192, EO_FLASH_SIZE_1M);
+    assert_int_equal(vd_updater_write(&fx->up, fx->image, 100), 0);
+    assert_false(vd_updater_end(&fx->up, true));
+    assert_int_equal(fx->up.error, VD_UPDATE_OK);
+    assert_false(vd_updater_begin(&fx->up, 4096, VD_UPDATE_FS));
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_SPACE);
+    assert_false(vd_updater_end(&fx->up, true));
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_SPACE); /* still there for the next asker */
+    fx->up.fault_no_space = true;
+    assert_false(vd_updater_begin(&fx->up, 4096, VD_UPDATE_FLASH));
+    fx->up.fault_no_space = false;
+    assert_true(vd_updater_begin(&fx->up, 4096, VD_UPDATE_FLASH));
+    assert_int_equal(fx->up.error, VD_UPDATE_OK);
+    teardown_device(fx);
+}
+
+/* An unknown flash-size code in the new image passes (magicFlashChipSize() gives 0). */
+static void test_unknown_flash_code_passes(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(1 * MIB, 300000, 8192, EO_FLASH_SIZE_1M);
+    fx->image[3] = (uint8_t)(0x70 | (fx->image[3] & 0x0F));
+    md5_of(fx->image, fx->image_len, fx->md5);
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
+    vd_updater_set_md5(&fx->up, fx->md5);
+    send_image(fx, 1460);
+    assert_true(vd_updater_end(&fx->up, false));
+    teardown_device(fx);
+}
+
+/* 2.7.4 compares the MD5 ignoring case, 2.3.0 exactly. */
+static void test_md5_case(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(1 * MIB, 300000, 8192, EO_FLASH_SIZE_1M);
+    char upper[33];
+    for (int i = 0; i < 33; i++)
+        upper[i] = (char)(fx->md5[i] >= 'a' && fx->md5[i] <= 'f' ? fx->md5[i] - 32 : fx->md5[i]);
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
+    vd_updater_set_md5(&fx->up, upper);
+    send_image(fx, 1460);
+    assert_true(vd_updater_end(&fx->up, false));
+    fx->up.core = VD_CORE_2_3_0;
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
+    vd_updater_set_md5(&fx->up, upper);
+    send_image(fx, 1460);
+    assert_false(vd_updater_end(&fx->up, false));
+    assert_int_equal(fx->up.error, VD_UPDATE_ERROR_MD5);
     teardown_device(fx);
 }
 
@@ -467,6 +586,10 @@ int main(void)
         cmocka_unit_test(test_new_flash_config_too_big_is_error_9),
         cmocka_unit_test(test_even_if_remaining_takes_what_came),
         cmocka_unit_test(test_flash_write_failure_is_error_1),
+        cmocka_unit_test(test_print_error_per_core),
+        cmocka_unit_test(test_nothing_running_and_sticky_errors),
+        cmocka_unit_test(test_unknown_flash_code_passes),
+        cmocka_unit_test(test_md5_case),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
