@@ -393,8 +393,11 @@ static enum eo_status never_connected(const struct session *s, struct eo_error *
     return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_CONNECT_BACK, "device %s accepted "
                            "the invitation but never connected back to %s:%u within %.1f s%s; "
                            "a firewall on this host may block incoming TCP, or the device "
-                           "cannot route to %s", s->label, s->local, (unsigned)s->port,
-                           s->opt->connect_timeout_ms / 1000.0, strangers, s->local);
+                           "cannot route to %s; or it could not begin the update and said "
+                           "nothing, as firmware built with Arduino core 2.3.0 (ESPurna 1.14) "
+                           "does when %zu bytes do not fit beside its running image", s->label,
+                           s->local, (unsigned)s->port, s->opt->connect_timeout_ms / 1000.0,
+                           strangers, s->local, s->image->size);
 }
 
 static enum eo_status accept_device(struct session *s, struct eo_error *err)

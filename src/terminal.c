@@ -88,6 +88,8 @@ enum eo_term_line eo_terminal_classify(const char *line)
         return EO_TERM_WELCOME;
     if (starts_with(line, "[OTA]"))
         return classify_ota(line);
+    if (starts_with(line, "ERROR[") && eo_updater_error_code(line) >= 0)
+        return EO_TERM_OTA_ERROR; /* 1.14.1 prints the Updater's error raw during `ota` */
     return EO_TERM_TEXT;
 }
 

@@ -124,7 +124,9 @@ static enum eo_status interrupted(struct watch *watch, struct eo_error *err)
 /* The device printed "[OTA] <error>": judge it as the web path's replies are judged. */
 static enum eo_status device_error(struct watch *watch, struct eo_error *err)
 {
-    const char *text = watch->device_line + strlen("[OTA]");
+    const char *text = watch->device_line;
+    if (strncmp(text, "[OTA]", 5) == 0)
+        text += 5;
     while (*text == ' ')
         text++;
     if (watch->status.requests == 0 && eo_updater_error_code(text) < 0)

@@ -28,7 +28,8 @@ enum eo_term_line {
     EO_TERM_AUTH_FAILED,      /* "-ERROR: Invalid password" */
     EO_TERM_ERROR,            /* "-ERROR: <message>" */
     EO_TERM_OTA_SUCCESS,      /* "[OTA] Success: N bytes" */
-    EO_TERM_OTA_ERROR,        /* "[OTA] ERROR..." (also "[OTA] Error ...") */
+    EO_TERM_OTA_ERROR,        /* "[OTA] ERROR..." (also "[OTA] Error ...", and the Updater's raw
+                               * "ERROR[n]: text" that 1.14.1 prints during `ota`) */
 };
 
 /* The line without a leading "[NNNNNN] " timestamp (1.12–1.14) and without trailing CR/LF

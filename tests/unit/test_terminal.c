@@ -50,6 +50,9 @@ static void test_classify_each_dialect(void **state)
     assert_int_equal(eo_terminal_classify("[OTA] Success: 655360 bytes"), EO_TERM_OTA_SUCCESS);
     assert_int_equal(eo_terminal_classify("[OTA] ERROR[4]: Not Enough Space"), EO_TERM_OTA_ERROR);
     assert_int_equal(eo_terminal_classify("[OTA] Error: connection failed"), EO_TERM_OTA_ERROR);
+    /* 1.14.1 prints the Updater's error raw while `ota` runs */
+    assert_int_equal(eo_terminal_classify("ERROR[4]: Not Enough Space"), EO_TERM_OTA_ERROR);
+    assert_int_equal(eo_terminal_classify("ERROR (not an Updater line)"), EO_TERM_TEXT);
     assert_int_equal(eo_terminal_classify("[OTA] Downloading"), EO_TERM_TEXT);
     assert_int_equal(eo_terminal_classify("+OKAY"), EO_TERM_TEXT);
     assert_int_equal(eo_terminal_classify("Password is set"), EO_TERM_TEXT);
