@@ -1,7 +1,8 @@
 /* espota.c — the espota transport of the device: UDP invitations into the core state machine,
- * then the blocking data phase over a TCP connection back to the host (as ArduinoOTA runs it),
- * with acks delayed by the emulated network latency, the receive buffer size and the transfer
- * faults. */
+ * then the blocking data phase over a TCP connection back to the host (as ArduinoOTA runs it):
+ * an lwIP-sized receive window that fills while the Updater erases and writes a sector (the
+ * device reads nothing meanwhile), one cumulative count per read burst, acks delayed by the
+ * emulated network latency (they still leave while the flash is busy), the transfer faults. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -14,7 +15,8 @@
 
 #define CONNECT_TIMEOUT_MS 5000
 #define IDLE_TIMEOUT_MS 30000   /* the data phase gives up after this long without bytes */
-#define RESULT_PAUSE_MS 250     /* so "OK" does not glue to the last ack */
+#define RESULT_PAUSE_MS 250     /* so "OK" does not glue to the last ack (device time) */
+#define CLOSE_PAUSE_MS 100      /* after the result, before the close (device time) */
 #define READ_MAX 4096u
 
 static bool wait_fd(int fd, short events, int timeout_ms)
@@ -35,16 +37,13 @@ static bool wait_fd(int fd, short events, int timeout_ms)
     return false;
 }
 
-/* Connects back from the device's address; SO_RCVBUF is set before connect. */
+/* Connects back from the device's address, with lwIP's MSS and receive window. */
 static int connect_back(struct vdh_device *dev, struct in_addr host, uint16_t port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -1;
-    if (dev->opts.rcvbuf) {
-        int size = (int)dev->opts.rcvbuf;
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-    }
+    vdh_lwip_socket(fd, dev->opts.rcvbuf);
     struct sockaddr_in local = {.sin_family = AF_INET, .sin_addr = dev->address};
     struct sockaddr_in remote = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = host};
     int err = 0;
@@ -65,13 +64,14 @@ static void send_text(int fd, const char *text)
 }
 
 /* Acks in flight: --ack-latency-ms is network delay, so an ack is queued with the time it is
- * due and goes out then, while the device keeps reading and writing (the flash speed stays a
- * real delay of the write). A host that waits for every ack still pays one latency per chunk. */
+ * due and goes out then, while the device keeps reading and writing, and while its flash is
+ * busy (the sector time stays a real delay of the device). A host that waits for every ack
+ * still pays one latency per chunk. Times in µs of wall time. */
 #define ACKS_MAX 64u
 
 struct ack_queue {
     int fd;
-    unsigned latency_ms;
+    uint64_t latency_us;
     unsigned head, count;
     uint64_t due[ACKS_MAX];
     char text[ACKS_MAX][16];
@@ -80,7 +80,7 @@ struct ack_queue {
 /* Sends every ack whose time has come; with force, the oldest one even when it is not due. */
 static void acks_send_due(struct ack_queue *q, bool force)
 {
-    uint64_t now = vdh_now_ms();
+    uint64_t now = vdh_now_us();
     while (q->count > 0 && (force || q->due[q->head] <= now)) {
         send_text(q->fd, q->text[q->head]);
         q->head = (q->head + 1) % ACKS_MAX;
@@ -89,24 +89,39 @@ static void acks_send_due(struct ack_queue *q, bool force)
     }
 }
 
-/* Milliseconds until the oldest ack is due (0: now), or -1 when none waits. */
-static int acks_next_ms(const struct ack_queue *q)
+/* Microseconds until the oldest ack is due (0: now), or -1 when none waits. */
+static int64_t acks_next_us(const struct ack_queue *q)
 {
     if (q->count == 0)
         return -1;
-    uint64_t now = vdh_now_ms(), due = q->due[q->head];
-    return due > now ? (int)(due - now) : 0;
+    uint64_t now = vdh_now_us(), due = q->due[q->head];
+    return due > now ? (int64_t)(due - now) : 0;
+}
+
+/* Milliseconds, rounded up, for poll(). */
+static int acks_next_ms(const struct ack_queue *q)
+{
+    int64_t us = acks_next_us(q);
+    return us < 0 ? -1 : (int)((us + 999) / 1000);
+}
+
+/* While the flash is busy: the acks in flight go on arriving. */
+static int64_t acks_while_busy(void *ctx)
+{
+    struct ack_queue *q = ctx;
+    acks_send_due(q, false);
+    return acks_next_us(q);
 }
 
 /* Queues an ack for now + latency; a full queue first waits for its oldest ack to be due. */
 static void acks_push(struct ack_queue *q, const char *ack)
 {
     if (q->count == ACKS_MAX) {
-        vdh_sleep_ms((unsigned)acks_next_ms(q));
+        vdh_sleep_us((uint64_t)acks_next_us(q));
         acks_send_due(q, true);
     }
     unsigned tail = (q->head + q->count) % ACKS_MAX;
-    q->due[tail] = vdh_now_ms() + q->latency_ms;
+    q->due[tail] = vdh_now_us() + q->latency_us;
     snprintf(q->text[tail], sizeof q->text[tail], "%s", ack);
     q->count++;
     acks_send_due(q, false);
@@ -116,7 +131,7 @@ static void acks_push(struct ack_queue *q, const char *ack)
 static void acks_flush(struct ack_queue *q)
 {
     while (q->count > 0 && !vdh_stop) {
-        vdh_sleep_ms((unsigned)acks_next_ms(q));
+        vdh_sleep_us((uint64_t)acks_next_us(q));
         acks_send_due(q, false);
     }
 }
@@ -189,6 +204,7 @@ static bool receive_image(struct vdh_device *dev, struct ack_queue *q, bool *wri
     uint32_t drop_left = drop_point(dev), burst = 0;
     uint8_t buf[READ_MAX];
     *write_failed = false;
+    dev->flash.while_busy = (struct vdh_busy_work){acks_while_busy, q};
     while (vd_espota_remaining(ota) > 0) {
         uint32_t want = next_read_size(dev, &drop_left);
         if (want == 0) {
@@ -213,6 +229,7 @@ static bool receive_image(struct vdh_device *dev, struct ack_queue *q, bool *wri
         drop_left -= drop_left == UINT32_MAX ? 0 : (uint32_t)n;
     }
     ack_burst(q, &burst);
+    dev->flash.while_busy = (struct vdh_busy_work){NULL, NULL};
     acks_flush(q);
     return vd_espota_remaining(ota) == 0 && !*write_failed;
 }
@@ -231,14 +248,15 @@ static bool conclude(struct vdh_device *dev, int fd, bool complete, bool write_f
     bool reboot = vd_espota_finish(ota, result, sizeof result);
     if (reboot) /* from here on the device is restarting: nothing else answers */
         vdh_stop_services(dev);
-    vdh_sleep_ms(RESULT_PAUSE_MS + dev->opts.faults.verdict_delay_ms);
+    vdh_sleep_us(vdh_wall_us(dev, RESULT_PAUSE_MS) +
+                 (uint64_t)dev->opts.faults.verdict_delay_ms * 1000u); /* faults: not scaled */
     if (dev->opts.faults.no_verdict) {
         vdh_log("espota: fault no-verdict: result %s not sent", strtok(result, "\n"));
         return reboot;
     }
     send_text(fd, result);
     vdh_log("espota: result %s", strtok(result, "\n"));
-    vdh_sleep_ms(100);
+    vdh_sleep_us(vdh_wall_us(dev, CLOSE_PAUSE_MS));
     return reboot;
 }
 
@@ -262,8 +280,13 @@ static void run_update(struct vdh_device *dev, struct in_addr host)
     vdh_log("espota: connected to %s:%u, receiving %u bytes", addr, ota->port, (unsigned)ota->size);
     dev->flash.corrupt_next = dev->opts.faults.corrupt_sector;
     bool write_failed;
-    struct ack_queue acks = {.fd = fd, .latency_ms = dev->opts.ack_latency_ms};
+    struct ack_queue acks = {.fd = fd, .latency_us = vdh_wall_us(dev, dev->opts.ack_latency_ms)};
+    uint32_t sectors = dev->flash.sector_writes;
+    uint64_t start = vdh_now_us();
     bool complete = receive_image(dev, &acks, &write_failed);
+    vdh_log("espota: received %u bytes in %u ms, %u sectors written",
+            (unsigned)ota->updater->progress, (unsigned)((vdh_now_us() - start) / 1000u),
+            dev->flash.sector_writes - sectors);
     bool reboot = conclude(dev, fd, complete, write_failed);
     dev->flash.corrupt_next = false;
     close(fd);

@@ -23,6 +23,15 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     return len;
 }
 
+/* The download's socket has lwIP's MSS and receive window, like the device's other ones. */
+static int on_socket(void *userdata, curl_socket_t fd, curlsocktype purpose)
+{
+    struct fetch *f = userdata;
+    if (purpose == CURLSOCKTYPE_IPCXN)
+        vdh_lwip_socket(fd, f->dev->opts.rcvbuf);
+    return CURL_SOCKOPT_OK;
+}
+
 static CURLcode download(struct fetch *f, const char *url, char *errbuf)
 {
     char interface[INET_ADDRSTRLEN + 8] = "host!";
@@ -40,6 +49,8 @@ static CURLcode download(struct fetch *f, const char *url, char *errbuf)
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, f);
+    curl_easy_setopt(curl, CURLOPT_SOCKOPTFUNCTION, on_socket);
+    curl_easy_setopt(curl, CURLOPT_SOCKOPTDATA, f);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
     CURLcode rc = curl_easy_perform(curl);
     curl_easy_cleanup(curl);

@@ -1,6 +1,8 @@
-/* net.c — sockets bound to the device's address: TCP listeners and the UDP espota socket. */
+/* net.c — sockets bound to the device's address: TCP listeners and the UDP espota socket, and
+ * lwIP's shape for the TCP sockets that take an image. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -40,6 +42,16 @@ int vdh_listen_tcp(struct in_addr address, uint16_t *port)
 int vdh_bind_udp(struct in_addr address, uint16_t *port)
 {
     return bound_socket(SOCK_DGRAM, address, port);
+}
+
+/* Linux doubles SO_RCVBUF and advertises about half of it (the rest covers its own overhead),
+ * so the window the host sees is about rcvbuf, as lwIP's TCP_WND. */
+void vdh_lwip_socket(int fd, unsigned rcvbuf)
+{
+    int mss = VDH_LWIP_MSS, size = (int)rcvbuf;
+    setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
+    if (rcvbuf)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
 }
 
 void vdh_close(int *fd)
