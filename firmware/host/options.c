@@ -45,7 +45,7 @@ static const struct opt table[] = {
     {"time-scale", K_TIME_SCALE, OFF(timing), 0, "F", "scales every emulated time: flash, boot copy, reboot, ack "
      "latency, espota pauses (default 1; e.g. 0.1 for tests; faults are not scaled)"},
     {"rcvbuf", K_UINT, OFF(rcvbuf), 16777216, "BYTES", "SO_RCVBUF of the sockets that take an image (espota, web, ota; "
-     "default 5840, lwIP's window; 0 = the kernel's autotuned buffers)"},
+     "default 5840, lwIP's window, with its MSS 1460; 0 = the kernel's socket: autotuned buffers, loopback MSS)"},
     {"fault", K_FAULT, OFF(faults), 0, "NAME[=VALUE]", "repeatable: drop-at=PERCENT, corrupt-sector, lose-udp=K, "
      "no-connect-back, no-space, slow-reboot=MS, never-return, old-image, lose-auth-reply, "
      "verdict-delay=MS, no-verdict"},
