@@ -36,16 +36,21 @@ static const struct opt table[] = {
     {"telnet-port", K_UINT, OFF(telnet_port), 65535, "N", "telnet port (23; 0 = ephemeral)"},
     {"no-mdns", K_FLAG, OFF(no_mdns), 0, NULL, "don't publish over avahi"},
     {"txt", K_TXT, OFF(txt), 0, "full|minimal|malformed", "mDNS TXT keys (default full)"},
-    {"reboot-ms", K_UINT, OFF(reboot_ms), 3600000, "N", "boot time: nothing answers while rebooting (default 3000), "
-     "on top of eboot's copy of a staged update"},
+    {"reboot-ms", K_UINT, OFF(reboot_ms), 3600000, "N",
+     "boot time: nothing answers while rebooting (default 3000), on top of eboot's copy of a "
+     "staged update"},
     {"ack-latency-ms", K_UINT, OFF(ack_latency_ms), 60000, "N", "network delay of each espota ack, sent when due (default 0)"},
-    {"flash-sector-ms", K_SECTOR_MS, OFF(timing), 0, "MS", "erase + write of one 4096-byte sector, by the Updater or "
-     "eboot's copy (default 33; 0 = no flash time)"},
-    {"flash-kbps", K_FLASH_KBPS, OFF(timing), 1000000, "N", "the same as a flash-sector-ms of 4000/N (0 = no flash time)"},
-    {"time-scale", K_TIME_SCALE, OFF(timing), 0, "F", "scales every emulated time: flash, boot copy, reboot, ack "
-     "latency, espota pauses (default 1; e.g. 0.1 for tests; faults are not scaled)"},
-    {"rcvbuf", K_UINT, OFF(rcvbuf), 16777216, "BYTES", "SO_RCVBUF of the sockets that take an image (espota, web, ota; "
-     "default 5840, lwIP's window, with its MSS 1460; 0 = the kernel's socket: autotuned buffers, loopback MSS)"},
+    {"flash-sector-ms", K_SECTOR_MS, OFF(timing), 0, "MS",
+     "erase + write of one 4096-byte sector, by the Updater or eboot's copy (default 33; 0 = no "
+     "flash time)"},
+    {"flash-kbps", K_FLASH_KBPS, OFF(timing), 1000000, "N",
+     "the same as a flash-sector-ms of 4000/N (0 = no flash time)"},
+    {"time-scale", K_TIME_SCALE, OFF(timing), 0, "F",
+     "scales every emulated time: flash, boot copy, reboot, ack latency, espota pauses (default "
+     "1; e.g. 0.1 for tests; faults are not scaled)"},
+    {"rcvbuf", K_UINT, OFF(rcvbuf), 16777216, "BYTES",
+     "SO_RCVBUF of the sockets that take an image (espota, web, ota; default 5840, lwIP's "
+     "window, with its MSS 1460; 0 = the kernel's socket: autotuned buffers, loopback MSS)"},
     {"fault", K_FAULT, OFF(faults), 0, "NAME[=VALUE]", "repeatable: drop-at=PERCENT, corrupt-sector, lose-udp=K, "
      "no-connect-back, no-space, slow-reboot=MS, never-return, old-image, lose-auth-reply, "
      "verdict-delay=MS, no-verdict"},

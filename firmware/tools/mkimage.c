@@ -46,8 +46,9 @@ static void usage(FILE *out)
             "  --flash-size 512K|1M|2M|4M|8M|16M (default 1M)\n"
             "  --flash-mode qio|qout|dio|dout (default dout)  --flash-freq 40m|26m|20m|80m\n"
             "  --layout arduino|plain      (default arduino)\n"
-            "  --compress-ratio PERCENT    gzip -9 keeps about this much of the filler, %u-100\n"
-            "                              (default 70, like ESP8266 firmware; 100 = random bytes)\n"
+            "  --compress-ratio PERCENT    gzip -9 keeps about this much of the filler,\n"
+            "                              %u-100 (default 70, like ESP8266 firmware;\n"
+            "                              100 = random bytes)\n"
             "  --gzip  --no-descriptor  --bad-checksum\n", COMPRESS_MIN);
 }
 
