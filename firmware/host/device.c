@@ -1,9 +1,10 @@
-/* device.c — the boot cycle of the virtual device: eboot (the pending copy), identity from the
- * image at offset 0 and the era its version answers as, the settings record (board name), the
- * system check (a boot after too many quick restarts is unstable: safe mode, no web, no mDNS
- * of its own), services by the image's features, the ports file and the "listening" line;
- * reboot = stop everything, stay silent for --reboot-ms, boot again. Also the device's timers:
- * the scheduled reboot, the system check's stable time, the crash-loop fault. */
+/* device.c — the boot cycle of the virtual device: eboot (the pending copy, one sector time per
+ * sector it writes), identity from the image at offset 0 and the era its version answers as,
+ * the settings record (board name), the system check (a boot after too many quick restarts is
+ * unstable: safe mode, no web, no mDNS of its own), services by the image's features, the ports
+ * file and the "listening" line; reboot = stop everything, stay silent for --reboot-ms, boot
+ * again. Also the device's timers: the scheduled reboot, the system check's stable time, the
+ * crash-loop fault. Device time becomes wall time here (--time-scale). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +13,30 @@
 
 #include "vdh.h"
 
+uint64_t vdh_wall_us(const struct vdh_device *dev, uint64_t device_ms)
+{
+    return vdh_scaled_us(&dev->opts.timing, device_ms * 1000u);
+}
+
+unsigned vdh_wall_ms(const struct vdh_device *dev, unsigned device_ms)
+{
+    return (unsigned)((vdh_wall_us(dev, device_ms) + 500u) / 1000u);
+}
+
+/* eboot's copy takes one sector time per sector it writes (the inflated ones for gzip). */
 static void run_eboot(struct vdh_device *dev)
 {
     static uint8_t scratch[VD_BOOT_SCRATCH_SIZE];
-    switch (vd_boot_run(&dev->flash.ops, &vdh_inflate, dev->opts.faults.old_image, scratch)) {
-    case VD_BOOT_COPIED: vdh_log("eboot: copied the staged update to offset 0"); break;
+    uint32_t sectors = dev->flash.sector_writes;
+    uint64_t start = vdh_now_us();
+    enum vd_boot_action action =
+        vd_boot_run(&dev->flash.ops, &vdh_inflate, dev->opts.faults.old_image, scratch);
+    sectors = dev->flash.sector_writes - sectors;
+    unsigned ms = (unsigned)((vdh_now_us() - start) / 1000u);
+    switch (action) {
+    case VD_BOOT_COPIED:
+        vdh_log("eboot: copied the staged update to offset 0 (%u sectors, %u ms)", sectors, ms);
+        break;
     case VD_BOOT_DISCARDED: vdh_log("eboot: staged update discarded (fault old-image)"); break;
     case VD_BOOT_BAD_GZIP:
         vdh_log("eboot: the staged gzip update cannot be inflated in place; "
@@ -193,14 +213,15 @@ bool vdh_reboot(struct vdh_device *dev)
             ;
         return true;
     }
-    if (!vdh_sleep_ms(dev->opts.reboot_ms + dev->opts.faults.slow_reboot_ms))
+    uint64_t boot_us = vdh_wall_us(dev, dev->opts.reboot_ms); /* faults are not scaled */
+    if (!vdh_sleep_us(boot_us + (uint64_t)dev->opts.faults.slow_reboot_ms * 1000u))
         return true;
     return vdh_boot(dev);
 }
 
 void vdh_schedule_reboot(struct vdh_device *dev, unsigned delay_ms, enum vd_reset_reason reason)
 {
-    dev->reboot_at = vdh_now_ms() + delay_ms;
+    dev->reboot_at = vdh_now_ms() + vdh_wall_ms(dev, delay_ms);
     dev->next_reset = reason;
 }
 

@@ -1,7 +1,8 @@
 /* espota.c — the espota transport of the device: UDP invitations into the core state machine,
- * then the blocking data phase over a TCP connection back to the host (as ArduinoOTA runs it),
- * with acks delayed by the emulated network latency, the receive buffer size and the transfer
- * faults. */
+ * then the blocking data phase over a TCP connection back to the host (as ArduinoOTA runs it):
+ * an lwIP-sized receive window that fills while the Updater erases and writes a sector (the
+ * device reads nothing meanwhile), one cumulative count per read burst, acks delayed by the
+ * emulated network latency (they still leave while the flash is busy), the transfer faults. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -34,16 +35,13 @@ static bool wait_fd(int fd, short events, int timeout_ms)
     return false;
 }
 
-/* Connects back from the device's address; SO_RCVBUF is set before connect. */
+/* Connects back from the device's address, with lwIP's MSS and receive window. */
 static int connect_back(struct vdh_device *dev, struct in_addr host, uint16_t port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -1;
-    if (dev->opts.rcvbuf) {
-        int size = (int)dev->opts.rcvbuf;
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-    }
+    vdh_lwip_socket(fd, dev->opts.rcvbuf);
     struct sockaddr_in local = {.sin_family = AF_INET, .sin_addr = dev->address};
     struct sockaddr_in remote = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr = host};
     int err = 0;
@@ -64,13 +62,14 @@ static void send_text(int fd, const char *text)
 }
 
 /* Acks in flight: --ack-latency-ms is network delay, so an ack is queued with the time it is
- * due and goes out then, while the device keeps reading and writing (the flash speed stays a
- * real delay of the write). A host that waits for every ack still pays one latency per chunk. */
+ * due and goes out then, while the device keeps reading and writing, and while its flash is
+ * busy (the sector time stays a real delay of the device). A host that waits for every ack
+ * still pays one latency per chunk. Times in µs of wall time. */
 #define ACKS_MAX 64u
 
 struct ack_queue {
     int fd;
-    unsigned latency_ms;
+    uint64_t latency_us;
     unsigned head, count;
     uint64_t due[ACKS_MAX];
     char text[ACKS_MAX][16];
@@ -79,7 +78,7 @@ struct ack_queue {
 /* Sends every ack whose time has come; with force, the oldest one even when it is not due. */
 static void acks_send_due(struct ack_queue *q, bool force)
 {
-    uint64_t now = vdh_now_ms();
+    uint64_t now = vdh_now_us();
     while (q->count > 0 && (force || q->due[q->head] <= now)) {
         send_text(q->fd, q->text[q->head]);
         q->head = (q->head + 1) % ACKS_MAX;
@@ -88,24 +87,39 @@ static void acks_send_due(struct ack_queue *q, bool force)
     }
 }
 
-/* Milliseconds until the oldest ack is due (0: now), or -1 when none waits. */
-static int acks_next_ms(const struct ack_queue *q)
+/* Microseconds until the oldest ack is due (0: now), or -1 when none waits. */
+static int64_t acks_next_us(const struct ack_queue *q)
 {
     if (q->count == 0)
         return -1;
-    uint64_t now = vdh_now_ms(), due = q->due[q->head];
-    return due > now ? (int)(due - now) : 0;
+    uint64_t now = vdh_now_us(), due = q->due[q->head];
+    return due > now ? (int64_t)(due - now) : 0;
+}
+
+/* Milliseconds, rounded up, for poll(). */
+static int acks_next_ms(const struct ack_queue *q)
+{
+    int64_t us = acks_next_us(q);
+    return us < 0 ? -1 : (int)((us + 999) / 1000);
+}
+
+/* While the flash is busy: the acks in flight go on arriving. */
+static int64_t acks_while_busy(void *ctx)
+{
+    struct ack_queue *q = ctx;
+    acks_send_due(q, false);
+    return acks_next_us(q);
 }
 
 /* Queues an ack for now + latency; a full queue first waits for its oldest ack to be due. */
 static void acks_push(struct ack_queue *q, const char *ack)
 {
     if (q->count == ACKS_MAX) {
-        vdh_sleep_ms((unsigned)acks_next_ms(q));
+        vdh_sleep_us((uint64_t)acks_next_us(q));
         acks_send_due(q, true);
     }
     unsigned tail = (q->head + q->count) % ACKS_MAX;
-    q->due[tail] = vdh_now_ms() + q->latency_ms;
+    q->due[tail] = vdh_now_us() + q->latency_us;
     snprintf(q->text[tail], sizeof q->text[tail], "%s", ack);
     q->count++;
     acks_send_due(q, false);
@@ -115,7 +129,7 @@ static void acks_push(struct ack_queue *q, const char *ack)
 static void acks_flush(struct ack_queue *q)
 {
     while (q->count > 0 && !vdh_stop) {
-        vdh_sleep_ms((unsigned)acks_next_ms(q));
+        vdh_sleep_us((uint64_t)acks_next_us(q));
         acks_send_due(q, false);
     }
 }
@@ -188,6 +202,7 @@ static bool receive_image(struct vdh_device *dev, struct ack_queue *q, bool *wri
     uint32_t drop_left = drop_point(dev), burst = 0;
     uint8_t buf[READ_MAX];
     *write_failed = false;
+    dev->flash.while_busy = (struct vdh_busy_work){acks_while_busy, q};
     while (vd_espota_remaining(ota) > 0) {
         uint32_t want = next_read_size(dev, &drop_left);
         if (want == 0) {
@@ -212,6 +227,7 @@ static bool receive_image(struct vdh_device *dev, struct ack_queue *q, bool *wri
         drop_left -= drop_left == UINT32_MAX ? 0 : (uint32_t)n;
     }
     ack_burst(q, &burst);
+    dev->flash.while_busy = (struct vdh_busy_work){NULL, NULL};
     acks_flush(q);
     return vd_espota_remaining(ota) == 0 && !*write_failed;
 }
@@ -222,14 +238,16 @@ static void send_verdict(struct vdh_device *dev, int fd, const struct vd_espota_
     char line[sizeof v->text];
     snprintf(line, sizeof line, "%s", v->text);
     line[strcspn(line, "\r\n")] = '\0';
-    vdh_sleep_ms(dev->opts.faults.verdict_delay_ms + v->pause_before_ms);
+    /* the core's pauses are device time (scaled); the fault's delay is not */
+    vdh_sleep_us(vdh_wall_us(dev, v->pause_before_ms) +
+                 (uint64_t)dev->opts.faults.verdict_delay_ms * 1000u);
     if (dev->opts.faults.no_verdict) {
         vdh_log("espota: fault no-verdict: result %s not sent", line);
         return;
     }
     send_text(fd, v->text);
     vdh_log("espota: result %s", line);
-    vdh_sleep_ms(v->pause_after_ms);
+    vdh_sleep_us(vdh_wall_us(dev, v->pause_after_ms));
 }
 
 /* After the data: verify and answer (on success every service closes at once), or drop. */
@@ -270,8 +288,13 @@ static void run_update(struct vdh_device *dev, struct in_addr host)
     vdh_log("espota: connected to %s:%u, receiving %u bytes", addr, ota->port, (unsigned)ota->size);
     dev->flash.corrupt_next = dev->opts.faults.corrupt_sector;
     bool write_failed;
-    struct ack_queue acks = {.fd = fd, .latency_ms = dev->opts.ack_latency_ms};
+    struct ack_queue acks = {.fd = fd, .latency_us = vdh_wall_us(dev, dev->opts.ack_latency_ms)};
+    uint32_t sectors = dev->flash.sector_writes;
+    uint64_t start = vdh_now_us();
     bool complete = receive_image(dev, &acks, &write_failed);
+    vdh_log("espota: received %u bytes in %u ms, %u sectors written",
+            (unsigned)ota->updater->progress, (unsigned)((vdh_now_us() - start) / 1000u),
+            dev->flash.sector_writes - sectors);
     bool reboot = conclude(dev, fd, complete, write_failed);
     dev->flash.corrupt_next = false;
     close(fd);

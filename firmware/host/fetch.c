@@ -52,6 +52,15 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
  * without data, as a reset (nothing installed), so that a test can never hang the device. */
 #define SILENCE_BOUND_S 30L
 
+/* The download's socket has lwIP's MSS and receive window, like the device's other ones. */
+static int on_socket(void *userdata, curl_socket_t fd, curlsocktype purpose)
+{
+    struct fetch *f = userdata;
+    if (purpose == CURLSOCKTYPE_IPCXN)
+        vdh_lwip_socket(fd, f->dev->opts.rcvbuf);
+    return CURL_SOCKOPT_OK;
+}
+
 static CURLcode download(struct fetch *f, const char *url)
 {
     unsigned rx_timeout = vd_ota_client_rx_timeout_s(f->dev->era);
@@ -72,6 +81,8 @@ static CURLcode download(struct fetch *f, const char *url)
     curl_easy_setopt(curl, CURLOPT_PREREQDATA, f);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, f);
+    curl_easy_setopt(curl, CURLOPT_SOCKOPTFUNCTION, on_socket);
+    curl_easy_setopt(curl, CURLOPT_SOCKOPTDATA, f);
     CURLcode rc = curl_easy_perform(curl);
     curl_easy_cleanup(curl);
     return rc;

@@ -112,8 +112,9 @@ static bool loop_once(struct vdh_device *dev)
 
 static int run(struct vdh_device *dev)
 {
+    const struct vdh_timing *timing = &dev->opts.timing;
     if (!vdh_flash_open(&dev->flash, dev->opts.flash_path, dev->opts.flash_size,
-                        dev->opts.flash_kbps))
+                        vdh_scaled_us(timing, timing->sector_us)))
         return 1;
     if (dev->opts.install && !vdh_flash_install(&dev->flash, dev->opts.install))
         return 1;

@@ -1,6 +1,8 @@
-/* net.c — sockets bound to the device's address: TCP listeners and the UDP espota socket. */
+/* net.c — sockets bound to the device's address: TCP listeners and the UDP espota socket, and
+ * lwIP's shape for the TCP sockets that take an image. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -40,6 +42,20 @@ int vdh_listen_tcp(struct in_addr address, uint16_t *port)
 int vdh_bind_udp(struct in_addr address, uint16_t *port)
 {
     return bound_socket(SOCK_DGRAM, address, port);
+}
+
+/* Linux doubles SO_RCVBUF and advertises about half of it (the rest covers its own overhead),
+ * so the window the host sees is about rcvbuf, as lwIP's TCP_WND. rcvbuf 0 leaves the socket
+ * as the kernel makes it, MSS included: the tests that ask for the kernel's autotuned buffers
+ * were written against its loopback sockets, and lwIP's MSS with such buffers is a mix no
+ * device has. */
+void vdh_lwip_socket(int fd, unsigned rcvbuf)
+{
+    int mss = VDH_LWIP_MSS, size = (int)rcvbuf;
+    if (rcvbuf == 0)
+        return;
+    setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
 }
 
 void vdh_close(int *fd)

@@ -8,7 +8,7 @@
 #include "vdh.h"
 
 enum opt_kind { K_STRING, K_UINT, K_FLAG, K_FLASH_SIZE, K_DIALECT, K_PASSWORD, K_PASSWORD_FILE,
-                K_CHIP_ID, K_FAULT, K_TXT };
+                K_CHIP_ID, K_FAULT, K_TXT, K_SECTOR_MS, K_FLASH_KBPS, K_TIME_SCALE };
 
 struct opt {
     const char *name;
@@ -37,10 +37,21 @@ static const struct opt table[] = {
     {"telnet-port", K_UINT, OFF(telnet_port), 65535, "N", "telnet port (23; 0 = ephemeral)"},
     {"no-mdns", K_FLAG, OFF(no_mdns), 0, NULL, "don't publish over avahi"},
     {"txt", K_TXT, OFF(txt), 0, "full|minimal|malformed", "mDNS TXT keys (default full)"},
-    {"reboot-ms", K_UINT, OFF(reboot_ms), 3600000, "N", "time nothing answers while rebooting (default 3000)"},
+    {"reboot-ms", K_UINT, OFF(reboot_ms), 3600000, "N",
+     "boot time: nothing answers while rebooting (default 3000), on top of eboot's copy of a "
+     "staged update"},
     {"ack-latency-ms", K_UINT, OFF(ack_latency_ms), 60000, "N", "network delay of each espota ack, sent when due (default 0)"},
-    {"flash-kbps", K_UINT, OFF(flash_kbps), 1000000, "N", "emulated flash write speed, KB/s (default 0 = unlimited)"},
-    {"rcvbuf", K_UINT, OFF(rcvbuf), 16777216, "BYTES", "SO_RCVBUF of the espota data socket (default 0 = system)"},
+    {"flash-sector-ms", K_SECTOR_MS, OFF(timing), 0, "MS",
+     "erase + write of one 4096-byte sector, by the Updater or eboot's copy (default 33; 0 = no "
+     "flash time)"},
+    {"flash-kbps", K_FLASH_KBPS, OFF(timing), 1000000, "N",
+     "the same as a flash-sector-ms of 4000/N (0 = no flash time)"},
+    {"time-scale", K_TIME_SCALE, OFF(timing), 0, "F",
+     "scales every emulated time: flash, boot copy, reboot, ack latency, espota pauses (default "
+     "1; e.g. 0.1 for tests; faults are not scaled)"},
+    {"rcvbuf", K_UINT, OFF(rcvbuf), 16777216, "BYTES",
+     "SO_RCVBUF of the sockets that take an image (espota, web, ota; default 5840, lwIP's "
+     "window, with its MSS 1460; 0 = the kernel's socket: autotuned buffers, loopback MSS)"},
     {"system-check-ms", K_UINT, OFF(system_check_ms), 3600000, "N", "uptime after which a boot counts as stable (SYSTEM_CHECK_TIME, default 60000)"},
     {"fault", K_FAULT, OFF(faults), 0, "NAME[=VALUE]", "repeatable: drop-at=PERCENT, corrupt-sector, lose-udp=K, "
      "no-connect-back, no-space, slow-reboot=MS, never-return, old-image, lose-auth-reply, "
@@ -159,6 +170,34 @@ static int store_chip_id(const char *value, uint32_t *out)
     return 0;
 }
 
+#define SECTOR_MS_MAX 10000u /* a sector time beyond 10 s is no flash */
+
+static int store_timing(const struct opt *o, const char *value, struct vdh_options *opts)
+{
+    struct vdh_timing *t = &opts->timing;
+    uint64_t n;
+    switch (o->kind) {
+    case K_SECTOR_MS:
+        if (!vdh_parse_decimal(value, 3, SECTOR_MS_MAX * 1000u, &n))
+            return usage("--%s: '%s' is not a time in milliseconds (0 to 10000, up to 3 decimals)",
+                         o->name, value);
+        t->sector_us = (uint32_t)n;
+        opts->sector_ms_given = true;
+        return 0;
+    case K_FLASH_KBPS:
+        if (!vdh_parse_decimal(value, 0, o->max, &n))
+            return usage("--%s: '%s' is not a number in range", o->name, value);
+        t->sector_us = vdh_sector_us_for_kbps((unsigned)n);
+        opts->flash_kbps_given = true;
+        return 0;
+    default:
+        if (!vdh_parse_decimal(value, 6, VDH_SCALE_MAX, &n))
+            return usage("--%s: '%s' is not a scale from 0 to 100 (e.g. 0.1)", o->name, value);
+        t->scale = (uint32_t)n;
+        return 0;
+    }
+}
+
 static int store(const struct opt *o, const char *value, struct vdh_options *opts)
 {
     void *target = (char *)opts + o->offset;
@@ -183,6 +222,9 @@ static int store(const struct opt *o, const char *value, struct vdh_options *opt
     case K_PASSWORD_FILE: return read_password_file(value, target, sizeof opts->password);
     case K_CHIP_ID: return store_chip_id(value, target);
     case K_FAULT: return parse_fault(value, target);
+    case K_SECTOR_MS:
+    case K_FLASH_KBPS:
+    case K_TIME_SCALE: return store_timing(o, value, opts);
     }
     return 2;
 }
@@ -198,6 +240,8 @@ static void set_defaults(struct vdh_options *opts)
     opts->telnet_port = 23;
     opts->reboot_ms = 3000;
     opts->system_check_ms = VD_SYSTEM_CHECK_TIME_MS;
+    opts->rcvbuf = VDH_LWIP_WINDOW;
+    opts->timing = (struct vdh_timing){VDH_SECTOR_US_DEFAULT, VDH_SCALE_ONE};
     opts->chip_id = UINT32_MAX; /* derived from the address later */
     opts->faults.drop_at = -1;
 }
@@ -235,5 +279,8 @@ int vdh_options_parse(int argc, char **argv, struct vdh_options *opts)
     }
     if (!opts->flash_path || !opts->address)
         return usage("--flash FILE and --address ADDR are required%s%s", "", "");
+    if (opts->flash_kbps_given && opts->sector_ms_given)
+        return usage("--flash-kbps and --flash-sector-ms both set the flash time; give one%s%s",
+                     "", "");
     return 0;
 }

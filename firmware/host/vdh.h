@@ -17,6 +17,7 @@
 #include "vd_stability.h"
 #include "vd_terminal.h"
 #include "vd_updater.h"
+#include "timing.h"
 
 /* ---- options --------------------------------------------------------------------------- */
 
@@ -57,7 +58,10 @@ struct vdh_options {
     unsigned espota_port, web_port, telnet_port;
     bool no_mdns;
     enum vd_txt_mode txt;
-    unsigned reboot_ms, ack_latency_ms, flash_kbps, rcvbuf;
+    unsigned reboot_ms, ack_latency_ms;
+    unsigned rcvbuf;          /* SO_RCVBUF of the sockets that take an image, 0 = the kernel's */
+    struct vdh_timing timing; /* flash sector time and time scale */
+    bool flash_kbps_given, sector_ms_given; /* both set the sector time: one of them only */
     unsigned system_check_ms; /* uptime after which a boot counts as stable (SYSTEM_CHECK_TIME) */
     struct vdh_faults faults;
     const char *ports_file, *pid_file, *log_file;
@@ -77,22 +81,40 @@ void vdh_log(const char *format, ...) __attribute__((format(printf, 1, 2)));
 /* ---- time ------------------------------------------------------------------------------ */
 
 uint64_t vdh_now_ms(void);   /* monotonic */
-/* Sleeps up to ms, returning early (false) when the process is asked to stop. */
+uint64_t vdh_now_us(void);   /* monotonic */
+/* Sleeps up to ms (us), returning early (false) when the process is asked to stop. */
 bool vdh_sleep_ms(unsigned ms);
+bool vdh_sleep_us(uint64_t us);
 extern volatile sig_atomic_t vdh_stop;
+
+/* Work that goes on while the device is busy (a flash erase): run() does what is due and
+ * returns the microseconds until it wants to run again, or -1 when nothing waits. */
+struct vdh_busy_work {
+    int64_t (*run)(void *ctx);
+    void *ctx;
+};
+/* Spends us of wall time busy, running `work` (run NULL: none) whenever it asks to. false when
+ * the process is asked to stop. */
+bool vdh_busy_us(uint64_t us, const struct vdh_busy_work *work);
 
 /* ---- flash file, crypto and inflate ops --------------------------------------------------------- */
 
+/* The flash file. Every sector erase (an update's sector, a sector of the boot copy) takes the
+ * sector time, during which the device does nothing else: it does not read its sockets; only
+ * `while_busy` (acks already in flight) goes on. */
 struct vdh_flash {
     int fd;
     uint32_t size;
-    unsigned kbps;            /* emulated write speed, 0 = unlimited */
+    uint64_t sector_wall_us;  /* one sector erase + write, wall time (scaled), 0 = no time */
+    bool timed;               /* erases take time (not while serial-flashing --install) */
+    uint32_t sector_writes;   /* sectors erased and written since open (not --install's) */
+    struct vdh_busy_work while_busy;
     bool corrupt_next;        /* flip a byte in the next sector-sized write (fault) */
     struct vd_flash ops;
 };
 
 bool vdh_flash_open(struct vdh_flash *flash, const char *path, uint32_t create_size,
-                    unsigned kbps);
+                    uint64_t sector_wall_us);
 bool vdh_flash_install(struct vdh_flash *flash, const char *image_path);
 void vdh_flash_close(struct vdh_flash *flash);
 
@@ -138,12 +160,16 @@ struct vdh_device {
 
 /* Boot: eboot copy, identity, services. Returns false on a fatal setup error. */
 bool vdh_boot(struct vdh_device *dev);
+/* The wall time (µs, ms) of device_ms of device time: through --time-scale. */
+uint64_t vdh_wall_us(const struct vdh_device *dev, uint64_t device_ms);
+unsigned vdh_wall_ms(const struct vdh_device *dev, unsigned device_ms);
 /* Stop services, wait the reboot time, boot again. */
 bool vdh_reboot(struct vdh_device *dev);
 void vdh_shutdown(struct vdh_device *dev);
 /* Closes every service (the device is going down): mDNS withdrawn, sockets closed. */
 void vdh_stop_services(struct vdh_device *dev);
-/* A reboot delay_ms from now, for `reason` (what the next boot's system check sees). */
+/* A reboot delay_ms of device time (scaled) from now, for `reason` (what the next boot's system
+ * check sees). */
 void vdh_schedule_reboot(struct vdh_device *dev, unsigned delay_ms, enum vd_reset_reason reason);
 /* The device's own timers (reboot, system check, crash fault): ms until the next one is due
  * (-1 = none), and running those that are due; false on a fatal error. */
@@ -153,6 +179,9 @@ bool vdh_timers_run(struct vdh_device *dev);
 /* sockets */
 int vdh_listen_tcp(struct in_addr address, uint16_t *port);
 int vdh_bind_udp(struct in_addr address, uint16_t *port);
+/* Gives a TCP socket that takes an image lwIP's shape: MSS 1460 and, unless rcvbuf is 0 (the
+ * kernel's autotuned buffers), a receive buffer of rcvbuf bytes. Before connect / listen. */
+void vdh_lwip_socket(int fd, unsigned rcvbuf);
 void vdh_close(int *fd);
 
 /* espota */

@@ -299,6 +299,7 @@ bool vdh_web_start(struct vdh_device *dev)
     int fd = vdh_listen_tcp(dev->address, &dev->web_port);
     if (fd < 0)
         return false;
+    vdh_lwip_socket(fd, dev->opts.rcvbuf); /* the connections it accepts inherit it */
     struct vdh_web *web = calloc(1, sizeof *web);
     if (!web) {
         vdh_close(&fd);

@@ -1,6 +1,8 @@
 /* mkimage.c — espurna-mkimage: writes valid ESP8266 test images (Arduino layout or plain, with
  * an embedded app descriptor) of a requested size, name, version, board and kind, optionally
- * gzip-compressed. Every byte of format knowledge comes from the image module. */
+ * gzip-compressed. The filler compresses like real firmware (gzip -9 keeps about 70 %; an
+ * option sets it) and is deterministic. Every byte of format knowledge comes from the image
+ * module. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +18,22 @@
 #define APP_SEGMENTS 3u
 /* header + segment headers + the checksum byte */
 #define APP_OVERHEAD (EO_IMAGE_HEADER_SIZE + APP_SEGMENTS * EO_IMAGE_SEGMENT_HEADER_SIZE + 1u)
+/* The filler: ESPHome's ESP8266 image keeps 70 % under gzip -9 (566,560 → 396,547 bytes),
+ * Tasmota's 71 % (656 kB → 469 kB). */
+#define COMPRESS_DEFAULT 70u
+#define COMPRESS_MIN 10u
+#define FILLER_TOKEN 32u
+#define FILLER_WINDOW 32000u
+#define FILLER_HEAD 4096u
+#define RANDOM_COST_PERMILLE 1005u
+#define COPY_COST_PERMILLE 85u
 
 struct settings {
     const char *output;
     unsigned long size;
     struct eo_app_desc desc;
     uint8_t flash_size_code, flash_mode, flash_freq;
+    unsigned compress_percent; /* what gzip -9 keeps of the filler, 100 = nothing compresses */
     bool arduino, gzip, descriptor, bad_checksum;
 };
 
@@ -34,19 +46,72 @@ static void usage(FILE *out)
             "  --flash-size 512K|1M|2M|4M|8M|16M (default 1M)\n"
             "  --flash-mode qio|qout|dio|dout (default dout)  --flash-freq 40m|26m|20m|80m\n"
             "  --layout arduino|plain      (default arduino)\n"
-            "  --gzip  --no-descriptor  --bad-checksum\n");
+            "  --compress-ratio PERCENT    gzip -9 keeps about this much of the filler,\n"
+            "                              %u-100 (default 70, like ESP8266 firmware;\n"
+            "                              100 = random bytes)\n"
+            "  --gzip  --no-descriptor  --bad-checksum\n", COMPRESS_MIN);
 }
 
-/* Deterministic filler so that images with other identities have other digests. */
-static void fill(uint8_t *data, size_t len, uint32_t seed)
+/* xorshift32: the deterministic source of every filler byte. */
+static uint32_t next_random(uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+/* Random bytes: nothing for gzip to shrink. */
+static void fill_random(uint8_t *data, size_t len, uint32_t *x)
+{
+    for (size_t i = 0; i < len; i++)
+        data[i] = (uint8_t)next_random(x);
+}
+
+/* Random bytes cost deflate about 1.005 bytes each here, a 32-byte copy of earlier bytes about
+ * 0.085 per byte (measured with zlib -9 on this filler): a share s of random bytes keeps
+ * 0.085 + s × (1.005 − 0.085) of the size. Per mille of random bytes for `percent` kept. */
+static unsigned random_share_permille(unsigned percent)
+{
+    if (percent * 10u <= COPY_COST_PERMILLE)
+        return 0;
+    unsigned share = (percent * 10u - COPY_COST_PERMILLE) * 1000u /
+                     (RANDOM_COST_PERMILLE - COPY_COST_PERMILLE);
+    return share > 1000u ? 1000u : share;
+}
+
+/* Runs of FILLER_TOKEN random bytes between copies of FILLER_TOKEN earlier bytes (from at
+ * most FILLER_WINDOW back, inside deflate's reach), spread evenly by an error accumulator so
+ * the share is exact; the first FILLER_HEAD bytes are random, for the copies to copy. */
+static void fill_compressible(uint8_t *data, size_t len, uint32_t *x, unsigned share_permille)
+{
+    unsigned debt = 0;
+    size_t i = len < FILLER_HEAD ? len : FILLER_HEAD;
+    fill_random(data, i, x);
+    while (i < len) {
+        size_t n = len - i < FILLER_TOKEN ? len - i : FILLER_TOKEN;
+        debt += share_permille;
+        if (debt >= 1000u) {
+            debt -= 1000u;
+            fill_random(data + i, n, x);
+        } else {
+            size_t reach = i < FILLER_WINDOW ? i : FILLER_WINDOW;
+            size_t distance = FILLER_TOKEN + next_random(x) % (reach - FILLER_TOKEN + 1u);
+            memcpy(data + i, data + i - distance, n);
+        }
+        i += n;
+    }
+}
+
+/* Deterministic filler (images with other identities get other digests) that gzip -9
+ * compresses to about `percent` % (100: plain random bytes, as the tool always wrote). */
+static void fill(uint8_t *data, size_t len, uint32_t seed, unsigned percent)
 {
     uint32_t x = seed ? seed : 0x9E3779B9u;
-    for (size_t i = 0; i < len; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        data[i] = (uint8_t)x;
-    }
+    if (percent >= 100u)
+        fill_random(data, len, &x);
+    else
+        fill_compressible(data, len, &x, random_share_permille(percent));
 }
 
 static uint32_t seed_of(const struct eo_app_desc *desc, unsigned long size)
@@ -137,6 +202,10 @@ static bool apply_option(struct settings *s, int option, const char *value)
     case 'z': s->gzip = true; return true;
     case 'n': s->descriptor = false; return true;
     case 'c': s->bad_checksum = true; return true;
+    case 'r':
+        s->compress_percent = (unsigned)strtoul(value, &end, 10);
+        return value[0] >= '0' && value[0] <= '9' && *end == '\0' &&
+               s->compress_percent >= COMPRESS_MIN && s->compress_percent <= 100u;
     default: return false;
     }
 }
@@ -152,6 +221,7 @@ static int parse_args(int argc, char **argv, struct settings *s)
         {"flash-freq", required_argument, NULL, 'Q'}, {"layout", required_argument, NULL, 'L'},
         {"gzip", no_argument, NULL, 'z'}, {"no-descriptor", no_argument, NULL, 'n'},
         {"bad-checksum", no_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+        {"compress-ratio", required_argument, NULL, 'r'},
         {NULL, 0, NULL, 0},
     };
     int option;
@@ -183,7 +253,8 @@ static size_t build_app(const struct settings *s, size_t app_size, uint8_t *out,
     uint8_t *data = malloc(irom_len + APP_IRAM_SIZE + APP_DRAM_SIZE);
     if (!data)
         return 0;
-    fill(data, irom_len + APP_IRAM_SIZE + APP_DRAM_SIZE, seed_of(&s->desc, s->size));
+    fill(data, irom_len + APP_IRAM_SIZE + APP_DRAM_SIZE, seed_of(&s->desc, s->size),
+         s->compress_percent);
     if (s->descriptor)
         eo_desc_encode(&s->desc, data + 16);
     struct eo_image_build_segment segments[APP_SEGMENTS] = {
@@ -200,7 +271,7 @@ static size_t build_app(const struct settings *s, size_t app_size, uint8_t *out,
 static size_t build_boot(const struct settings *s, uint8_t *out)
 {
     uint8_t data[BOOT_DATA_SIZE];
-    fill(data, sizeof data, 0xB007u);
+    fill(data, sizeof data, 0xB007u, s->compress_percent);
     struct eo_image_build_segment segment = {0x4010F000u, data, sizeof data};
     size_t n = eo_image_build_v1(s->flash_mode, s->flash_size_code, s->flash_freq, 0x4010F000u,
                                  &segment, 1, out, EO_ARDUINO_APP_OFFSET);
@@ -242,7 +313,8 @@ int main(int argc, char **argv)
                  .environment = "itead-sonoff-basic", .board = "ITEAD_SONOFF_BASIC",
                  .build_date = "2026-11-01 12:00:00"},
         .flash_size_code = EO_FLASH_SIZE_1M, .flash_mode = EO_FLASH_MODE_DOUT,
-        .flash_freq = EO_FLASH_FREQ_40M, .arduino = true, .descriptor = true,
+        .flash_freq = EO_FLASH_FREQ_40M, .compress_percent = COMPRESS_DEFAULT, .arduino = true,
+        .descriptor = true,
     };
     s.desc.features = eo_kind_default_features(EO_KIND_FULL);
     int rc = parse_args(argc, argv, &s);

@@ -48,7 +48,7 @@ static const struct option_spec flash_options[] = {
     {"host-port", 0, OPT_UINT, &host_port, 1, 65535, "N",
      "local TCP port the device connects back to (default: any free port)"},
     {"window", 0, OPT_UINT, &window, 1, EO_ESPOTA_MAX_WINDOW, "N",
-     "espota chunks in flight (default 16; 1 = stop-and-wait like espota.py)"},
+     "espota chunks in flight (default 32; 1 = stop-and-wait like espota.py)"},
     {"invite-timeout", 0, OPT_UINT, &invite_timeout, 100, 60000, "MS",
      "wait this long for an answer to each invitation (default 2000)"},
     {"invite-tries", 0, OPT_UINT, &invite_tries, 1, 50, "N",

@@ -3,7 +3,8 @@
 # lists it (its services were withdrawn), afterwards it lists it again with the new version
 # and the new free space. The upgrade goes through the independent espota client.
 source "$(dirname "$0")/lib.sh"
-lab_reexec --device "image=$(image espurna-1.14.0-itead-sonoff-basic.bin) reboot-ms=6000" \
+# device 1 reboots in real time (6 s, then eboot's copy): long enough to watch it gone
+lab_reexec --device "image=$(image espurna-1.14.0-itead-sonoff-basic.bin) reboot-ms=6000 time-scale=1" \
   --device "image=$(image espurna-1.14.1-itead-sonoff-basic.bin)" -- "$@"
 
 versions() { # "hostname=version ..." of every listed device

@@ -12,12 +12,13 @@ FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
 FULL_DEV=$(image "espurna-$DEV_VERSION-itead-sonoff-basic.bin")
 CORE_DEV=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-1m.bin")
 
-# Receive buffers that grow to 4 MB: a device's TCP takes the whole image at once.
+# Receive buffers that grow to 4 MB (rcvbuf=0: the kernel's, not lwIP's): a device's TCP takes
+# the whole image at once. Real time: the rates are checked against the flash speeds.
 base="dialect=dev reboot-ms=300 mdns=no"
-lab_reexec --no-avahi --tcp-rmem "4096 1048576 4194304" \
-  --device "image=$FULL_1140 $base flash-kbps=40" \
+lab_reexec --no-avahi --time-scale 1 --tcp-rmem "4096 1048576 4194304" \
+  --device "image=$FULL_1140 $base flash-kbps=40 rcvbuf=0" \
   --device "image=$CORE_DEV $base flash-kbps=20 rcvbuf=5840" \
-  --device "image=$FULL_1140 $base flash-kbps=40" -- "$@"
+  --device "image=$FULL_1140 $base flash-kbps=40 rcvbuf=0" -- "$@"
 
 SIZE=$(stat -c %s "$CORE_1141")
 

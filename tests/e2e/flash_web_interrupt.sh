@@ -10,7 +10,8 @@ source "$(dirname "$0")/lib.sh"
 FULL_1141=$(image espurna-1.14.1-itead-sonoff-basic.bin)
 CORE_1141=$(image espurna-1.14.1-espurna-core-1MB.bin)
 
-lab_reexec --no-avahi --tcp-rmem "2920 5840 5840" \
+# real time: the progress rates are checked against the flash speeds
+lab_reexec --no-avahi --time-scale 1 --tcp-rmem "2920 5840 5840" \
   --device "image=$FULL_1141 dialect=1.14 reboot-ms=300 flash-kbps=20 mdns=no" \
   --device "image=$FULL_1141 dialect=1.14 reboot-ms=300 flash-kbps=10 mdns=no" \
   --device "image=$FULL_1141 dialect=1.14 reboot-ms=300 flash-kbps=20 mdns=no" -- "$@"

@@ -13,9 +13,11 @@ FULL_1141=$(image espurna-1.14.1-itead-sonoff-basic.bin)
 CORE_1141=$(image espurna-1.14.1-espurna-core-1MB.bin)
 SLOW="image=$FULL_1141 dialect=1.14 reboot-ms=300 mdns=no"
 
-# receive buffers of 1 MiB from the start: the 290 KiB body is acknowledged at once, and the
-# device needs 7 s (40 KB/s) or 15 s (20 KB/s) to write it
-lab_reexec --no-avahi --tcp-rmem "4096 1048576 6291456" \
+# receive buffers of 1 MiB from the start (rcvbuf=0: the kernel's, not lwIP's): the 290 KiB
+# body is acknowledged at once, and the device needs 7 s (40 KB/s) or 15 s (20 KB/s) to write
+# it, in real time
+SLOW+=" rcvbuf=0"
+lab_reexec --no-avahi --time-scale 1 --tcp-rmem "4096 1048576 6291456" \
   --device "$SLOW flash-kbps=40" --device "$SLOW flash-kbps=40" --device "$SLOW flash-kbps=20" \
   -- "$@"
 

@@ -11,7 +11,8 @@ FULL_1140=$(image espurna-1.14.0-itead-sonoff-basic.bin)
 out=$(bash "$LAB" --help) || fail "--help failed"
 assert_contains "$out" "usage: tests/lab/run" "--help"
 for bad in "--device foo=bar -- true" "--devices x -- true" "--devices 2 -- true" \
-  "--tcp-rmem 1 -- true" "--bogus -- true" "--device image=$FULL_1140"; do
+  "--tcp-rmem 1 -- true" "--bogus -- true" "--device image=$FULL_1140" "--time-scale x -- true" \
+  "--time-scale -1 -- true" "--device time-scale=0,1 -- true" "--device flash-sector-ms=x -- true"; do
   status=0
   err=$(bash "$LAB" $bad 2>&1 >/dev/null) || status=$?
   assert_eq 2 "$status" "'$bad' exit status"

@@ -16,11 +16,12 @@ source "$(dirname "$0")/lib.sh"
 CORE_1141=$(image espurna-1.14.1-espurna-core-1MB.bin)
 CORE_DEV=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-1m.bin")
 
-# Receive buffers of 16 KiB (an ESP8266 has 5840 bytes): a slow device that was reset stops
-# within seconds instead of reading 128 KiB of buffered data first.
+# Receive buffers of 16 KiB at most (the devices have lwIP's 5840 bytes): a slow device that
+# was reset stops within seconds instead of reading 128 KiB of buffered data first. Device 2
+# runs in real time: it is slow enough to be interrupted mid-fetch.
 lab_reexec --no-avahi --tcp-rmem "4096 16384 16384" \
   --device "image=$CORE_DEV dialect=dev reboot-ms=300 mdns=no" \
-  --device "image=$CORE_DEV dialect=dev reboot-ms=300 mdns=no flash-kbps=4" -- "$@"
+  --device "image=$CORE_DEV dialect=dev reboot-ms=300 mdns=no flash-kbps=4 time-scale=1" -- "$@"
 
 A1=$(dev_address 1)
 A2=$(dev_address 2)

@@ -64,15 +64,16 @@ note "slow-reboot=2500: away for reboot-ms + 2500 ms after the upload, back with
 # Judged without racing the device: the order of its log lines shows the services stopped
 # after the upload and served nothing until the new image booted, and the time until it was
 # back is a lower bound that load cannot break (a busy machine only notices later): the device
-# cannot boot before 300 + 2500 ms after the upload's OK, which came after the upload started.
-# Without the fault an idle machine sees it back within a second.
+# cannot boot before 2500 ms (the fault, which the lab's time scale leaves alone) after the
+# upload's OK, which came after the upload started. Without the fault an idle machine sees it
+# back within a second.
 start=$(uptime_ms)
 out=$(espota 6 "$CORE_1141")
 assert_eq OK "$out" "slow-reboot upload"
 lab-device wait-boot 6 2 30 || fail "slow-reboot: device never came back"
 away=$(($(uptime_ms) - start))
 note "back ${away} ms after the upload started"
-((away >= 2800)) || fail "slow-reboot: back ${away} ms after the upload started, not >= 2800"
+((away >= 2500)) || fail "slow-reboot: back ${away} ms after the upload started, not >= 2500"
 events=$(lab-device log 6 | sed -n '/^espota: result OK/,$p' |
   sed -nE 's/^(espota: result OK|rebooting|eboot: copied|booted [^ ]+|listening on|espota: from|web: |telnet: ).*/\1/p')
 assert_eq "espota: result OK

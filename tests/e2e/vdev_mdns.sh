@@ -20,9 +20,9 @@ CORE_4M=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-4m.bin")
 CORE_DEV=$(image "espurna-$DEV_VERSION-espurna-minimal-arduino-ota-1m.bin")
 OVERSIZED=$(image "espurna-$DEV_VERSION-oversized-1m.bin")
 
-lab_reexec --device "image=$FULL_1140 dialect=1.14 reboot-ms=2500" \
+lab_reexec --device "image=$FULL_1140 dialect=1.14 reboot-ms=2500 time-scale=1" \
   --device "image=$FULL_DEV dialect=dev reboot-ms=300" \
-  --device "image=$FULL_4M dialect=dev flash=4M reboot-ms=2500" \
+  --device "image=$FULL_4M dialect=dev flash=4M reboot-ms=2500 time-scale=1" \
   --device "image=$FULL_DEV dialect=dev reboot-ms=300 mdns=no" \
   --device "image=$FULL_DEV dialect=1.14 reboot-ms=300 txt=minimal" \
   --device "image=$FULL_1141 reboot-ms=300" \

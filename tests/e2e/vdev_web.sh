@@ -21,9 +21,9 @@ WEBUI=$(image "espurna-$DEV_VERSION-minimal-webui-1m.bin")
 
 lab_reexec --tcp-rmem "2920 5840 5840" --device "image=$FULL_1141 dialect=dev reboot-ms=300" \
   --device "image=$FULL_1140 reboot-ms=300" \
-  --device "image=$FULL_DEV dialect=dev reboot-ms=300 flash-kbps=200" \
+  --device "image=$FULL_DEV dialect=dev reboot-ms=300 flash-kbps=200 time-scale=1" \
   --device "image=$WEBUI dialect=dev reboot-ms=300" \
-  --device "image=$FULL_1140 reboot-ms=300 flash-kbps=200" \
+  --device "image=$FULL_1140 reboot-ms=300 flash-kbps=200 time-scale=1" \
   --device "image=$FULL_1141 reboot-ms=300" -- "$@"
 
 JUNK=$LAB_DIR/junk.bin

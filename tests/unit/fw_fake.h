@@ -22,6 +22,7 @@ struct fake_flash {
     uint8_t *mem;
     struct vd_flash ops;
     unsigned writes;
+    unsigned erases;        /* sector erases: each one is a sector time on the host port */
     unsigned corrupt_write; /* flip a byte in this write (1-based), 0 = never */
     unsigned fail_write;    /* fail this write (1-based), 0 = never */
 };
@@ -40,6 +41,7 @@ static inline bool fake_erase(void *ctx, uint32_t off)
     struct fake_flash *f = ctx;
     if (off % EO_SECTOR_SIZE || off + EO_SECTOR_SIZE > f->ops.size)
         return false;
+    f->erases++;
     memset(f->mem + off, 0xFF, EO_SECTOR_SIZE);
     return true;
 }

@@ -4,8 +4,9 @@
  * begin/write/end errors 4, 5, 7, 8, 9, 10 with the semantics and printError wording of
  * cores 2.3.0 and 2.7.4 (no error for a second begin or an end with nothing running; gzip
  * only on 2.7.4; an unknown flash-size code passes), staging, the eboot
- * copy (inflating a gzip update through an inflate op over zlib, as the host port's), and
- * that a half-written update, a broken gzip stream or one that cannot be inflated in place is
+ * copy (inflating a gzip update through an inflate op over zlib, as the host port's), one
+ * erase per sector written (what the host port's flash time counts), and that a half-written
+ * update, a broken gzip stream or one that cannot be inflated in place is
  * never booted. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -221,6 +222,36 @@ static void test_success_stages_and_boot_copies(void **state)
     teardown_device(fx);
 }
 
+/* The flash time is one sector time per sector erased and written: the Updater erases each
+ * sector once, whatever the size of the pieces it is given (not once per read), and eboot's
+ * copy erases each sector it copies; the boot record costs one erase each time (the host port
+ * does not time it: it stands for RTC memory). */
+static void test_one_erase_per_sector_written(void **state)
+{
+    (void)state;
+    struct fixture *fx = setup_device(1 * MIB, 614400, 300000, EO_FLASH_SIZE_1M);
+    uint32_t sectors = (uint32_t)((fx->image_len + 4095) / 4096);
+    assert_int_equal(sectors, 74);
+    for (uint32_t chunk = 1; chunk <= 4097; chunk = chunk * 3 + 1) { /* 1 .. 3280 */
+        fx->flash.erases = 0;
+        assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+        assert_int_equal(send_image(fx, chunk), fx->image_len);
+        assert_int_equal(fx->flash.erases, sectors);
+        vd_updater_abort(&fx->up);
+    }
+    fx->flash.erases = 0;
+    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    vd_updater_set_md5(&fx->up, fx->md5);
+    assert_int_equal(send_image(fx, 4096), fx->image_len);
+    assert_true(vd_updater_end(&fx->up, false));
+    assert_int_equal(fx->flash.erases, sectors + 1); /* + the boot record */
+    fx->flash.erases = 0;
+    uint8_t scratch[VD_BOOT_SCRATCH_SIZE];
+    assert_int_equal(vd_boot_run(&fx->flash.ops, NULL, false, scratch), VD_BOOT_COPIED);
+    assert_int_equal(fx->flash.erases, sectors + 1); /* the copy + clearing the record */
+    teardown_device(fx);
+}
+
 /* ---- gzip: the host port's inflate op and a gzip writer --------------- */
 
 /* the host port's own op (firmware/host/inflate.c, linked into this test) */
@@ -268,8 +299,11 @@ static void test_gzip_update_boots_inflated(void **state)
     uint32_t gz_len = stage_gzip(fx);
     assert_true(gz_len < fx->image_len);
     assert_int_equal(fx->up.start, 251 * 4096 - eo_sector_roundup(gz_len)); /* gzip size staged */
+    assert_int_equal(fx->flash.erases, eo_sector_roundup(gz_len) / 4096 + 1); /* + record */
+    fx->flash.erases = 0;
     uint8_t scratch[VD_BOOT_SCRATCH_SIZE];
     assert_int_equal(vd_boot_run(&fx->flash.ops, &test_inflate, false, scratch), VD_BOOT_COPIED);
+    assert_int_equal(fx->flash.erases, 160 + 1); /* eboot writes the inflated sectors */
     assert_memory_equal(fx->flash.mem, fx->image, fx->image_len);
     struct vd_boot_record rec;
     assert_true(vd_boot_record_read(&fx->flash.ops, &rec));
@@ -575,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_begin_errors),
         cmocka_unit_test(test_write_more_than_reserved_is_error_4),
         cmocka_unit_test(test_success_stages_and_boot_copies),
+        cmocka_unit_test(test_one_erase_per_sector_written),
         cmocka_unit_test(test_gzip_update_boots_inflated),
         cmocka_unit_test(test_bad_gzip_is_dropped),
         cmocka_unit_test(test_gzip_that_would_overrun_is_dropped),
