@@ -234,13 +234,13 @@ static void test_one_erase_per_sector_written(void **state)
     assert_int_equal(sectors, 74);
     for (uint32_t chunk = 1; chunk <= 4097; chunk = chunk * 3 + 1) { /* 1 .. 3280 */
         fx->flash.erases = 0;
-        assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+        assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
         assert_int_equal(send_image(fx, chunk), fx->image_len);
         assert_int_equal(fx->flash.erases, sectors);
         vd_updater_abort(&fx->up);
     }
     fx->flash.erases = 0;
-    assert_int_equal(vd_updater_begin(&fx->up, (uint32_t)fx->image_len), 0);
+    assert_true(vd_updater_begin(&fx->up, (uint32_t)fx->image_len, VD_UPDATE_FLASH));
     vd_updater_set_md5(&fx->up, fx->md5);
     assert_int_equal(send_image(fx, 4096), fx->image_len);
     assert_true(vd_updater_end(&fx->up, false));
