@@ -25,11 +25,8 @@ export XDG_CONFIG_HOME=$LAB_DIR/no-config HOME=$LAB_DIR/no-home
 flash() {
   local n=$1 file=$2
   shift 2
-  status=0
-  out=$("$EO_BIN" flash --device "$(dev_address "$n")" --image "$file" \
-    --password-file "$(dev_password_file "$n")" --connect-timeout 5000 "$@" 2>"$LAB_DIR/err") ||
-    status=$?
-  err=$(<"$LAB_DIR/err")
+  capture "$EO_BIN" flash --device "$(dev_address "$n")" --image "$file" \
+    --password-file "$(dev_password_file "$n")" --connect-timeout 5000 "$@"
 }
 
 note "device 1 (1.14.1 core, silent terminal): core → full by the terminal method"

@@ -22,11 +22,8 @@ lab_reexec --no-avahi \
 flash() {
   local n=$1 file=$2
   shift 2
-  status=0
-  out=$("$EO_BIN" flash --device "$(dev_address "$n")" --image "$file" \
-    --password-file "$(dev_password_file "$n")" --invite-timeout 1000 "$@" 2>"$LAB_DIR/err") ||
-    status=$?
-  err=$(<"$LAB_DIR/err")
+  capture "$EO_BIN" flash --device "$(dev_address "$n")" --image "$file" \
+    --password-file "$(dev_password_file "$n")" --invite-timeout 1000 "$@"
 }
 
 local_address=$(ip -o route get "$(dev_address 1)" | sed -n 's/.* src \([^ ]*\).*/\1/p')

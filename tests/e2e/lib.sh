@@ -38,6 +38,8 @@
 #                                   ignored, and the tool keeps an inherited ignore); env execs
 #                                   COMMAND, so $! is its pid
 #   BG_PIDS+=(PID); trap stop_background EXIT   background helpers ended (by pid) on exit
+#   capture COMMAND...              run COMMAND: its stdout, stderr and exit status in $out,
+#                                   $err and $status
 #   DEV_VERSION                     version string of the 1.15.0-dev test images
 
 # shellcheck shell=bash disable=SC2034
@@ -169,4 +171,10 @@ stop_background() {
   local pid
   for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   wait 2>/dev/null
+}
+
+capture() {
+  status=0
+  out=$("$@" 2>"$LAB_DIR/capture.err") || status=$?
+  err=$(<"$LAB_DIR/capture.err")
 }
