@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # docs.sh — the man page tells the truth: it renders without warnings, documents every command
 # and every option that `espurna-ota <command> --help` lists, carries the whole exit-code table
-# of src/status.c, and `cmake --install` installs it beside the binary.
+# of src/base/status.c, and `cmake --install` installs it beside the binary.
 set -euo pipefail
 : "${EO_BIN:?}" "${EO_SOURCE:?}" "${EO_BUILD:?}"
 man_page=$EO_SOURCE/man/espurna-ota.1
@@ -28,7 +28,7 @@ done
 while read -r code name; do
   awk -v c="$code" -v n="$name" 'prev==".B " c && index($0, n ":")==1 {found=1} {prev=$0}
        END {exit !found}' "$man_page" || fail "exit code $code ($name) is not in the man page"
-done < <(sed -nE 's/^ *\[EO_[A-Z_]+\] = \{"([a-z]+)".*/\1/p' "$EO_SOURCE/src/status.c" | nl -v0 -w1 -s' ')
+done < <(sed -nE 's/^ *\[EO_[A-Z_]+\] = \{"([a-z]+)".*/\1/p' "$EO_SOURCE/src/base/status.c" | nl -v0 -w1 -s' ')
 
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT

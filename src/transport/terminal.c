@@ -1,4 +1,4 @@
-/* terminal_push.c — the terminal method's push: serve the image on the local address facing
+/* terminal.c — the terminal method: serve the image on the local address facing
  * the device, ask the device over telnet to fetch it (`ota <url>`), then judge the outcome from
  * what the device's TCP acknowledged to the server (never fetched / stopped at N% / every byte
  * taken and the connection closed / every byte taken and no close: unknown) and from the

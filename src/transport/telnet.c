@@ -1,7 +1,7 @@
-/* terminal.c — the telnet side of the terminal method: recognising each firmware dialect's
+/* telnet.c — the telnet session of the terminal method: recognising each firmware dialect's
  * prompts and replies, and a line-oriented session (connect, log in, one command, read lines)
  * over a plain TCP socket with bounded waits that a cancellation ends within 100 ms. The push
- * itself is in terminal_push.c. */
+ * itself is in terminal.c. */
 #include "espurna-ota/terminal.h"
 
 #include <ctype.h>
