@@ -48,6 +48,11 @@ enum eo_hint {
     EO_HINT_CHECK_VERSION,    /* the outcome is unknown: read the version it reports after its reboot */
     EO_HINT_WRONG_DEVICE,     /* another device answers at that address */
     EO_HINT_SERVE_ADDRESS,    /* serve: the address to put in the URL must be this host's */
+    EO_HINT_DOWNGRADE,        /* the image is older than what the device runs */
+    EO_HINT_OTHER_APP,        /* the image is not the app the device runs (ESPurna or not) */
+    EO_HINT_CORE_IMAGE,       /* two steps are needed and no core image was found or given */
+    EO_HINT_SERIAL,           /* nothing fits over the air: a smaller build or serial flashing */
+    EO_HINT_RERUN,            /* the device is between steps: the same command again finishes */
     EO_HINT_COUNT
 };
 

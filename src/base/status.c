@@ -53,6 +53,11 @@ static const char *const hint_names[EO_HINT_COUNT] = {
     [EO_HINT_CHECK_VERSION] = "check_version",
     [EO_HINT_WRONG_DEVICE] = "wrong_device",
     [EO_HINT_SERVE_ADDRESS] = "serve_address",
+    [EO_HINT_DOWNGRADE] = "downgrade",
+    [EO_HINT_OTHER_APP] = "other_app",
+    [EO_HINT_CORE_IMAGE] = "core_image",
+    [EO_HINT_SERIAL] = "serial",
+    [EO_HINT_RERUN] = "rerun",
 };
 
 const char *eo_hint_name(enum eo_hint hint)

@@ -19,6 +19,8 @@ static const struct advice_row rows[] = {
      "give it with --password-file FILE, ESPURNA_OTA_PASSWORD or the password store"},
     {EO_HINT_PASSWORD_WRONG, "*",
      "check the password in --password-file, ESPURNA_OTA_PASSWORD or the password store"},
+    {EO_HINT_TWO_STEP, "upgrade",
+     "give a core image with --core FILE or a release folder with --firmware-dir DIR"},
     {EO_HINT_TWO_STEP, "*",
      "flash a core image first, let the device reboot into it, then flash this image "
      "(a two-step update)"},
@@ -39,6 +41,9 @@ static const struct advice_row rows[] = {
      "try again; by espota, --window 1 sends one chunk at a time for devices that need it"},
     {EO_HINT_RETRY, "*", "try again"},
     {EO_HINT_BUSY, "*", "wait for that update to finish and the device to reboot, then try again"},
+    {EO_HINT_CHECK_VERSION, "upgrade",
+     "run the same command again: it reads what the device runs and finishes or reports up to "
+     "date"},
     {EO_HINT_CHECK_VERSION, "*",
      "once it is back, the version it reports tells: espurna-ota discover --device %s"},
     {EO_HINT_WRONG_DEVICE, "*",
@@ -49,6 +54,14 @@ static const struct advice_row rows[] = {
     {EO_HINT_SERVE_ADDRESS, "*",
      "give an address of this host that the device reaches with --serve-address, or leave it "
      "out to use the one facing the device"},
+    {EO_HINT_DOWNGRADE, "*", "give --allow-downgrade if an older version is what you want"},
+    {EO_HINT_OTHER_APP, "*",
+     "check the image; give --force if replacing the device's firmware is what you want"},
+    {EO_HINT_CORE_IMAGE, "*",
+     "give a core image with --core FILE, or a folder of release images with --firmware-dir DIR"},
+    {EO_HINT_SERIAL, "*",
+     "use a smaller build of the firmware, or flash this image over serial"},
+    {EO_HINT_RERUN, "*", "run the same command again to finish"},
 };
 
 static const struct advice_row *find_row(enum eo_hint hint, const char *command)
