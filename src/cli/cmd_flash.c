@@ -12,6 +12,8 @@
 #include "espurna-ota/espota.h"
 #include "espurna-ota/image_file.h"
 #include "espurna-ota/output.h"
+#include "espurna-ota/push.h"
+#include "espurna-ota/report.h"
 #include "espurna-ota/resolve.h"
 #include "espurna-ota/secret.h"
 #include "espurna-ota/terminal.h"
@@ -92,33 +94,24 @@ struct flash_job {
     struct eo_target target;
     struct eo_image image;
     char password[EO_SECRET_MAX];
-    struct eo_progress_view progress;
+    struct eo_espota_options espota;
+    struct eo_web_options web;
+    struct eo_terminal_options terminal;
 };
 
-/* ---- methods ---------------------------------------------------------------------------- */
+/* ---- each method's own options ---------------------------------------------------------- */
 
-static enum eo_status flash_espota(struct flash_job *job, struct eo_push_result *result,
-                                   struct eo_error *err)
+static void set_espota_options(struct eo_espota_options *options)
 {
-    struct eo_espota_options options;
-    eo_espota_options_init(&options);
-    options.password = job->password;
-    options.host_port = (uint16_t)host_port;
+    eo_espota_options_init(options);
+    options->host_port = (uint16_t)host_port;
     if (window)
-        options.window = (unsigned)window;
+        options->window = (unsigned)window;
     if (invite_timeout)
-        options.invite_timeout_ms = (unsigned)invite_timeout;
+        options->invite_timeout_ms = (unsigned)invite_timeout;
     if (invite_tries)
-        options.invite_tries = (unsigned)invite_tries;
-    if (result_timeout)
-        options.result_timeout_ms = (unsigned)result_timeout;
-    options.connect_timeout_ms = (unsigned)connect_timeout;
-    options.stall_timeout_ms = (unsigned)stall_timeout;
-    options.chip = esp32 ? EO_ESPOTA_ESP32 : EO_ESPOTA_AUTO;
-    options.progress = eo_progress_view_update;
-    options.progress_ctx = &job->progress;
-    options.cancel = cancel;
-    return eo_espota_push(&job->target, &job->image, &options, result, err);
+        options->invite_tries = (unsigned)invite_tries;
+    options->chip = esp32 ? EO_ESPOTA_ESP32 : EO_ESPOTA_AUTO;
 }
 
 /* --device X.local names the device's mDNS host name, which /discover must repeat. */
@@ -130,61 +123,41 @@ static const char *expected_hostname(void)
     return len > 6 && strcasecmp(device_arg + len - 6, ".local") == 0 ? device_arg : NULL;
 }
 
-static enum eo_status flash_web(struct flash_job *job, struct eo_push_result *result,
-                                struct eo_error *err)
+static void set_web_options(struct eo_web_options *options)
 {
-    struct eo_web_identity identity;
-    struct eo_web_options options = {
-        .password = job->password, .expect_hostname = expected_hostname(),
-        .skip_discover = true, .https = https, .ca_file = ca_file, .pinned_key = pinned_key,
+    *options = (struct eo_web_options){
+        .expect_hostname = expected_hostname(), .skip_discover = no_discover, .https = https,
+        .ca_file = ca_file, .pinned_key = pinned_key,
+    };
+}
+
+static void set_terminal_options(struct eo_terminal_options *options)
+{
+    *options = (struct eo_terminal_options){
+        .serve_address = serve_address, .serve_port = (uint16_t)serve_port,
+        .fetch_timeout_ms = (unsigned)fetch_timeout,
+    };
+}
+
+static enum eo_status push_image(struct flash_job *job, enum eo_method method,
+                                 const struct eo_events *events, struct eo_push_result *result,
+                                 struct eo_error *err)
+{
+    set_espota_options(&job->espota);
+    set_web_options(&job->web);
+    set_terminal_options(&job->terminal);
+    struct eo_push_request request = {
+        .target = &job->target, .image = &job->image, .password = job->password,
         .connect_timeout_ms = (unsigned)connect_timeout,
         .stall_timeout_ms = (unsigned)stall_timeout,
-        .result_timeout_ms = (unsigned)result_timeout, .progress = eo_progress_view_update,
-        .progress_ctx = &job->progress, .cancel = cancel,
+        .result_timeout_ms = (unsigned)result_timeout, .espota = &job->espota,
+        .web = &job->web, .terminal = &job->terminal, .device_label = job->target.name,
+        .events = events, .cancel = cancel,
     };
-    enum eo_status status = no_discover ? EO_OK
-                                        : eo_web_confirm(&job->target, &options, &identity, err);
-    if (status == EO_OK && !no_discover && identity.known)
-        eo_out_info("%s answers as %s (%s %s)", job->target.address, identity.hostname,
-                    identity.app, identity.version);
-    if (status == EO_OK)
-        status = eo_web_push(&job->target, &job->image, &options, result, NULL, err);
-    return status;
-}
-
-static enum eo_status flash_terminal(struct flash_job *job, struct eo_push_result *result,
-                                     struct eo_error *err)
-{
-    struct eo_terminal_options options = {
-        .password = job->password, .serve_address = serve_address,
-        .serve_port = (uint16_t)serve_port, .connect_timeout_ms = (unsigned)connect_timeout,
-        .fetch_timeout_ms = (unsigned)fetch_timeout, .stall_timeout_ms = (unsigned)stall_timeout,
-        .progress = eo_progress_view_update, .progress_ctx = &job->progress, .cancel = cancel,
-    };
-    enum eo_status status = eo_terminal_push(&job->target, &job->image, &options, result, err);
-    if (status == EO_OK)
+    enum eo_status status = eo_push(method, &request, result, err);
+    if (status == EO_OK && method == EO_METHOD_TERMINAL)
         eo_out_info("image delivered; waiting for reboot");
     return status;
-}
-
-typedef enum eo_status (*flash_method_fn)(struct flash_job *job, struct eo_push_result *result,
-                                          struct eo_error *err);
-
-static const struct {
-    enum eo_method method;
-    flash_method_fn run;
-} methods[] = {
-    {EO_METHOD_ESPOTA, flash_espota},
-    {EO_METHOD_WEB, flash_web},
-    {EO_METHOD_TERMINAL, flash_terminal},
-};
-
-static flash_method_fn find_method(enum eo_method method)
-{
-    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
-        if (methods[i].method == method)
-            return methods[i].run;
-    return NULL;
 }
 
 /* ---- checks and setup ------------------------------------------------------------------- */
@@ -236,9 +209,6 @@ static int validate(enum eo_method *method)
     if (method_arg && !eo_method_parse(method_arg, method))
         return options_usage_error(&flash_spec, "unknown --method '%s' (espota, web or "
                                    "terminal)", method_arg);
-    if (!find_method(*method))
-        return options_usage_error(&flash_spec, "--method %s is not available in this build",
-                                   eo_method_name(*method));
     return check_method_options(*method);
 }
 
@@ -357,11 +327,10 @@ int cmd_flash(int argc, char **argv)
     memset(&job, 0, sizeof job);
     enum eo_status status = prepare(&job, &err);
     if (status == EO_OK) {
-        char label[96];
-        snprintf(label, sizeof label, "flash %.80s", job.target.name);
-        eo_progress_view_init(&job.progress, label);
-        status = find_method(method)(&job, &result, &err);
-        eo_progress_view_finish(&job.progress);
+        struct eo_report_text report;
+        struct eo_events events = eo_report_text_sink(&report, "flash");
+        status = push_image(&job, method, &events, &result, &err);
+        eo_report_text_finish(&report);
     }
     eo_secret_wipe(job.password, sizeof job.password);
     if (status != EO_OK)
