@@ -8,6 +8,7 @@
 
 #include "espurna-ota/image.h"
 #include "espurna-ota/layout.h"
+#include "espurna-ota/vocabulary.h"
 #include "vd_updater.h"
 
 /* Copies src, cut to cap - 1 characters. */
@@ -139,14 +140,14 @@ static void add_espurna_keys(const struct vd_identity *id, const struct vd_txt_f
     char mac[18];
     vd_format_mac(f->mac, f->era, mac);
     bool kib = !vd_era_is_1_14(f->era);
-    add(txt, "app_name=%s", id->desc.app);
-    add(txt, "app_version=%s", id->desc.version);
-    add(txt, "build_date=%s", id->desc.build_date);
-    add(txt, "mac=%s", mac);
-    add(txt, "target_board=%s", id->board_name);
-    add(txt, "mem_size=%u", (unsigned)(id->flash_size / 1024));
-    add(txt, "sdk_size=%u", (unsigned)(id->built_for / 1024));
-    add(txt, "free_space=%u", (unsigned)(kib ? id->free_space / 1024 : id->free_space));
+    add(txt, EO_TXT_APP_NAME "=%s", id->desc.app);
+    add(txt, EO_TXT_APP_VERSION "=%s", id->desc.version);
+    add(txt, EO_TXT_BUILD_DATE "=%s", id->desc.build_date);
+    add(txt, EO_TXT_MAC "=%s", mac);
+    add(txt, EO_TXT_TARGET_BOARD "=%s", id->board_name);
+    add(txt, EO_TXT_MEM_SIZE "=%u", (unsigned)(id->flash_size / 1024));
+    add(txt, EO_TXT_SDK_SIZE "=%u", (unsigned)(id->built_for / 1024));
+    add(txt, EO_TXT_FREE_SPACE "=%u", (unsigned)(kib ? id->free_space / 1024 : id->free_space));
 }
 
 static void add_malformed_keys(const struct vd_identity *id, struct vd_txt *txt)
@@ -154,23 +155,23 @@ static void add_malformed_keys(const struct vd_identity *id, struct vd_txt *txt)
     char longval[241];
     memset(longval, 'x', sizeof longval - 1);
     longval[sizeof longval - 1] = '\0';
-    add(txt, "app_name=%s", id->desc.app);
-    add(txt, "app_version=%s", longval);
-    add(txt, "mac=ZZ:ZZ");
-    add(txt, "mem_size=12abc");
-    add(txt, "sdk_size=-4");
-    add(txt, "free_space=99999999999999999999");
-    add(txt, "build_date=%s", longval);
+    add(txt, EO_TXT_APP_NAME "=%s", id->desc.app);
+    add(txt, EO_TXT_APP_VERSION "=%s", longval);
+    add(txt, EO_TXT_MAC "=ZZ:ZZ");
+    add(txt, EO_TXT_MEM_SIZE "=12abc");
+    add(txt, EO_TXT_SDK_SIZE "=-4");
+    add(txt, EO_TXT_FREE_SPACE "=99999999999999999999");
+    add(txt, EO_TXT_BUILD_DATE "=%s", longval);
     add(txt, "junk");
 }
 
 void vd_txt_build(const struct vd_identity *id, const struct vd_txt_facts *facts, struct vd_txt *out)
 {
     memset(out, 0, sizeof *out);
-    add(out, "tcp_check=no");
-    add(out, "ssh_upload=no");
-    add(out, "board=%s", vd_arduino_board(id));
-    add(out, "auth_upload=%s", facts->auth ? "yes" : "no");
+    add(out, EO_TXT_TCP_CHECK "=no");
+    add(out, EO_TXT_SSH_UPLOAD "=no");
+    add(out, EO_TXT_BOARD "=%s", vd_arduino_board(id));
+    add(out, EO_TXT_AUTH_UPLOAD "=%s", facts->auth ? "yes" : "no");
     if (!facts->espurna_keys)
         return;
     if (facts->mode == VD_TXT_FULL)

@@ -12,24 +12,26 @@
 
 #include "espurna-ota/image.h"
 #include "espurna-ota/layout.h"
+#include "espurna-ota/vocabulary.h"
 #include "vd_era.h"
 #include "vd_ports.h"
 
-/* The Updater's error numbers (ESP8266 core numbering; 2.3.0 knows 0-11, 2.7.4 adds 12). */
+/* The Updater's error numbers, spelt as in include/espurna-ota/vocabulary.h (which the tool
+ * reads them with); the device's cores know 0-11 (2.3.0) and 12 (2.7.4). */
 enum vd_update_error {
-    VD_UPDATE_OK = 0,
-    VD_UPDATE_ERROR_WRITE = 1,
-    VD_UPDATE_ERROR_ERASE = 2,
-    VD_UPDATE_ERROR_READ = 3,
-    VD_UPDATE_ERROR_SPACE = 4,
-    VD_UPDATE_ERROR_SIZE = 5,
-    VD_UPDATE_ERROR_STREAM = 6,
-    VD_UPDATE_ERROR_MD5 = 7,
-    VD_UPDATE_ERROR_FLASH_CONFIG = 8,
-    VD_UPDATE_ERROR_NEW_FLASH_CONFIG = 9,
-    VD_UPDATE_ERROR_MAGIC_BYTE = 10,
-    VD_UPDATE_ERROR_BOOTSTRAP = 11,
-    VD_UPDATE_ERROR_SIGN = 12,
+    VD_UPDATE_OK = EO_UPDATER_ERROR_OK,
+    VD_UPDATE_ERROR_WRITE = EO_UPDATER_ERROR_WRITE,
+    VD_UPDATE_ERROR_ERASE = EO_UPDATER_ERROR_ERASE,
+    VD_UPDATE_ERROR_READ = EO_UPDATER_ERROR_READ,
+    VD_UPDATE_ERROR_SPACE = EO_UPDATER_ERROR_SPACE,
+    VD_UPDATE_ERROR_SIZE = EO_UPDATER_ERROR_SIZE,
+    VD_UPDATE_ERROR_STREAM = EO_UPDATER_ERROR_STREAM,
+    VD_UPDATE_ERROR_MD5 = EO_UPDATER_ERROR_MD5,
+    VD_UPDATE_ERROR_FLASH_CONFIG = EO_UPDATER_ERROR_FLASH_CONFIG,
+    VD_UPDATE_ERROR_NEW_FLASH_CONFIG = EO_UPDATER_ERROR_NEW_FLASH_CONFIG,
+    VD_UPDATE_ERROR_MAGIC_BYTE = EO_UPDATER_ERROR_MAGIC_BYTE,
+    VD_UPDATE_ERROR_BOOTSTRAP = EO_UPDATER_ERROR_BOOTSTRAP,
+    VD_UPDATE_ERROR_SIGN = EO_UPDATER_ERROR_SIGN,
 };
 
 /* What Update.begin() is asked to stage: the sketch, or the filesystem (ESPurna layouts have

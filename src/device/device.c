@@ -14,6 +14,7 @@
 #include "espurna-ota/image.h"
 #include "espurna-ota/layout.h"
 #include "espurna-ota/text.h"
+#include "espurna-ota/vocabulary.h"
 
 #define RAW_NUMBER_MAX 24 /* longest number text kept for decoding */
 #define MAX_FLASH_BYTES (16ull * 1024 * 1024)
@@ -110,11 +111,11 @@ enum txt_key {
 };
 
 static const char *const key_names[KEY_COUNT] = {
-    [KEY_APP_NAME] = "app_name",       [KEY_APP_VERSION] = "app_version",
-    [KEY_BUILD_DATE] = "build_date",   [KEY_MAC] = "mac",
-    [KEY_TARGET_BOARD] = "target_board", [KEY_MEM_SIZE] = "mem_size",
-    [KEY_SDK_SIZE] = "sdk_size",       [KEY_FREE_SPACE] = "free_space",
-    [KEY_BOARD] = "board",             [KEY_AUTH_UPLOAD] = "auth_upload",
+    [KEY_APP_NAME] = EO_TXT_APP_NAME,         [KEY_APP_VERSION] = EO_TXT_APP_VERSION,
+    [KEY_BUILD_DATE] = EO_TXT_BUILD_DATE,     [KEY_MAC] = EO_TXT_MAC,
+    [KEY_TARGET_BOARD] = EO_TXT_TARGET_BOARD, [KEY_MEM_SIZE] = EO_TXT_MEM_SIZE,
+    [KEY_SDK_SIZE] = EO_TXT_SDK_SIZE,         [KEY_FREE_SPACE] = EO_TXT_FREE_SPACE,
+    [KEY_BOARD] = EO_TXT_BOARD,               [KEY_AUTH_UPLOAD] = EO_TXT_AUTH_UPLOAD,
 };
 
 static bool is_espurna_key(enum txt_key key)

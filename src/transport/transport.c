@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "espurna-ota/vocabulary.h"
+
 static const char *const method_names[EO_METHOD_COUNT] = {"espota", "web", "terminal"};
 
 const char *eo_method_name(enum eo_method method)
@@ -66,15 +68,15 @@ int eo_updater_error_code(const char *text)
 enum eo_status eo_updater_error_status(int code)
 {
     switch (code) {
-    case 4: /* Not Enough Space */
-    case 9: /* new Flash config wrong: built for a larger chip */
+    case EO_UPDATER_ERROR_SPACE:
+    case EO_UPDATER_ERROR_NEW_FLASH_CONFIG: /* built for a larger chip */
         return EO_ERR_NOFIT;
-    case 5:  /* Bad Size Given */
-    case 8:  /* Flash config wrong (the running image's) */
-    case 10: /* Magic byte is not 0xE9 */
-    case 12: /* Signature verification failed */
-    case 15: /* Update already running */
-    case 16: /* Unknown update command */
+    case EO_UPDATER_ERROR_SIZE:
+    case EO_UPDATER_ERROR_FLASH_CONFIG: /* the running image's */
+    case EO_UPDATER_ERROR_MAGIC_BYTE:
+    case EO_UPDATER_ERROR_SIGN:
+    case EO_UPDATER_ERROR_RUNNING_ALREADY:
+    case EO_UPDATER_ERROR_UNKNOWN_COMMAND:
         return EO_ERR_REFUSED;
     default:
         return EO_ERR_TRANSFER;
