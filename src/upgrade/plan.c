@@ -35,6 +35,7 @@ struct planner {
     enum eo_certainty free_certainty;
     unsigned offered;              /* methods the device offers now */
     bool takes_gzip;               /* the device as it runs now */
+    bool refused_as_too_big;       /* replanning after the device said the image does not fit */
 };
 
 const char *eo_route_name(enum eo_route route)
@@ -312,6 +313,7 @@ struct destination {
     bool known;
     unsigned offered;
     bool core;
+    bool after_core_step; /* the core image step 1 installs (else the device as it runs) */
 };
 
 static bool fits_by(const struct destination *to, enum eo_method m, size_t size)
@@ -343,8 +345,14 @@ static enum attempt forced_method(struct planner *p, const struct destination *t
     enum eo_method m = (enum eo_method)p->policy->method;
     if (m == EO_METHOD_WEB && to->core)
         return failed(p, eo_error_hinted(p->err, EO_ERR_REFUSED, EO_HINT_NO_WEB,
-                                         "%s: a step goes to a core image, which has no web "
-                                         "server", p->name));
+                                         to->after_core_step
+                                             ? "%s: step 2 goes to the core image of step 1, "
+                                               "which has no web server"
+                                             : "%s runs a core image, which has no web server",
+                                         p->name));
+    if (!(to->offered & (1u << m)))
+        add_note(p, "%s is used as asked, though %s does not announce it", eo_method_name(m),
+                 to->after_core_step ? "the core image" : "the device");
     out->method = m;
     out->fallback = 0;
     return fits_by(to, m, size) ? ATTEMPT_DONE : ATTEMPT_NOFIT;
@@ -410,6 +418,7 @@ static struct destination core_running(const struct planner *p)
     struct destination to = {
         .layout = running_layout(core, p->now), .running = core->uncompressed_size,
         .known = true, .offered = offered ? offered : CORE_METHODS, .core = true,
+        .after_core_step = true,
     };
     return to;
 }
@@ -471,6 +480,9 @@ static void what_step_sends(const struct eo_plan_step *step, char *out, size_t c
 {
     if (step->image == EO_STEP_TARGET_GZIP)
         snprintf(out, cap, "the image's gzip (%llu B, %llu B inflated)",
+                 (unsigned long long)step->bytes, (unsigned long long)step->inflated);
+    else if (step->bytes != step->inflated) /* the image given is gzip itself */
+        snprintf(out, cap, "the image (%llu B gzip, %llu B inflated)",
                  (unsigned long long)step->bytes, (unsigned long long)step->inflated);
     else
         snprintf(out, cap, "the image (%llu B)", (unsigned long long)step->bytes);
@@ -604,6 +616,8 @@ static void free_text(const struct planner *p, char *out, size_t cap)
 {
     if (p->free_known)
         snprintf(out, cap, "%llu B free", (unsigned long long)p->free);
+    else if (p->refused_as_too_big)
+        snprintf(out, cap, "the device said so");
     else
         snprintf(out, cap, "free space unknown");
 }
@@ -638,6 +652,23 @@ static enum eo_status refuse_serial(struct planner *p)
                            p->name, p->in->target->size, gzip, space, largest, largest);
 }
 
+/* A gzip image, a device that takes none, and no core image that would. */
+static bool gzip_has_no_taker(const struct planner *p)
+{
+    const struct eo_image *core = p->in->core;
+    return is_gzip(p->in->target) && !p->takes_gzip &&
+           !(core && eo_plan_device_takes_gzip(core->version));
+}
+
+static enum eo_status refuse_gzip(struct planner *p)
+{
+    const struct eo_device *d = p->in->device;
+    return eo_error_hinted(p->err, EO_ERR_IMAGE, EO_HINT_CORE_IMAGE,
+                           "%s runs %s, which takes no gzip image, and %s", p->name,
+                           d->version[0] ? d->version : "a version not known to",
+                           p->in->core ? "neither does the core image" : "no core image was given");
+}
+
 /* ---- making the plan ----------------------------------------------------------------------- */
 
 /* Free space unknown: one step is tried, and a refusal leads to eo_plan_after_nofit. */
@@ -670,6 +701,8 @@ static enum eo_status choose_route(struct planner *p, bool image_did_not_fit)
         if (attempt != ATTEMPT_NOFIT)
             return attempt == ATTEMPT_DONE ? EO_OK : p->status;
     }
+    if (gzip_has_no_taker(p))
+        return refuse_gzip(p);
     if (!p->in->core)
         return refuse_no_core(p);
     enum attempt attempt = try_two_steps(p);
@@ -716,6 +749,7 @@ static enum eo_status plan_run(const struct eo_plan_input *input,
     planner_init(&p, input, policy, out, err);
     if (image_did_not_fit) {
         p.free_known = false; /* what the device said overrides what it announced */
+        p.refused_as_too_big = true;
         p.free_certainty = EO_CERTAIN_UNKNOWN;
     }
     enum eo_status status = run_checks(&p, &up_to_date);
