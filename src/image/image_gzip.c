@@ -1,6 +1,6 @@
 /* image_gzip.c — compresses a plain or Arduino image once into the gzip image a dev-era device
  * (or its core image) takes, when only the compressed form fits beside the running image. The
- * result is loaded back through eo_image_load_buffer, so its inner image is checked like a file's. */
+ * result is loaded back through eo_image_load_buffer: its inner image is checked like a file's. */
 #include "espurna-ota/plan.h"
 
 #include <stdio.h>

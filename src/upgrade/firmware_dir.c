@@ -105,8 +105,8 @@ static bool is_better(const struct candidate *best, const struct eo_release_name
 {
     if (!best->found)
         return true;
-    bool new_same = prefer_version &&
-                    eo_version_compare(release->version, prefer_version) == EO_VERSION_SAME;
+    bool new_same =
+        prefer_version && eo_version_compare(release->version, prefer_version) == EO_VERSION_SAME;
     bool old_same = prefer_version &&
                     eo_version_compare(best->release.version, prefer_version) == EO_VERSION_SAME;
     if (new_same != old_same)
@@ -185,8 +185,8 @@ static void describe_choice(const struct candidate *best, uint32_t flash_size,
                 eo_version_compare(best->release.version, prefer_version) == EO_VERSION_SAME;
     if (same)
         snprintf(out->reason, sizeof out->reason,
-                 "%.96s for a %u MB flash, same version as the target",
-                 best->release.environment, (unsigned)(flash_size >> 20));
+                 "%.96s for a %u MB flash, same version as the target", best->release.environment,
+                 (unsigned)(flash_size >> 20));
     else
         snprintf(out->reason, sizeof out->reason, "%.96s for a %u MB flash, newest found (%.64s)",
                  best->release.environment, (unsigned)(flash_size >> 20), best->release.version);

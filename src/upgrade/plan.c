@@ -24,18 +24,18 @@ struct planner {
     const struct eo_plan_policy *policy;
     struct eo_plan *plan;
     struct eo_error *err;
-    enum eo_status status;         /* of ATTEMPT_FAILED */
-    char name[80];                 /* the device in messages */
-    const char *target_version;    /* "" when unknown */
-    struct eo_layout now;          /* of the running build */
+    enum eo_status status;              /* of ATTEMPT_FAILED */
+    char name[80];                      /* the device in messages */
+    const char *target_version;         /* "" when unknown */
+    struct eo_layout now;               /* of the running build */
     enum eo_certainty layout_certainty; /* COMPUTED (sdk_size), GUESSED (fallback), UNKNOWN */
     bool free_known;
-    uint64_t free;                 /* free OTA space now, bytes */
-    uint32_t running;              /* running image size the free space implies */
+    uint64_t free;    /* free OTA space now, bytes */
+    uint32_t running; /* running image size the free space implies */
     enum eo_certainty free_certainty;
-    unsigned offered;              /* methods the device offers now */
-    bool takes_gzip;               /* the device as it runs now */
-    bool refused_as_too_big;       /* replanning after the device said the image does not fit */
+    unsigned offered;        /* methods the device offers now */
+    bool takes_gzip;         /* the device as it runs now */
+    bool refused_as_too_big; /* replanning after the device said the image does not fit */
 };
 
 const char *eo_route_name(enum eo_route route)
@@ -400,8 +400,11 @@ static void note_web_too_small(struct planner *p, const struct method_choice *ch
 static struct destination device_now(const struct planner *p)
 {
     struct destination to = {
-        .layout = p->now, .running = p->running, .known = p->free_known,
-        .offered = p->offered, .core = p->in->device->kind == EO_KIND_CORE,
+        .layout = p->now,
+        .running = p->running,
+        .known = p->free_known,
+        .offered = p->offered,
+        .core = p->in->device->kind == EO_KIND_CORE,
     };
     return to;
 }
@@ -416,8 +419,11 @@ static struct destination core_running(const struct planner *p)
     if (core->features & EO_FEATURE_TELNET)
         offered |= 1u << EO_METHOD_TERMINAL;
     struct destination to = {
-        .layout = running_layout(core, p->now), .running = core->uncompressed_size,
-        .known = true, .offered = offered ? offered : CORE_METHODS, .core = true,
+        .layout = running_layout(core, p->now),
+        .running = core->uncompressed_size,
+        .known = true,
+        .offered = offered ? offered : CORE_METHODS,
+        .core = true,
         .after_core_step = true,
     };
     return to;
@@ -429,7 +435,8 @@ static struct eo_plan_step *add_step(struct planner *p, enum eo_step_image which
                                      const struct method_choice *choice)
 {
     struct eo_plan_step *step = &p->plan->steps[p->plan->step_count++];
-    const struct eo_image *image = eo_plan_step_image(p->in, &(struct eo_plan_step){.image = which});
+    const struct eo_image *image =
+        eo_plan_step_image(p->in, &(struct eo_plan_step){.image = which});
     memset(step, 0, sizeof *step);
     step->image = which;
     step->method = choice->method;
@@ -449,7 +456,7 @@ static void fill_space(struct planner *p, struct eo_plan_step *step, const struc
     step->free_before = to->known ? eo_layout_free_space(&to->layout, to->running) : 0;
     step->free_before_certainty = to->known ? before : EO_CERTAIN_UNKNOWN;
     step->free_after = after_known ? eo_layout_free_space(&after, (uint32_t)step->inflated) : 0;
-    step->free_after_certainty = !after_known ? EO_CERTAIN_UNKNOWN
+    step->free_after_certainty = !after_known              ? EO_CERTAIN_UNKNOWN
                                  : image_flash_size(image) ? EO_CERTAIN_COMPUTED
                                                            : p->layout_certainty;
 }
@@ -521,7 +528,8 @@ static bool sendable(const struct eo_image *image, bool takes_gzip)
 /* One step of `which` onto the device as it runs now. */
 static enum attempt try_one_step(struct planner *p, enum eo_step_image which)
 {
-    const struct eo_image *image = eo_plan_step_image(p->in, &(struct eo_plan_step){.image = which});
+    const struct eo_image *image =
+        eo_plan_step_image(p->in, &(struct eo_plan_step){.image = which});
     struct destination to = device_now(p);
     struct method_choice choice;
     if (!image || !sendable(image, p->takes_gzip))

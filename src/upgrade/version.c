@@ -101,8 +101,8 @@ static bool same_text(const char *a, const char *b)
 /* Two versions with the same MAJOR.MINOR.PATCH and different suffixes. */
 static enum eo_version_order compare_suffixes(const struct version *a, const struct version *b)
 {
-    if (!a->pre != !b->pre)
-        return a->pre ? EO_VERSION_OLDER : EO_VERSION_NEWER; /* a release is above its pre-releases */
+    if (!a->pre != !b->pre) /* a release is above its pre-releases */
+        return a->pre ? EO_VERSION_OLDER : EO_VERSION_NEWER;
     if (a->date >= 0 && b->date >= 0 && a->date != b->date)
         return order_of(a->date, b->date);
     if (!a->pre) /* two releases: "1.9" and "1.9.0", or different build metadata */
