@@ -80,12 +80,16 @@ static void add_note(struct planner *p, const char *format, ...)
 static void add_note(struct planner *p, const char *format, ...)
 {
     struct eo_plan *plan = p->plan;
-    if (plan->note_count >= EO_PLAN_MAX_NOTES)
-        return;
+    char note[sizeof plan->notes[0]];
     va_list args;
     va_start(args, format);
-    vsnprintf(plan->notes[plan->note_count++], sizeof plan->notes[0], format, args);
+    vsnprintf(note, sizeof note, format, args);
     va_end(args);
+    for (unsigned i = 0; i < plan->note_count; i++)
+        if (strcmp(plan->notes[i], note) == 0)
+            return; /* a route tried twice says the same thing once */
+    if (plan->note_count < EO_PLAN_MAX_NOTES)
+        memcpy(plan->notes[plan->note_count++], note, sizeof note);
 }
 
 static enum attempt failed(struct planner *p, enum eo_status status)

@@ -414,6 +414,26 @@ static void test_guessed_free_space(void **state)
     assert_true(has_note(&plan, "the chip's 1048576 B is used"));
 }
 
+static void test_notes_said_once(void **state)
+{
+    (void)state;
+    struct device_spec spec = {V114, EO_KIND_FULL, FREE_114, WEB, 0, NULL};
+    struct eo_image target = make_image("t.bin", 655360, EO_FLASH_SIZE_1M, V115, EO_KIND_FULL);
+    struct eo_image core = make_core(CORE_DEV);
+    struct eo_plan plan;
+    struct eo_error err;
+    static struct eo_device device;
+    device = make_device(&spec);
+    struct eo_plan_input input = {&device, &target, NULL, &core};
+    struct eo_plan_policy policy = {.method = EO_METHOD_ESPOTA};
+    assert_int_equal(eo_plan_make(&input, &policy, &plan, &err), EO_OK);
+    assert_int_equal(plan.route, EO_ROUTE_TWO_STEP);
+    unsigned count = 0;
+    for (unsigned i = 0; i < plan.note_count; i++)
+        count += strstr(plan.notes[i], "the device does not announce") != NULL;
+    assert_int_equal(count, 1);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -681,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_two_step_figures),
         cmocka_unit_test(test_unknown_free_space_figures),
         cmocka_unit_test(test_guessed_free_space),
+        cmocka_unit_test(test_notes_said_once),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_version_compare),
         cmocka_unit_test(test_takes_gzip),
