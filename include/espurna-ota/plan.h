@@ -46,7 +46,8 @@ enum eo_status eo_image_gzip(const struct eo_image *image, struct eo_image *out,
 /* Where release images are looked for, in order: `explicit_dir` alone when given; else the
  * project's ./firmware folder, $XDG_DATA_HOME/espurna-ota/firmware (~/.local/share/...), and
  * the installed share folder (EO_INSTALL_DATADIR/espurna-ota/firmware when defined). Folders
- * that do not exist are left out. Returns the count written to dirs. */
+ * that do not exist are left out, except `explicit_dir` (so that a message names it). Returns
+ * the count written to dirs. */
 size_t eo_firmware_search_path(const char *explicit_dir, char dirs[][PATH_MAX], size_t cap);
 
 struct eo_core_choice {
@@ -60,7 +61,8 @@ struct eo_core_choice {
  * whose step 2 can use `step2_methods` (bit per enum eo_method: espota, terminal), preferring
  * prefer_version (the target's), then the newest. EO_ERR_FILE when none matches, with a message
  * naming the file names that would (e.g. "espurna-<version>-espurna-minimal-arduino-ota-1m.bin")
- * and hint CORE_IMAGE. Reads names only, not files. */
+ * and hint CORE_IMAGE. Reads names only, not files; .bin.gz cores are left out (step 1 may go
+ * to a device that takes no gzip). */
 enum eo_status eo_firmware_find_core(char dirs[][PATH_MAX], size_t dir_count, uint32_t flash_size,
                                      unsigned step2_methods, const char *prefer_version,
                                      struct eo_core_choice *out, struct eo_error *err);
@@ -130,7 +132,8 @@ struct eo_plan {
 };
 
 /* Makes the plan. EO_OK for every route but REFUSED (UP_TO_DATE is EO_OK with no steps).
- * Refusals fill err: EO_ERR_IMAGE (gzip whose inner image is not for this device), EO_ERR_NOFIT
+ * Refusals fill err: EO_ERR_IMAGE (a gzip image, and neither the device nor the core image
+ * takes gzip: hint CORE_IMAGE), EO_ERR_NOFIT
  * (too big even beside a core image: numbers, hint SERIAL; built for more flash than the
  * device has: hint FLASH_SIZE; two steps needed and no core: hint CORE_IMAGE), EO_ERR_REFUSED
  * (another app: hint OTHER_APP; older version: hint DOWNGRADE; no method the device offers).
