@@ -287,7 +287,7 @@ static enum eo_status run(struct upgrade_job *job, int method, struct eo_error *
 int cmd_upgrade(int argc, char **argv)
 {
     char *args[argc > 0 ? argc : 1];
-    int nargs, method;
+    int nargs, method = -1;
     int rc = options_parse(&upgrade_spec, argc, argv, args, &nargs);
     if (rc != 0)
         return rc < 0 ? EO_OK : rc;

@@ -156,6 +156,9 @@ static void where_failed(struct upgrade_run *run, const struct eo_error *err, ch
     else if (!run->res->steps[0].ran)
         snprintf(out, cap, "%s was not changed: nothing was sent; it runs %s %s", name,
                  eo_device_kind_name(device), version);
+    else if (run->res->steps[0].status != EO_OK)
+        snprintf(out, cap, "%s was not changed: it still runs %s %s", name,
+                 eo_device_kind_name(device), version);
     else
         snprintf(out, cap, "%s runs %s %s", name, eo_device_kind_name(device), version);
 }
