@@ -2,12 +2,15 @@
  * _arduino._tcp, _http._tcp and _telnet._tcp, resolve every service, merge them by host into
  * device records (device.h), and stop as soon as the network has gone quiet — every browser
  * said "all for now", no resolve is pending and nothing happened for the settle time — or at
- * the timeout. Also looks one name up (host name or instance name) for --device. */
+ * the timeout. Also looks one name up (host name or instance name) for --device, finds one
+ * device's record without waiting for the whole network, and watches one device go and come
+ * back (its services withdrawn and announced again) while it reboots. */
 #ifndef ESPURNA_OTA_DISCOVER_H
 #define ESPURNA_OTA_DISCOVER_H
 
 #include <stdbool.h>
 
+#include "espurna-ota/cancel.h"
 #include "espurna-ota/device.h"
 #include "espurna-ota/status.h"
 #include "espurna-ota/transport.h"
@@ -48,6 +51,48 @@ enum eo_status eo_discover_run(const struct eo_discover_options *options,
  * EO_ERR_UNREACHABLE when nobody answers within timeout_ms (0 = default). */
 enum eo_status eo_discover_lookup(const char *name, unsigned timeout_ms, struct eo_target *out,
                                   struct eo_error *err);
+
+#define EO_DISCOVER_DEVICE_SETTLE_MS 300u
+
+/* Finds the record of one device: the one `name` designates (host name with or without
+ * ".local", instance name, address) or that has `address` (either may be NULL). Browses and
+ * resolves like eo_discover_run, but returns as soon as that device's _arduino._tcp service is
+ * resolved (with its TXT) and either its other services are resolved too or
+ * EO_DISCOVER_DEVICE_SETTLE_MS passed; or, not found, as soon as the network has gone quiet.
+ * EO_ERR_DISCOVERY when avahi-daemon is not reachable; EO_ERR_UNREACHABLE when the device has
+ * no record (within timeout_ms, 0 = EO_DISCOVER_LOOKUP_TIMEOUT_MS); EO_ERR_INTERRUPTED when
+ * `cancel` (may be NULL) is set, noticed within 100 ms. */
+enum eo_status eo_discover_device(const char *name, const char *address, unsigned timeout_ms,
+                                  const struct eo_cancel *cancel, struct eo_device *out,
+                                  struct eo_error *err);
+
+/* ---- watching one device ------------------------------------------------------------------
+ * Browses and resolves like eo_discover_run and keeps the resolvers of the device's services
+ * running, so that their withdrawal (goodbye) and announcement, a TXT change included, show as
+ * counters the caller compares between calls. Driven by the caller's thread. */
+struct eo_discover_watch;
+
+struct eo_discover_watch_state {
+    unsigned goodbyes;        /* services of the device withdrawn since the start */
+    unsigned announcements;   /* resolutions of its _arduino._tcp service (first one included) */
+    unsigned reannouncements; /* of those, the ones that came after a goodbye of that service */
+    bool present;             /* its _arduino._tcp service is announced now */
+    struct eo_device device;  /* its latest record (valid once announcements > 0) */
+};
+
+/* Starts watching the device `name` / `address` (as for eo_discover_device). EO_ERR_DISCOVERY
+ * when avahi-daemon is not reachable; *out NULL then. */
+enum eo_status eo_discover_watch_start(const char *name, const char *address,
+                                       struct eo_discover_watch **out, struct eo_error *err);
+
+/* Handles what avahi-daemon reports within wait_ms (returns earlier after an event).
+ * EO_ERR_DISCOVERY when the connection to the daemon was lost. */
+enum eo_status eo_discover_watch_run(struct eo_discover_watch *watch, unsigned wait_ms,
+                                     struct eo_error *err);
+
+const struct eo_discover_watch_state *eo_discover_watch_state(const struct eo_discover_watch *watch);
+
+void eo_discover_watch_stop(struct eo_discover_watch *watch);
 
 /* ---- the quiet rule, pure (unit-tested) ------------------------------------------------ */
 

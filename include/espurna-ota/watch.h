@@ -41,9 +41,11 @@ struct eo_identify_options {
 };
 
 /* Learns what the device at `target` runs. `name` is the user's name for it (host name, or the
- * address). EO_OK when at least the version is known; EO_ERR_UNREACHABLE when nothing answers;
- * EO_ERR_INTERRUPTED. A known record (from discovery) may be passed in `out->device` with
- * sources = EO_IDENTIFIED_MDNS to skip the lookup. */
+ * address). EO_OK when at least the version is known; EO_ERR_UNREACHABLE when nothing answers,
+ * or when something answered without saying its version (out->sources says what answered:
+ * a 1.12–1.14 core build prints nothing on its terminal); EO_ERR_INTERRUPTED. A known record
+ * (from discovery) may be passed in `out->device` with sources = EO_IDENTIFIED_MDNS to skip
+ * the lookup. */
 enum eo_status eo_identify(const struct eo_target *target, const char *name,
                            const struct eo_identify_options *options, struct eo_identity *out,
                            struct eo_error *err);
@@ -56,7 +58,8 @@ struct eo_reboot_options {
                                  * or kind also counts as having gone */
     const char *device_label;   /* for events and messages */
     unsigned step, steps;       /* for events */
-    const struct eo_events *events; /* a PHASE note when it goes and when it is back */
+    const struct eo_events *events; /* a NOTE when it goes ("went away") and when it is back
+                                     * ("is back after N s", "is back running <version>") */
 };
 
 struct eo_reboot_seen {
@@ -66,7 +69,8 @@ struct eo_reboot_seen {
 };
 
 /* Waits for the device to reboot after a push, then identifies it (before = what it ran).
- * EO_OK with `after` filled; EO_ERR_UNREACHABLE "<device> did not come back within N s" (hint
+ * EO_OK with `after` filled once it answered again (after->device.version may still be empty
+ * when it answered without saying it: a silent core build); EO_ERR_UNREACHABLE "<device> did not come back within N s" (hint
  * CHECK_VERSION) or "<device> did not reboot" (still answering the same version and kind after
  * go_timeout_ms); EO_ERR_INTERRUPTED. */
 enum eo_status eo_watch_reboot(const struct eo_target *target, const char *name,
@@ -79,5 +83,51 @@ enum eo_status eo_watch_reboot(const struct eo_target *target, const char *name,
  * goodbye) in that time; EO_ERR_INTERRUPTED. */
 enum eo_status eo_watch_soak(const struct eo_target *target, const char *name, unsigned seconds,
                              const struct eo_cancel *cancel, struct eo_error *err);
+
+/* ---- pure parts (unit-tested) -------------------------------------------------------- */
+
+/* What the terminal's `info` said. 1.12–1.14 print "[MAIN] ESPURNA 1.14.1", "[MAIN] CPU chip
+ * ID: 0x1A2B3C", "[MAIN] Board: ...", "[MAIN] Support: ...", "[MAIN] Firmware MD5: <hex>";
+ * dev prints "ESPURNA <version> built <date>", "device: ...", "mcu: esp8266 chipid: 1A2B3C
+ * ...", "md5: <hex>", "support: ...", "system: UNSTABLE ...". */
+struct eo_info_facts {
+    char app[32];
+    char version[64];
+    char build_date[32];
+    char board[64];
+    char chip_id[7];
+    char md5[33];
+    uint8_t kind;     /* enum eo_image_kind from the module list: WEB → FULL, else CORE */
+    bool dev_format;  /* the dev era's one-fact-per-line format */
+    bool safe_mode;   /* "Device is in SAFE MODE" / "system: UNSTABLE" */
+};
+
+void eo_info_facts_init(struct eo_info_facts *facts);
+/* Takes one line of `info` output, cleaned by eo_terminal_clean_line (no "[NNNNNN] "). */
+void eo_info_parse_line(struct eo_info_facts *facts, const char *clean_line);
+
+/* The reboot wait's view of the device, fed one round of signals at a time. */
+enum eo_reboot_stage { EO_REBOOT_UP = 0, EO_REBOOT_GONE, EO_REBOOT_BACK };
+
+struct eo_reboot_signals {
+    bool goodbye;   /* mDNS: one of its services was withdrawn */
+    bool refused;   /* every port probed refused or did not answer */
+    bool answered;  /* a port probed accepted a connection */
+    bool announced; /* mDNS: its _arduino._tcp was announced again after a goodbye */
+    bool changed;   /* it showed another version or kind than before (mDNS TXT, a check) */
+};
+
+struct eo_reboot_tracker {
+    enum eo_reboot_stage stage;
+    double gone_s;  /* -1 until seen going */
+    double back_s;  /* -1 until back */
+};
+
+void eo_reboot_tracker_init(struct eo_reboot_tracker *tracker);
+/* UP → GONE on a goodbye or refusal; GONE → BACK on an answer or an announcement; another
+ * version or kind is BACK from any stage (gone_s then stays -1 when the going was missed).
+ * Returns the new stage. */
+enum eo_reboot_stage eo_reboot_track(struct eo_reboot_tracker *tracker,
+                                     const struct eo_reboot_signals *signals, double now_s);
 
 #endif

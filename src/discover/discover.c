@@ -104,11 +104,13 @@ bool discover_session_loop(struct discover_session *session, double deadline_s, 
 {
     for (;;) {
         double now = discover_now();
-        if (session->failed || done(session, now))
+        if (session->failed || eo_cancelled(session->cancel) || done(session, now))
             return true;
         if (now >= deadline_s)
             return false;
         int wait = eo_discover_wait_ms(&session->settle, now, settle_s, deadline_s);
+        if (session->max_wait_ms && wait > (int)session->max_wait_ms)
+            wait = (int)session->max_wait_ms;
         if (avahi_simple_poll_iterate(session->poll, wait) != 0)
             return true; /* quit (failure) or poll error */
     }
@@ -116,7 +118,7 @@ bool discover_session_loop(struct discover_session *session, double deadline_s, 
 
 /* ---- browse and resolve --------------------------------------------------------------- */
 
-static int service_of_type(const char *type)
+int discover_service_of_type(const char *type)
 {
     for (int s = 0; s < EO_SERVICE_COUNT; s++)
         if (type && strcmp(type, service_types[s]) == 0)
@@ -135,9 +137,15 @@ static size_t txt_entries(AvahiStringList *txt, struct eo_txt_entry *out, size_t
     return count;
 }
 
-static void add_resolved(struct discover_session *session, int service, const char *name,
-                         const char *host_name, const AvahiAddress *address, uint16_t port,
-                         AvahiStringList *txt)
+const char *discover_service_type(enum eo_service service)
+{
+    return service_types[service];
+}
+
+struct eo_device *discover_add_resolved(struct eo_device_list *list, int service,
+                                        const char *name, const char *host_name,
+                                        const AvahiAddress *address, uint16_t port,
+                                        AvahiStringList *txt)
 {
     char numeric[AVAHI_ADDRESS_STR_MAX] = "";
     struct eo_txt_entry entries[MAX_TXT_ENTRIES];
@@ -148,8 +156,7 @@ static void add_resolved(struct discover_session *session, int service, const ch
         .address = numeric, .port = port, .txt = entries,
         .txt_count = txt_entries(txt, entries, MAX_TXT_ENTRIES),
     };
-    if (eo_device_list_add_service(session->list, &record))
-        session->last_change_s = discover_now();
+    return eo_device_list_add_service(list, &record);
 }
 
 static void resolve_callback(AvahiServiceResolver *resolver, AvahiIfIndex interface,
@@ -160,9 +167,10 @@ static void resolve_callback(AvahiServiceResolver *resolver, AvahiIfIndex interf
 {
     struct discover_session *session = userdata;
     (void)interface, (void)protocol, (void)domain, (void)flags;
-    int service = service_of_type(type);
+    int service = discover_service_of_type(type);
     if (event == AVAHI_RESOLVER_FOUND && service >= 0) {
-        add_resolved(session, service, name, host_name, address, port, txt);
+        if (discover_add_resolved(session->list, service, name, host_name, address, port, txt))
+            session->last_change_s = discover_now();
         session->resolved++;
     } else {
         session->failures++;
@@ -213,7 +221,7 @@ static void browse_callback(AvahiServiceBrowser *browser, AvahiIfIndex interface
     }
 }
 
-static enum eo_status start_browsers(struct discover_session *session, struct eo_error *err)
+enum eo_status discover_session_browse(struct discover_session *session, struct eo_error *err)
 {
     for (int s = 0; s < EO_SERVICE_COUNT; s++) {
         session->browsers[s] =
@@ -261,7 +269,7 @@ enum eo_status eo_discover_run(const struct eo_discover_options *options,
         return status;
     session.list = out;
     session.settle_s = settle_ms / 1000.0;
-    status = start_browsers(&session, err);
+    status = discover_session_browse(&session, err);
     bool finished = status == EO_OK &&
                     discover_session_loop(&session, session.start_s + timeout_ms / 1000.0,
                                           session.settle_s, quiet);

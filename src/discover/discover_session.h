@@ -1,6 +1,7 @@
 /* discover_session.h — private to the discover module: one avahi-client connection on a
- * simple poll driven by the calling thread, shared by browsing (discover.c) and single-name
- * lookups (discover_lookup.c). */
+ * simple poll driven by the calling thread, shared by browsing (discover.c), single-name
+ * lookups (discover_lookup.c), the search for one device (discover_device.c) and the watch on
+ * one device (discover_watch.c). */
 #ifndef ESPURNA_OTA_DISCOVER_SESSION_H
 #define ESPURNA_OTA_DISCOVER_SESSION_H
 
@@ -10,6 +11,7 @@
 #include <avahi-client/lookup.h>
 #include <avahi-common/simple-watch.h>
 
+#include "espurna-ota/cancel.h"
 #include "espurna-ota/discover.h"
 
 struct discover_session {
@@ -30,6 +32,13 @@ struct discover_session {
     unsigned lookups_pending;
     bool found;
     struct eo_target *target;
+    /* one device (discover_device.c) */
+    const char *want_name;        /* user's name for it, NULL: none */
+    const char *want_address;     /* its numeric address, NULL or "": none */
+    double matched_s;             /* when its _arduino._tcp record was first complete, 0: not */
+    /* loop control */
+    const struct eo_cancel *cancel; /* NULL: never; the loop then ends as soon as it is set */
+    unsigned max_wait_ms;         /* longest single wait of the loop, 0: no cap */
 };
 
 double discover_now(void);
@@ -37,9 +46,23 @@ double discover_now(void);
  * is not reachable. */
 enum eo_status discover_session_open(struct discover_session *session, struct eo_error *err);
 void discover_session_close(struct discover_session *session);
-/* Iterates until done() returns true (true), the client fails (true, session->failed) or the
- * deadline passes (false). */
+/* Iterates until done() returns true (true), the client fails (true, session->failed),
+ * session->cancel is set (true) or the deadline passes (false). */
 bool discover_session_loop(struct discover_session *session, double deadline_s, double settle_s,
                            bool (*done)(struct discover_session *session, double now_s));
+/* Starts the three service browsers whose results go to session->list. */
+enum eo_status discover_session_browse(struct discover_session *session, struct eo_error *err);
+/* The service of an mDNS type ("_arduino._tcp" ...), -1 for another type. */
+int discover_service_of_type(const char *type);
+/* The type text of a service. */
+const char *discover_service_type(enum eo_service service);
+/* Merges one resolved service into `list`. Returns the device it went to (NULL: not added). */
+struct eo_device *discover_add_resolved(struct eo_device_list *list, int service,
+                                        const char *name, const char *host_name,
+                                        const AvahiAddress *address, uint16_t port,
+                                        AvahiStringList *txt);
+/* The device of `list` that is `name` (host name, instance, address) or has `address`. */
+struct eo_device *discover_find_target(const struct eo_device_list *list, const char *name,
+                                       const char *address);
 
 #endif
