@@ -67,9 +67,13 @@ static void render(void *ctx, const struct eo_event *event)
         return;
     case EO_EVENT_STEP_RESULT:
         close_view(report);
-        snprintf(line, sizeof line, "%s in %.1f s%s%s", eo_status_name(event->status),
-                 event->elapsed_s, event->text && event->text[0] ? ": " : "",
-                 event->text ? event->text : "");
+        if (event->status == EO_OK)
+            snprintf(line, sizeof line, "done in %.1f s%s%s", event->elapsed_s,
+                     event->text && event->text[0] ? ": " : "", event->text ? event->text : "");
+        else
+            snprintf(line, sizeof line, "failed (%s) after %.1f s%s%s",
+                     eo_status_name(event->status), event->elapsed_s,
+                     event->text && event->text[0] ? ": " : "", event->text ? event->text : "");
         show_line(event, line);
         return;
     case EO_EVENT_DEVICE_RESULT:
