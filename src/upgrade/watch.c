@@ -440,8 +440,7 @@ static void wait_record(struct reboot_wait *wait, unsigned reannouncements_at_st
 
 static enum eo_status pause_cancellable(const struct sight *sight, unsigned ms)
 {
-    struct pollfd none[1];
-    eo_net_poll_cancellable(none, 0, (int)ms, sight->cancel);
+    eo_net_poll_cancellable(NULL, 0, (int)ms, sight->cancel);
     return eo_cancelled(sight->cancel) ? EO_ERR_INTERRUPTED : EO_OK;
 }
 
