@@ -27,6 +27,8 @@ enum eo_identified_by {
 struct eo_identity {
     struct eo_device device;    /* everything learned; unknown fields empty / UNKNOWN */
     unsigned sources;           /* enum eo_identified_by bits */
+    bool answered;              /* something answered (a record, a port), even when it said
+                                 * nothing: a 1.12-1.14 core build's silent terminal */
     char firmware_md5[33];      /* dev `info` prints "md5: <32 hex>"; "" when not learned */
     char missing[160];          /* what could not be learned, one line ("free space: no mDNS
                                  * record and /discover does not say"), "" when nothing */

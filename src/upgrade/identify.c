@@ -23,6 +23,8 @@
 #define PROMPT_WAIT_MS 600u       /* a password prompt comes at once when there is one */
 #define INFO_SILENCE_MS 2000u     /* a 1.12–1.14 core build never answers `info` */
 #define INFO_LINE_MS 2000u        /* between two lines of `info` */
+#define TERMINAL_TRIES 3u         /* connections when the terminal is busy with another client */
+#define TERMINAL_RETRY_MS 150u
 
 /* ---- `info` output, pure ---------------------------------------------------------------- */
 
@@ -318,45 +320,70 @@ static enum eo_status read_info(struct attempt *attempt, struct eo_telnet *sessi
     }
 }
 
+/* One session: login, `info`, its lines into facts. */
 static enum eo_status terminal_session(struct attempt *attempt, struct eo_telnet *session,
-                                       uint16_t port, struct eo_error *err)
+                                       struct eo_info_facts *facts, struct eo_error *err)
 {
     struct eo_error local;
-    struct eo_info_facts facts;
     eo_error_clear(&local);
-    eo_info_facts_init(&facts);
     enum eo_status status = eo_telnet_login(session, attempt->options->password,
                                             left_ms(attempt, PROMPT_WAIT_MS), &local);
     if (status == EO_OK)
         status = eo_telnet_send(session, "info", &local);
     if (status == EO_OK)
-        status = read_info(attempt, session, &facts, err);
+        status = read_info(attempt, session, facts, err);
     else if (status != EO_ERR_INTERRUPTED)
         remember(attempt, &local);
     if (status == EO_ERR_INTERRUPTED || eo_cancelled(attempt->options->cancel))
         return interrupted(attempt, err);
-    apply_info(attempt, &facts, port);
     return EO_OK;
+}
+
+/* The terminal takes one client at a time and closes the others at once: a connection made
+ * just before (a probe of its port) may still hold it for a moment. */
+static bool closed_at_once(const struct eo_telnet *session, const struct eo_info_facts *facts)
+{
+    return session->closed && !facts->version[0] && !facts->md5[0] &&
+           facts->kind == EO_KIND_UNKNOWN;
+}
+
+static void pause_ms(const struct attempt *attempt, unsigned ms)
+{
+    eo_net_poll_cancellable(NULL, 0, (int)left_ms(attempt, ms), attempt->options->cancel);
 }
 
 static enum eo_status from_terminal(struct attempt *attempt, struct eo_error *err)
 {
     struct eo_telnet session;
     struct eo_error local;
+    struct eo_info_facts facts;
     uint16_t port = port_of(attempt, EO_SERVICE_TELNET, attempt->target->telnet_port);
-    eo_error_clear(&local);
-    enum eo_status status = eo_telnet_connect(&session, attempt->name, attempt->target->address,
-                                              port, left_ms(attempt, CONNECT_TIMEOUT_MS),
-                                              attempt->options->cancel, &local);
-    if (status == EO_ERR_INTERRUPTED)
-        return interrupted(attempt, err);
-    if (status != EO_OK) {
-        remember(attempt, &local);
-        return EO_OK;
+    enum eo_status status = EO_OK;
+    for (unsigned tries = 0; status == EO_OK && tries < TERMINAL_TRIES; tries++) {
+        if (tries > 0)
+            pause_ms(attempt, TERMINAL_RETRY_MS);
+        if (eo_cancelled(attempt->options->cancel) || time_is_up(attempt))
+            break;
+        eo_error_clear(&local);
+        eo_info_facts_init(&facts);
+        status = eo_telnet_connect(&session, attempt->name, attempt->target->address, port,
+                                   left_ms(attempt, CONNECT_TIMEOUT_MS),
+                                   attempt->options->cancel, &local);
+        if (status == EO_ERR_INTERRUPTED)
+            return interrupted(attempt, err);
+        if (status != EO_OK) {
+            remember(attempt, &local);
+            return EO_OK;
+        }
+        attempt->answered = true;
+        status = terminal_session(attempt, &session, &facts, err);
+        bool again = closed_at_once(&session, &facts);
+        eo_telnet_close(&session);
+        if (status == EO_OK && !again) {
+            apply_info(attempt, &facts, port);
+            break;
+        }
     }
-    attempt->answered = true;
-    status = terminal_session(attempt, &session, port, err);
-    eo_telnet_close(&session);
     return status;
 }
 
@@ -427,6 +454,7 @@ static void fill_missing(struct attempt *attempt)
 static enum eo_status conclude(struct attempt *attempt, struct eo_error *err)
 {
     fill_missing(attempt);
+    attempt->out->answered = attempt->answered;
     if (version_known(attempt))
         return EO_OK;
     if (!attempt->answered)

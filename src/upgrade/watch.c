@@ -23,6 +23,7 @@
 #define PROBE_TIMEOUT_S 1.0            /* a connection not made by then: not answering */
 #define RECORD_AFTER_BACK_S 3.0        /* how long a device back on its ports may take to
                                         * announce its new mDNS record */
+#define RECORD_SETTLE_S 0.3           /* a record unchanged this long is complete */
 #define RETRY_IDENTIFY_MS 200u         /* between identifications of a device booting */
 #define DEFAULT_GO_TIMEOUT_MS 10000u
 #define DEFAULT_REBOOT_TIMEOUT_MS 120000u
@@ -184,7 +185,8 @@ struct sight {
     const struct eo_events *events;
     unsigned step, steps;
     struct eo_discover_watch *mdns;   /* NULL: no avahi-daemon, or not asked */
-    struct eo_discover_watch_state seen; /* the counters at the last look */
+    struct eo_discover_watch_state seen; /* the counters and record at the last look */
+    double record_since_s;            /* when that record last changed */
     struct prober prober;
     struct eo_device baseline;        /* what it ran: another version or kind means rebooted */
     bool has_baseline;
@@ -222,6 +224,13 @@ static void sight_close(struct sight *sight)
     sight->mdns = NULL;
 }
 
+/* Whether its record has not changed for RECORD_SETTLE_S: the services of a host resolve one
+ * by one, and its kind (no _http._tcp: a core build) holds only once they all did. */
+static bool record_settled(const struct sight *sight, double now_s)
+{
+    return sight->seen.announcements > 0 && now_s - sight->record_since_s >= RECORD_SETTLE_S;
+}
+
 /* The mDNS part of one look: waits up to TICK_MS for avahi-daemon's news. */
 static void look_mdns(struct sight *sight, struct eo_reboot_signals *signals)
 {
@@ -231,14 +240,19 @@ static void look_mdns(struct sight *sight, struct eo_reboot_signals *signals)
         return;
     }
     const struct eo_discover_watch_state *state = eo_discover_watch_state(sight->mdns);
+    double now = eo_net_now();
     signals->goodbye = state->goodbyes > sight->seen.goodbyes;
     signals->announced = state->reannouncements > sight->seen.reannouncements;
-    if (state->announcements > 0 && !sight->has_baseline) {
-        sight->baseline = state->device; /* soak: the first record is the one to keep */
+    if (memcmp(&state->device, &sight->seen.device, sizeof state->device) != 0)
+        sight->record_since_s = now;
+    sight->seen = *state;
+    if (!record_settled(sight, now))
+        return;
+    if (!sight->has_baseline) {
+        sight->baseline = state->device; /* soak: the first complete record is the one to keep */
         sight->has_baseline = true;
     }
-    signals->changed = state->announcements > 0 && differs(&sight->baseline, &state->device);
-    sight->seen = *state;
+    signals->changed = differs(&sight->baseline, &state->device);
 }
 
 /* One look (at most TICK_MS): feeds the tracker. Returns the stage. */
@@ -351,11 +365,12 @@ static enum eo_status check_went(struct reboot_wait *wait, struct eo_error *err)
     struct eo_error local;
     eo_error_clear(&local);
     now.sources = 0;
+    now.answered = false;
     bool use_mdns = wait->options->identify.use_mdns && !wait->sight.mdns; /* else: watched */
     enum eo_status status = identify_now(wait, use_mdns, &now, &local);
     if (status == EO_ERR_INTERRUPTED)
         return interrupted_in_stage(wait, err);
-    if (now.sources == 0 && status == EO_ERR_UNREACHABLE) {
+    if (!now.answered && status == EO_ERR_UNREACHABLE) {
         wait->sight.tracker.stage = EO_REBOOT_GONE; /* nothing answers any more: it is going */
         wait->sight.tracker.gone_s = eo_net_now() - wait->sight.start_s;
         note(&wait->sight, "went away after %.1f s", wait->sight.tracker.gone_s);
@@ -405,7 +420,7 @@ static enum eo_status wait_back(struct reboot_wait *wait, struct eo_error *err)
 /* A record announced after it went (or that shows the new version) is fresh. */
 static bool fresh_record(const struct sight *sight, unsigned reannouncements_at_start)
 {
-    return sight->mdns && sight->seen.announcements > 0 &&
+    return sight->mdns && record_settled(sight, eo_net_now()) &&
            (sight->seen.reannouncements > reannouncements_at_start ||
             differs(&sight->baseline, &sight->seen.device));
 }
@@ -425,8 +440,7 @@ static void wait_record(struct reboot_wait *wait, unsigned reannouncements_at_st
 
 static enum eo_status pause_cancellable(const struct sight *sight, unsigned ms)
 {
-    struct pollfd none[1];
-    eo_net_poll_cancellable(none, 0, (int)ms, sight->cancel);
+    eo_net_poll_cancellable(NULL, 0, (int)ms, sight->cancel);
     return eo_cancelled(sight->cancel) ? EO_ERR_INTERRUPTED : EO_OK;
 }
 
@@ -448,7 +462,7 @@ static enum eo_status identify_back(struct reboot_wait *wait, unsigned reannounc
             identify_now(wait, wait->options->identify.use_mdns, wait->after, err);
         if (status == EO_ERR_INTERRUPTED)
             return interrupted_in_stage(wait, err);
-        if (status == EO_OK || wait->after->sources != 0)
+        if (status == EO_OK || wait->after->answered)
             return EO_OK;
         if (eo_net_now() + RETRY_IDENTIFY_MS / 1000.0 >= wait->deadline_s)
             return not_back(wait, err);

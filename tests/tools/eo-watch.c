@@ -118,6 +118,7 @@ static json_t *identity_json(const struct eo_identity *identity)
     json_t *obj = json_object();
     json_object_set_new(obj, "device", eo_device_to_json(&identity->device));
     json_object_set_new(obj, "sources", sources_json(identity->sources));
+    json_object_set_new(obj, "answered", json_boolean(identity->answered));
     json_object_set_new(obj, "md5", json_string(identity->firmware_md5));
     json_object_set_new(obj, "missing", json_string(identity->missing));
     return obj;
