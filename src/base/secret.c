@@ -234,7 +234,7 @@ enum eo_status eo_secret_resolve(const struct eo_secret_sources *sources, const 
         status = from_file(sources->password_file, out, err);
         *origin = EO_SECRET_FILE;
     } else if (sources->password_arg) {
-        status = take(sources->password_arg, "--password", out, err);
+        status = take(sources->password_arg, "the command line", out, err);
         *origin = EO_SECRET_ARGUMENT;
     } else if (env && env[0]) {
         status = take(env, "$" ENV_NAME, out, err);

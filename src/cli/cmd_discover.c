@@ -194,7 +194,7 @@ static int parse_filters(struct eo_device_filter *filters)
     struct eo_error err;
     for (size_t i = 0; i < filter_args.count; i++)
         if (eo_device_filter_parse(filter_args.items[i], &filters[i], &err) != EO_OK)
-            return options_usage_error(&discover_spec, "%s", err.message);
+            return options_usage_error(&discover_spec, "--filter %s", err.message);
     return EO_OK;
 }
 

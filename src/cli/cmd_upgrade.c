@@ -8,6 +8,7 @@
 #include "advice.h"
 #include "commands.h"
 #include "interrupt.h"
+#include "espurna-ota/discover.h"
 #include "espurna-ota/image_file.h"
 #include "espurna-ota/output.h"
 #include "espurna-ota/report.h"
@@ -71,6 +72,8 @@ static const struct command_spec upgrade_spec = {
 
 struct upgrade_job {
     struct eo_target target;
+    struct eo_identity known; /* the mDNS record that gave the address, when one did */
+    bool have_known;
     struct eo_image image;
     char password[EO_SECRET_MAX];
     struct eo_espota_options espota;
@@ -119,11 +122,47 @@ static enum eo_status resolve_password(struct upgrade_job *job, struct eo_error 
     return status;
 }
 
-static enum eo_status prepare(struct upgrade_job *job, struct eo_error *err)
+/* A name looked up over mDNS gives the whole record at once: its address and ports are used,
+ * and the upgrade does not look it up again. Without avahi-daemon, or for a name mDNS does not
+ * know, the usual resolution (DNS, numeric literals) goes on. */
+static enum eo_status find_by_mdns(struct upgrade_job *job, const struct eo_cancel *cancel,
+                                   struct eo_error *err)
+{
+    struct eo_device *record = &job->known.device;
+    struct eo_error lookup_err = {0};
+    enum eo_status status = eo_discover_device(device_arg, NULL, 0, cancel, record, &lookup_err);
+    if (status == EO_ERR_INTERRUPTED) {
+        *err = lookup_err;
+        return status;
+    }
+    if (status != EO_OK || record->address_count == 0)
+        return eo_resolve_device(device_arg, &job->target, err);
+    eo_target_init(&job->target, device_arg, record->addresses[0]);
+    if (record->ports[EO_SERVICE_ARDUINO])
+        job->target.espota_port = record->ports[EO_SERVICE_ARDUINO];
+    if (record->ports[EO_SERVICE_HTTP])
+        job->target.web_port = record->ports[EO_SERVICE_HTTP];
+    if (record->ports[EO_SERVICE_TELNET])
+        job->target.telnet_port = record->ports[EO_SERVICE_TELNET];
+    job->known.sources = EO_IDENTIFIED_MDNS;
+    job->have_known = true;
+    return EO_OK;
+}
+
+static enum eo_status find_device(struct upgrade_job *job, const struct eo_cancel *cancel,
+                                  struct eo_error *err)
+{
+    if (no_mdns || eo_resolve_is_address(device_arg))
+        return eo_resolve_device(device_arg, &job->target, err);
+    return find_by_mdns(job, cancel, err);
+}
+
+static enum eo_status prepare(struct upgrade_job *job, const struct eo_cancel *cancel,
+                              struct eo_error *err)
 {
     enum eo_status status = eo_image_load(image_arg, &job->image, err);
     if (status == EO_OK)
-        status = eo_resolve_device(device_arg, &job->target, err);
+        status = find_device(job, cancel, err);
     if (status == EO_OK)
         status = resolve_password(job, err);
     return status;
@@ -140,7 +179,8 @@ static void fill_request(struct upgrade_job *job, int method, const struct eo_ev
         .core_path = core_arg, .firmware_dir = firmware_dir, .password = job->password,
         .policy = {.force = force, .allow_downgrade = allow_downgrade, .no_gzip = no_gzip,
                    .two_step = two_step, .method = method, .expect_version = expect_version},
-        .dry_run = dry_run, .use_mdns = !no_mdns,
+        .known = job->have_known ? &job->known : NULL, .dry_run = dry_run,
+        .use_mdns = !no_mdns,
         .reboot_timeout_ms = (unsigned)(reboot_timeout_s * 1000u), .soak_s = (unsigned)soak_s,
         .connect_timeout_ms = (unsigned)connect_timeout,
         .stall_timeout_ms = (unsigned)stall_timeout,
@@ -270,7 +310,8 @@ static void print_text(const struct upgrade_job *job)
 
 static enum eo_status run(struct upgrade_job *job, int method, struct eo_error *err)
 {
-    enum eo_status status = prepare(job, err);
+    const struct eo_cancel *cancel = cli_interrupt_install();
+    enum eo_status status = prepare(job, cancel, err);
     if (status != EO_OK) {
         snprintf(job->result.where, sizeof job->result.where, "%s was not changed: nothing "
                  "was sent", device_arg);
@@ -278,7 +319,7 @@ static enum eo_status run(struct upgrade_job *job, int method, struct eo_error *
     }
     struct eo_report_text report;
     struct eo_events events = eo_report_text_sink(&report, "upgrade");
-    fill_request(job, method, &events, cli_interrupt_install());
+    fill_request(job, method, &events, cancel);
     status = eo_upgrade_run(&job->request, &job->result, err);
     eo_report_text_finish(&report);
     return status;

@@ -167,13 +167,13 @@ enum eo_status eo_device_filter_parse(const char *text, struct eo_device_filter 
         if (strlen(filter_keys[i]) != key_len || strncmp(filter_keys[i], text, key_len) != 0)
             continue;
         if (strlen(equals + 1) >= sizeof out->pattern)
-            return eo_error_set(err, EO_ERR_USAGE, "--filter '%.40s...': value too long", text);
+            return eo_error_set(err, EO_ERR_USAGE, "'%.40s...': value too long", text);
         snprintf(out->key, sizeof out->key, "%s", filter_keys[i]);
         snprintf(out->pattern, sizeof out->pattern, "%s", equals + 1);
         return EO_OK;
     }
     return eo_error_set(err, EO_ERR_USAGE,
-                        "--filter '%.60s' is not KEY=VALUE with KEY one of hostname, instance, "
+                        "'%.60s' is not KEY=VALUE with KEY one of hostname, instance, "
                         "address, app, version, board, kind, mac, chip_id, method, auth",
                         text);
 }
