@@ -67,6 +67,7 @@ struct eo_upgrade_step_result {
     uint8_t kind_after;
     char note[200];                 /* e.g. "the transfer reported a failure, but the device
                                      * came back on the new image" */
+    char fallback[300];             /* "espota did not start (...); terminal was tried", "" */
 };
 
 struct eo_upgrade_result {

@@ -102,6 +102,11 @@ struct eo_info_facts {
     uint8_t kind;     /* enum eo_image_kind from the module list: WEB → FULL, else CORE */
     bool dev_format;  /* the dev era's one-fact-per-line format */
     bool safe_mode;   /* "Device is in SAFE MODE" / "system: UNSTABLE" */
+    /* 1.14's memory layout lines, in bytes (0: not printed) */
+    uint32_t flash_chip;    /* "Flash size (CHIP)" */
+    uint32_t flash_sdk;     /* "Flash size (SDK)" */
+    uint32_t firmware_size; /* "Firmware size" */
+    uint32_t max_ota;       /* "Max OTA size": the free space less one sector, sector-rounded */
 };
 
 void eo_info_facts_init(struct eo_info_facts *facts);

@@ -231,13 +231,14 @@ static json_t *steps_json(const struct eo_upgrade_result *result)
     for (unsigned i = 0; i < EO_PLAN_MAX_STEPS && result->steps[i].ran; i++) {
         const struct eo_upgrade_step_result *step = &result->steps[i];
         json_array_append_new(steps, json_pack(
-            "{s:i,s:s,s:s,s:I,s:f,s:f,s:s,s:s,s:o,s:o,s:o}", "step", (int)i + 1, "image",
+            "{s:i,s:s,s:s,s:I,s:f,s:f,s:s,s:s,s:o,s:o,s:o,s:o}", "step", (int)i + 1, "image",
             step_image_name(step->image), "method", eo_method_name(step->method),
             "bytes_confirmed", (json_int_t)step->bytes, "push_seconds", step->push_s,
             "reboot_seconds", step->reboot_s, "transfer", eo_status_name(step->push_status),
             "outcome", eo_status_name(step->status), "version_after",
             eo_out_json_text(step->version_after), "reply", eo_out_json_text(step->reply),
-            "note", eo_out_json_text(step->note)));
+            "note", eo_out_json_text(step->note), "fallback",
+            eo_out_json_text(step->fallback)));
     }
     return steps;
 }
@@ -279,6 +280,37 @@ static void print_json(const struct upgrade_job *job, const struct eo_error *err
     eo_out_json(obj);
 }
 
+static const char *figure_text(uint64_t bytes, enum eo_certainty certainty, char *buf,
+                               size_t cap)
+{
+    if (certainty == EO_CERTAIN_UNKNOWN)
+        return "unknown";
+    snprintf(buf, cap, "%llu B (%s)", (unsigned long long)bytes, eo_certainty_name(certainty));
+    return buf;
+}
+
+/* The plan's steps as planned: what is sent, how, and the free space around it. */
+static void print_plan_steps(const struct eo_upgrade_result *result)
+{
+    for (unsigned i = 0; i < result->plan.step_count; i++) {
+        const struct eo_plan_step *step = &result->plan.steps[i];
+        char label[16], before[48], after[48];
+        snprintf(label, sizeof label, "step %u", i + 1);
+        eo_out_field(label, "%s by %s: %llu bytes (%llu installed), free before %s, after %s, "
+                     "then it runs %s %s", step_image_name(step->image),
+                     eo_method_name(step->method), (unsigned long long)step->bytes,
+                     (unsigned long long)step->inflated,
+                     figure_text(step->free_before, step->free_before_certainty, before,
+                                 sizeof before),
+                     figure_text(step->free_after, step->free_after_certainty, after,
+                                 sizeof after),
+                     eo_kind_name(step->expect_kind) ? eo_kind_name(step->expect_kind) : "?",
+                     step->expect_version[0] ? step->expect_version : "?");
+    }
+    for (unsigned i = 0; i < result->plan.note_count; i++)
+        eo_out_field("note", "%s", result->plan.notes[i]);
+}
+
 static void print_text(const struct upgrade_job *job)
 {
     const struct eo_upgrade_result *result = &job->result;
@@ -286,6 +318,10 @@ static void print_text(const struct upgrade_job *job)
     eo_out_field("device", "%s (%s)", device_arg, job->target.address);
     if (result->planned)
         eo_out_field("plan", "%s", result->plan.summary);
+    if (result->core.path[0] && result->plan.route == EO_ROUTE_TWO_STEP)
+        eo_out_field("core", "%s (%s)", result->core.path, result->core.reason);
+    if (result->dry_run)
+        print_plan_steps(result);
     for (unsigned i = 0; i < EO_PLAN_MAX_STEPS && result->steps[i].ran; i++) {
         const struct eo_upgrade_step_result *step = &result->steps[i];
         char label[16];

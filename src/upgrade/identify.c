@@ -6,6 +6,7 @@
 #include "espurna-ota/watch.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,9 +114,44 @@ static bool take_version_line(struct eo_info_facts *facts, const char *text)
     return true;
 }
 
+/* "Name  :   614400 bytes / ..." of 1.14's memory layout: the byte count, 0 when malformed. */
+static uint32_t layout_bytes(const char *value)
+{
+    char *end;
+    unsigned long bytes = strtoul(value, &end, 10);
+    return end != value && strncmp(end, " bytes", 6) == 0 && bytes <= UINT32_MAX
+               ? (uint32_t)bytes : 0;
+}
+
+static bool parse_layout(struct eo_info_facts *facts, const char *text)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } lines[] = {
+        {"Flash size (CHIP)", offsetof(struct eo_info_facts, flash_chip)},
+        {"Flash size (SDK)", offsetof(struct eo_info_facts, flash_sdk)},
+        {"Firmware size", offsetof(struct eo_info_facts, firmware_size)},
+        {"Max OTA size", offsetof(struct eo_info_facts, max_ota)},
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        const char *rest = after_prefix(text, lines[i].name);
+        if (!rest)
+            continue;
+        rest += strspn(rest, " ");
+        if (*rest != ':')
+            return false;
+        *(uint32_t *)((char *)facts + lines[i].offset) = layout_bytes(rest + 1 + strspn(rest + 1, " "));
+        return true;
+    }
+    return false;
+}
+
 static void parse_1_14(struct eo_info_facts *facts, const char *text)
 {
     const char *value;
+    if (parse_layout(facts, text))
+        return;
     if ((value = after_prefix(text, "CPU chip ID:")))
         take_chip_id(facts, value);
     else if ((value = after_prefix(text, "Board:")))
@@ -280,6 +316,22 @@ static enum eo_status from_http(struct attempt *attempt, struct eo_error *err)
 
 /* ---- the terminal's `info` ---- */
 
+static void set_figure(struct eo_figure *figure, uint32_t bytes, enum eo_figure_source source)
+{
+    if (bytes && figure->source == EO_FIGURE_UNKNOWN)
+        *figure = (struct eo_figure){bytes, source};
+}
+
+/* 1.14 prints its layout: flash sizes in bytes, and "Max OTA size", the free space less one
+ * sector rounded down to a sector; the free space itself is a whole number of sectors. */
+static void apply_layout(struct eo_device *device, const struct eo_info_facts *facts)
+{
+    set_figure(&device->flash_real, facts->flash_chip, EO_FIGURE_REPORTED);
+    set_figure(&device->flash_built, facts->flash_sdk, EO_FIGURE_REPORTED);
+    if (facts->max_ota)
+        set_figure(&device->free_space, facts->max_ota + EO_SECTOR_SIZE, EO_FIGURE_CONVERTED);
+}
+
 static void apply_info(struct attempt *attempt, const struct eo_info_facts *facts, uint16_t port)
 {
     struct eo_device *device = &attempt->out->device;
@@ -290,8 +342,10 @@ static void apply_info(struct attempt *attempt, const struct eo_info_facts *fact
     copy_if_empty(device->build_date, sizeof device->build_date, facts->build_date);
     copy_if_empty(device->board, sizeof device->board, facts->board);
     copy_if_empty(device->chip_id, sizeof device->chip_id, facts->chip_id);
-    if (device->kind == EO_KIND_UNKNOWN)
+    /* the module list is surer than a kind guessed from a record without ESPurna's keys */
+    if (facts->kind != EO_KIND_UNKNOWN && (device->kind == EO_KIND_UNKNOWN || !device->espurna_txt))
         device->kind = facts->kind;
+    apply_layout(device, facts);
     device->methods |= 1u << EO_METHOD_TERMINAL;
     device->ports[EO_SERVICE_TELNET] = port;
     snprintf(attempt->out->firmware_md5, sizeof attempt->out->firmware_md5, "%s", facts->md5);

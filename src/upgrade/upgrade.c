@@ -38,14 +38,19 @@ static struct eo_identify_options identify_options(const struct upgrade_run *run
     };
 }
 
+/* A record from discovery is used as it is when it says what the device runs; one without
+ * ESPurna's keys (a 1.13 core, a device in safe mode announces only ArduinoOTA's) is completed
+ * over http and the terminal. */
 static enum eo_status learn(struct upgrade_run *run, struct eo_error *err)
 {
     const struct eo_upgrade_request *req = run->req;
     phase(run, EO_PHASE_LEARN, 0, "reading what %s runs", req->target->address);
-    if (req->known) {
+    if (req->known && req->known->device.version[0]) {
         run->current = *req->known;
     } else {
         struct eo_identify_options options = identify_options(run, false);
+        if (req->known)
+            run->current = *req->known; /* sources = MDNS: the lookup is not made again */
         enum eo_status status = eo_identify(req->target, req->device, &options, &run->current,
                                             err);
         if (status != EO_OK)
@@ -199,9 +204,9 @@ static enum eo_status push_step(struct upgrade_run *run, unsigned index,
         if (status == EO_OK || !remaining || !eo_push_failed_before_start(pushed, err))
             return status;
         enum eo_method next = upgrade_next_method(&remaining);
-        eo_events_note(run->req->events, run->req->device, index + 1,
-                       "%s did not start (%s); trying %s", eo_method_name(method), err->message,
-                       eo_method_name(next));
+        snprintf(out->fallback, sizeof out->fallback, "%s did not start (%.200s); %s was tried",
+                 eo_method_name(method), err->message, eo_method_name(next));
+        eo_events_note(run->req->events, run->req->device, index + 1, "%s", out->fallback);
         method = next;
     }
 }

@@ -24,7 +24,9 @@
 #define RECORD_AFTER_BACK_S 3.0        /* how long a device back on its ports may take to
                                         * announce its new mDNS record */
 #define RECORD_SETTLE_S 0.3           /* a record unchanged this long is complete */
-#define RETRY_IDENTIFY_MS 200u         /* between identifications of a device booting */
+#define RETRY_IDENTIFY_MS 200u
+#define SILENT_GRACE_S 3.0             /* how long a device that answers without saying its
+                                        * version is asked again */         /* between identifications of a device booting */
 #define DEFAULT_GO_TIMEOUT_MS 10000u
 #define DEFAULT_REBOOT_TIMEOUT_MS 120000u
 
@@ -449,6 +451,7 @@ static enum eo_status identify_back(struct reboot_wait *wait, unsigned reannounc
                                     struct eo_error *err)
 {
     struct sight *sight = &wait->sight;
+    double silent_since = -1; /* when it first answered without saying its version */
     wait_record(wait, reannouncements_at_start);
     for (;;) {
         if (eo_cancelled(sight->cancel))
@@ -462,7 +465,13 @@ static enum eo_status identify_back(struct reboot_wait *wait, unsigned reannounc
             identify_now(wait, wait->options->identify.use_mdns, wait->after, err);
         if (status == EO_ERR_INTERRUPTED)
             return interrupted_in_stage(wait, err);
-        if (status == EO_OK || wait->after->answered)
+        if (status == EO_OK)
+            return EO_OK;
+        /* answering without a version: a device still booting (or crashing again) says more
+         * in a moment; a silent 1.14 core without mDNS never does */
+        if (wait->after->answered && silent_since < 0)
+            silent_since = eo_net_now();
+        if (wait->after->answered && eo_net_now() - silent_since >= SILENT_GRACE_S)
             return EO_OK;
         if (eo_net_now() + RETRY_IDENTIFY_MS / 1000.0 >= wait->deadline_s)
             return not_back(wait, err);

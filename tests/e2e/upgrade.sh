@@ -3,7 +3,9 @@
 # the plan chooses, in a lab with mDNS: one step by web (after a --dry-run that leaves the flash
 # untouched), one gzip step, two steps (web, then espota) with the core image found in a release
 # folder (and the message naming the files when none matches), an image too large even beside a
-# core, up to date, a downgrade refused, and a silent 1.14 core finished by the terminal method.
+# core, up to date, a downgrade refused, a silent 1.14 core finished by the terminal method, a
+# gzip whose inner image is for another flash refused before sending (the device would not
+# check it), and a device in safe mode (no web, no ESPurna mDNS keys): two steps by espota.
 source "$(dirname "$0")/lib.sh"
 
 IMAGES=$EO_BUILD/firmware/images
@@ -18,7 +20,8 @@ lab_reexec \
   --device "image=$OLDER_DEV" \
   --device "image=$FULL_1141" \
   --device "image=$FULL_DEV" \
-  --device "image=$CORE_1141" -- "$@"
+  --device "image=$CORE_1141" \
+  --device "image=$FULL_1141 fault=crash-loop=200" -- "$@"
 
 unset ESPURNA_OTA_PASSWORD
 export XDG_CONFIG_HOME=$LAB_DIR/no-config HOME=$LAB_DIR/no-home XDG_DATA_HOME=$LAB_DIR/no-data
@@ -60,7 +63,15 @@ assert_eq "ok one-step web 450560 1.15.0 version" \
   "one step result"
 assert_eq "1.15.0 full" "$(dev_running 1)" "device 1 runs the new image"
 
-note "device 2 (earlier dev build): one gzip step"
+note "device 2 (earlier dev build): a gzip of an image for 4 MB is refused before sending"
+gzip -9 -c "$(image "espurna-$DEV_VERSION-nodemcu-lolin-4m.bin")" \
+  >"$LAB_DIR/espurna-$DEV_VERSION-nodemcu-lolin-4m.bin.gz"
+upgrade 2 "$LAB_DIR/espurna-$DEV_VERSION-nodemcu-lolin-4m.bin.gz"
+assert_eq 5 "$status" "gzip for 4 MB exit status ($err)"
+assert_eq flash_size "$(jq_out .hint)" "gzip for 4 MB hint"
+assert_eq 1 "$(lab-device boots 2)" "gzip for 4 MB: nothing sent"
+
+note "device 2: one gzip step"
 upgrade 2 "$FULL_DEV"
 assert_eq 0 "$status" "gzip step exit status ($err)"
 assert_eq "ok gzip-one-step gzip $DEV_VERSION version" \
@@ -111,4 +122,12 @@ assert_eq "ok one-step true terminal 1.14.1" \
   "$(jq_out '"\(.status) \(.plan.route) \(.plan.resumes) \(.steps[0].method) \(.final_version)"')" \
   "silent core result"
 assert_eq "1.14.1 full" "$(dev_running 5)" "device 5 runs the full image"
+note "device 6 (1.14.1 crashing into safe mode): learnt by its terminal, two steps by espota"
+wait_until 30 bash -c "lab-device log 6 | grep -q 'safe mode'" || fail "device 6 never reached safe mode"
+upgrade 6 "$FULL_DEV" --firmware-dir "$IMAGES"
+assert_eq 0 "$status" "safe mode exit status ($err)"
+assert_eq "ok two-step espota espota $DEV_VERSION" \
+  "$(jq_out '"\(.status) \(.plan.route) \(.steps[0].method) \(.steps[1].method) \(.final_version)"')" \
+  "safe mode result"
+assert_eq "1.14.1 full" "$(jq_out '"\(.before.version) \(.before.kind)"')" "safe mode: what it ran, from its terminal"
 note "pass"

@@ -4,7 +4,8 @@
 # the new image is a success; a device back on the old image is exit 10; one that never comes
 # back is exit 6 saying it may be installing; a second step that fails leaves the device on its
 # core image, the message says so and a re-run finishes; Ctrl-C during a transfer and during a
-# reboot ends the run (exit 130) with where the device stands.
+# reboot ends the run (exit 130) with where the device stands; espota that cannot start (no
+# connect-back) gives way to the terminal method, and the tool says so.
 source "$(dirname "$0")/lib.sh"
 
 IMAGES=$EO_BUILD/firmware/images
@@ -18,7 +19,8 @@ lab_reexec \
   --device "image=$CORE_1141 fault=never-return" \
   --device "image=$FULL_1141 fault=drop-at=50" \
   --device "image=$CORE_1141 flash-sector-ms=300 time-scale=1" \
-  --device "image=$CORE_1141 fault=slow-reboot=8000" -- "$@"
+  --device "image=$CORE_1141 fault=slow-reboot=8000" \
+  --device "image=$CORE_1141 fault=no-connect-back" -- "$@"
 
 unset ESPURNA_OTA_PASSWORD
 export XDG_CONFIG_HOME=$LAB_DIR/no-config HOME=$LAB_DIR/no-home XDG_DATA_HOME=$LAB_DIR/no-data
@@ -73,6 +75,15 @@ assert_eq 0 "$status" "re-run exit status ($err)"
 assert_eq "one-step true $DEV_VERSION" \
   "$(jq_out '"\(.plan.route) \(.plan.resumes) \(.final_version)"')" "re-run result"
 assert_eq "$DEV_VERSION full" "$(dev_running 4)" "device 4 runs the full image"
+
+note "device 7 (never connects back): espota did not start, the terminal method finishes"
+upgrade 7 "$FULL_1141" --connect-timeout 2000
+assert_eq 0 "$status" "fallback exit status ($err)"
+assert_eq "terminal 1.14.1" "$(jq_out '"\(.steps[0].method) \(.final_version)"')" "fallback result"
+assert_contains "$(jq_out .steps[0].fallback)" "espota did not start" "fallback: said so"
+capture "$EO_BIN" upgrade $(upgrade_args 7 "$FULL_1141") --connect-timeout 2000
+assert_eq 0 "$status" "fallback: the re-run reports up to date ($err)"
+assert_contains "$out" "up to date" "fallback: up to date"
 
 # interrupt N IMAGE WHEN: SIGINT once WHEN (a command) succeeds; $out $err $status (text output,
 # so that the phases show on stderr)
