@@ -55,6 +55,9 @@ enum eo_status eo_identify(const struct eo_target *target, const char *name,
 struct eo_reboot_options {
     struct eo_identify_options identify; /* how to identify it once back */
     unsigned timeout_ms;        /* the whole wait, from the call until identified (--reboot-timeout) */
+    bool version_is_enough;     /* the version settles it (a last step): once back, ask http
+                                 * and the terminal at once instead of waiting for the new mDNS
+                                 * record (which is still waited for when they cannot tell) */
     unsigned go_timeout_ms;     /* how long it may take to go at all before the wait concludes it
                                  * did not reboot (0: 10 s); seeing it back with another version
                                  * or kind also counts as having gone */

@@ -232,8 +232,8 @@ static enum eo_status wait_for_reboot(struct upgrade_run *run, unsigned index,
         .identify = identify_options(run, last && !upgrade_target_version(run)[0]),
         .timeout_ms = req->reboot_timeout_ms ? req->reboot_timeout_ms
                                              : EO_UPGRADE_DEFAULT_REBOOT_MS,
-        .device_label = req->device, .step = index + 1, .steps = run->res->plan.step_count,
-        .events = req->events,
+        .version_is_enough = last, .device_label = req->device, .step = index + 1,
+        .steps = run->res->plan.step_count, .events = req->events,
     };
     struct eo_reboot_seen seen = {0};
     phase(run, EO_PHASE_REBOOT, index + 1, "waiting for %s to reboot", req->device);

@@ -76,7 +76,9 @@ void upgrade_note_identity(struct upgrade_run *run, unsigned step, const char *v
 bool upgrade_same_build(const struct eo_identity *before, const struct eo_identity *after)
 {
     const struct eo_device *a = &before->device, *b = &after->device;
-    if (strcmp(a->version, b->version) != 0 || a->kind != b->kind)
+    bool kinds_differ = a->kind != EO_KIND_UNKNOWN && b->kind != EO_KIND_UNKNOWN &&
+                        a->kind != b->kind;
+    if (strcmp(a->version, b->version) != 0 || kinds_differ)
         return false;
     return !a->build_date[0] || !b->build_date[0] || strcmp(a->build_date, b->build_date) == 0;
 }

@@ -440,6 +440,20 @@ static void wait_record(struct reboot_wait *wait, unsigned reannouncements_at_st
         look(sight);
 }
 
+/* http and the terminal answer as soon as the device is back, its new mDNS record a second
+ * later: when the version is all that is needed, they settle it. */
+static bool quick_identify(struct reboot_wait *wait)
+{
+    struct eo_identity quick;
+    struct eo_error local;
+    memset(&quick, 0, sizeof quick);
+    eo_error_clear(&local);
+    if (identify_now(wait, false, &quick, &local) != EO_OK || !quick.device.version[0])
+        return false;
+    *wait->after = quick;
+    return true;
+}
+
 static enum eo_status pause_cancellable(const struct sight *sight, unsigned ms)
 {
     eo_net_poll_cancellable(NULL, 0, (int)ms, sight->cancel);
@@ -452,6 +466,8 @@ static enum eo_status identify_back(struct reboot_wait *wait, unsigned reannounc
 {
     struct sight *sight = &wait->sight;
     double silent_since = -1; /* when it first answered without saying its version */
+    if (wait->options->version_is_enough && quick_identify(wait))
+        return EO_OK;
     wait_record(wait, reannouncements_at_start);
     for (;;) {
         if (eo_cancelled(sight->cancel))
