@@ -61,7 +61,8 @@ struct eo_upgrade_step_result {
     enum eo_status push_status;     /* what the transfer said */
     enum eo_status status;          /* the step's outcome once the device came back */
     uint64_t bytes;                 /* confirmed by the device */
-    double push_s, reboot_s;
+    double push_s, reboot_s;        /* the transfer; from its end until identified again */
+    double back_s;                  /* from the transfer's end until the device answered again */
     char reply[256];                /* the device's own final text, if any */
     char version_after[64];
     uint8_t kind_after;

@@ -231,10 +231,10 @@ static json_t *steps_json(const struct eo_upgrade_result *result)
     for (unsigned i = 0; i < EO_PLAN_MAX_STEPS && result->steps[i].ran; i++) {
         const struct eo_upgrade_step_result *step = &result->steps[i];
         json_array_append_new(steps, json_pack(
-            "{s:i,s:s,s:s,s:I,s:f,s:f,s:s,s:s,s:o,s:o,s:o,s:o}", "step", (int)i + 1, "image",
+            "{s:i,s:s,s:s,s:I,s:f,s:f,s:f,s:s,s:s,s:o,s:o,s:o,s:o}", "step", (int)i + 1, "image",
             step_image_name(step->image), "method", eo_method_name(step->method),
             "bytes_confirmed", (json_int_t)step->bytes, "push_seconds", step->push_s,
-            "reboot_seconds", step->reboot_s, "transfer", eo_status_name(step->push_status),
+            "reboot_seconds", step->reboot_s, "back_seconds", step->back_s, "transfer", eo_status_name(step->push_status),
             "outcome", eo_status_name(step->status), "version_after",
             eo_out_json_text(step->version_after), "reply", eo_out_json_text(step->reply),
             "note", eo_out_json_text(step->note), "fallback",

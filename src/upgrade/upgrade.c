@@ -240,6 +240,7 @@ static enum eo_status wait_for_reboot(struct upgrade_run *run, unsigned index,
     enum eo_status status = eo_watch_reboot(req->target, req->device, &run->current, &options,
                                             after, &seen, err);
     run->res->steps[index].reboot_s = seen.total_s;
+    run->res->steps[index].back_s = seen.back_s > 0 ? seen.back_s : 0;
     return status;
 }
 
