@@ -52,8 +52,8 @@ $usage"
   done < <("$EO_BIN" "$command" --help | grep -v repeatable |
     sed -nE 's/^  (-([a-z]), )?[ ]*(--[a-z0-9-]+) [A-Z=]+ .*/\2|\3/p' | sed -E 's/^([a-z])\|/-\1|/')
 done
-# 29 such options today (flash 21, discover 4, serve 4): a broken --help parse must not pass
-((checked >= 29)) || fail "only $checked options checked"
+# 43 such options today (flash 21, upgrade 14, discover 4, serve 4): a broken --help parse must not pass
+((checked >= 43)) || fail "only $checked options checked"
 
 # --- flags may repeat, lists collect
 image=$work/espurna-1.14.1-espurna-core-1MB.bin
@@ -65,6 +65,26 @@ expect_eq "inspect --json twice" "$rc $(jq -r .status "$work/out")" "0 ok"
 expect_eq "discover --filter twice" "$(run discover --filter app=x --filter kind=core extra)" \
   "2|espurna-ota discover: unexpected argument 'extra'
 try 'espurna-ota discover --help'"
+
+# --- upgrade: conflicts and missing arguments are refused before anything is read or sent
+u="try 'espurna-ota upgrade --help'"
+expect_eq "upgrade without --device" "$(run upgrade --image "$image")" \
+  "2|espurna-ota upgrade: missing --device DEV
+$u"
+expect_eq "upgrade without --image" "$(run upgrade --device 127.0.0.1)" \
+  "2|espurna-ota upgrade: missing --image FILE
+$u"
+expect_eq "upgrade --core and --firmware-dir" \
+  "$(run upgrade --device 127.0.0.1 --image "$image" --core "$image" --firmware-dir "$work")" \
+  "2|espurna-ota upgrade: --core and --firmware-dir both given; use one
+$u"
+expect_eq "upgrade --method bogus" "$(run upgrade --device 127.0.0.1 --image "$image" --method bogus)" \
+  "2|espurna-ota upgrade: unknown --method 'bogus' (espota, web or terminal)
+$u"
+expect_eq "upgrade --window with web" \
+  "$(run upgrade --device 127.0.0.1 --image "$image" --method web --window 4)" \
+  "2|espurna-ota upgrade: --window is for espota, not --method web
+$u"
 
 # --- --version, --help and help with arguments
 expect_eq "--version" "$("$EO_BIN" --version | cut -d' ' -f1)" espurna-ota
