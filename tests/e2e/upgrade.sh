@@ -25,7 +25,7 @@ lab_reexec \
 
 unset ESPURNA_OTA_PASSWORD
 export XDG_CONFIG_HOME=$LAB_DIR/no-config HOME=$LAB_DIR/no-home XDG_DATA_HOME=$LAB_DIR/no-data
-cd "$LAB_DIR" # no ./firmware folder here: only --firmware-dir is searched
+cd "$LAB_DIR" || fail "no lab directory" # no ./firmware here: only --firmware-dir is searched
 
 # a 1.15.0 release small enough to go in one step beside a 1.14.0 image; one too large for
 # anything but serial flashing (random bytes: its gzip is no smaller)

@@ -24,7 +24,7 @@ lab_reexec \
 
 unset ESPURNA_OTA_PASSWORD
 export XDG_CONFIG_HOME=$LAB_DIR/no-config HOME=$LAB_DIR/no-home XDG_DATA_HOME=$LAB_DIR/no-data
-cd "$LAB_DIR"
+cd "$LAB_DIR" || fail "no lab directory"
 
 upgrade_args() { # N IMAGE
   echo --device "$(lab-device hostname "$1").local" --image "$2" \
@@ -81,6 +81,7 @@ upgrade 7 "$FULL_1141" --connect-timeout 2000
 assert_eq 0 "$status" "fallback exit status ($err)"
 assert_eq "terminal 1.14.1" "$(jq_out '"\(.steps[0].method) \(.final_version)"')" "fallback result"
 assert_contains "$(jq_out .steps[0].fallback)" "espota did not start" "fallback: said so"
+# shellcheck disable=SC2046
 capture "$EO_BIN" upgrade $(upgrade_args 7 "$FULL_1141") --connect-timeout 2000
 assert_eq 0 "$status" "fallback: the re-run reports up to date ($err)"
 assert_contains "$out" "up to date" "fallback: up to date"
