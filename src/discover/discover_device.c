@@ -33,8 +33,17 @@ static bool all_services_resolved(const struct discover_session *session)
     return session->settle.browsers_waiting == 0 && session->settle.resolves_pending == 0;
 }
 
-/* Done: the device's _arduino._tcp record is complete and its other services are in (or had
- * EO_DISCOVER_DEVICE_SETTLE_MS to come), or the whole network went quiet without it. */
+static bool every_service_in(const struct eo_device *device)
+{
+    for (unsigned service = 0; service < EO_SERVICE_COUNT; service++)
+        if (device->ports[service] == 0)
+            return false;
+    return true;
+}
+
+/* Done: the device's _arduino._tcp record is complete and its other services are in (all three,
+ * or whatever came while the browsers finished or in EO_DISCOVER_DEVICE_SETTLE_MS), or the whole
+ * network went quiet without it. */
 static bool device_complete(struct discover_session *session, double now_s)
 {
     const struct eo_device *device =
@@ -42,7 +51,7 @@ static bool device_complete(struct discover_session *session, double now_s)
     if (device && device->ports[EO_SERVICE_ARDUINO] != 0) {
         if (session->matched_s == 0)
             session->matched_s = now_s;
-        return all_services_resolved(session) ||
+        return every_service_in(device) || all_services_resolved(session) ||
                now_s - session->matched_s >= EO_DISCOVER_DEVICE_SETTLE_MS / 1000.0;
     }
     return eo_discover_settled(&session->settle, now_s, session->settle_s);

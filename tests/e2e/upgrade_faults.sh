@@ -103,6 +103,22 @@ interrupt() {
 }
 trap stop_background EXIT
 
+note "device 7 frozen: Ctrl-C while learning what it runs → exit 130, nothing sent"
+frozen=$(lab-device pid 7)
+kill -STOP "$frozen" # its sockets still accept connections; nothing answers on them
+"${INTERRUPTIBLE[@]}" "$EO_BIN" upgrade --device "$(dev_address 7)" --image "$FULL_1141" --no-mdns \
+  --password-file "$(dev_password_file 7)" >"$LAB_DIR/out" 2>"$LAB_DIR/err" &
+pid=$!
+BG_PIDS+=("$pid")
+wait_until 10 grep -qs 'learn:' "$LAB_DIR/err" || fail "the learn phase never began"
+kill -INT "$pid"
+status=0
+wait "$pid" || status=$?
+kill -CONT "$frozen"
+assert_eq 130 "$status" "interrupted learn exit status ($(<"$LAB_DIR/err"))"
+assert_contains "$(<"$LAB_DIR/err")" "$(dev_address 7) was not changed: nothing was sent" \
+  "interrupted learn: where"
+
 note "device 5 (slow flash): Ctrl-C during the transfer → exit 130, still on its core"
 interrupt 5 "$FULL_1141" "grep -qs 'push' '$LAB_DIR/err'"
 assert_eq 130 "$status" "interrupted transfer exit status ($err)"
