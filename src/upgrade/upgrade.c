@@ -337,8 +337,10 @@ static bool replan_after_nofit(struct upgrade_run *run, const struct eo_error *r
                                struct eo_error *err)
 {
     struct eo_plan *plan = &run->res->plan;
+    /* "not enough space" comes from the Updater's begin: nothing was written, whatever the
+     * device's TCP took of the upload before it answered */
     if (run->replanned || plan->route == EO_ROUTE_TWO_STEP || refusal->status != EO_ERR_NOFIT ||
-        plan->steps[0].free_before_certainty != EO_CERTAIN_UNKNOWN || run->res->steps[0].bytes)
+        plan->steps[0].free_before_certainty != EO_CERTAIN_UNKNOWN)
         return false;
     run->replanned = true;
     eo_events_note(run->req->events, run->req->device, 1, "%s; planning two steps",
