@@ -266,6 +266,16 @@ static void test_json_object(void **state)
     eo_roster_release(&roster);
 }
 
+static void test_json_after_byte_order_mark(void **state)
+{
+    (void)state;
+    struct eo_device_roster roster;
+    parse_ok_named("devices.json", "\xEF\xBB\xBF\r\n[{\"device\": \"hall\"}]", &roster);
+    assert_int_equal(roster.count, 1);
+    assert_int_equal(roster.items[0].line, 2);
+    eo_roster_release(&roster);
+}
+
 /* ---- text errors, one per kind ---- */
 
 static void test_error_unknown_key(void **state)
@@ -653,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_text_line_of_exactly_the_limit),
         cmocka_unit_test(test_json_array),
         cmocka_unit_test(test_json_object),
+        cmocka_unit_test(test_json_after_byte_order_mark),
         cmocka_unit_test(test_error_unknown_key),
         cmocka_unit_test(test_error_listed_twice),
         cmocka_unit_test(test_error_bad_device),
