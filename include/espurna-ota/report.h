@@ -4,7 +4,9 @@
 #ifndef ESPURNA_OTA_REPORT_H
 #define ESPURNA_OTA_REPORT_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "espurna-ota/events.h"
 #include "espurna-ota/output.h"
@@ -20,5 +22,20 @@ struct eo_report_text {
 struct eo_events eo_report_text_sink(struct eo_report_text *report, const char *label);
 /* Ends an open progress line or bar. */
 void eo_report_text_finish(struct eo_report_text *report);
+
+/* The sink of `batch`: devices run in threads; every event is one whole line prefixed with its
+ * device, written under a lock; progress at 25/50/75/100 % of what the device confirmed. */
+#define EO_REPORT_BATCH_DEVICES 1024 /* devices whose progress is followed */
+struct eo_report_batch {
+    pthread_mutex_t lock;
+    size_t tracked;
+    struct device_progress { /* the last quarter shown of one device's transfer */
+        const char *device;
+        unsigned step;
+        unsigned quarter;
+    } progress[EO_REPORT_BATCH_DEVICES];
+};
+struct eo_events eo_report_batch_sink(struct eo_report_batch *report);
+void eo_report_batch_finish(struct eo_report_batch *report);
 
 #endif

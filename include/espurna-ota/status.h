@@ -23,6 +23,10 @@ enum eo_status {
     EO_ERR_INPUT = 12,     /* malformed input file other than an image (device list, journal) */
     EO_ERR_UNKNOWN = 13,   /* the device took the whole image but never said how it ended: it may
                             * install it; what it runs after its reboot tells */
+    EO_ERR_SOME_FAILED = 14, /* batch: at least one device failed (the others are in the report) */
+    EO_ERR_ABORTED = 15,     /* batch: the failure limit stopped the rollout between waves */
+    EO_NOTHING_TO_DO = 16,   /* batch: no device needed anything (all up to date, offline or
+                              * skipped) */
     /* A signal ended the run. The process exits with 128 + the signal (130 SIGINT, 143 SIGTERM,
      * 129 SIGHUP): eo_error_exit_code(). */
     EO_ERR_INTERRUPTED = 130,

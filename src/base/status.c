@@ -24,6 +24,9 @@ static const struct status_row rows[] = {
     [EO_ERR_DISCOVERY] = {"discovery", "mDNS discovery is unavailable"},
     [EO_ERR_INPUT] = {"input", "malformed input file"},
     [EO_ERR_UNKNOWN] = {"unknown", "the outcome is unknown: the device may install the image"},
+    [EO_ERR_SOME_FAILED] = {"some_failed", "some devices failed"},
+    [EO_ERR_ABORTED] = {"aborted", "the failure limit stopped the rollout"},
+    [EO_NOTHING_TO_DO] = {"nothing_to_do", "no device needed anything"},
 };
 
 static const struct status_row interrupted_row = {"interrupted", "a signal ended the run"};

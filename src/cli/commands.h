@@ -8,5 +8,6 @@ int cmd_discover(int argc, char **argv);
 int cmd_flash(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_upgrade(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 
 #endif

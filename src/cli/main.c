@@ -20,6 +20,7 @@ static const struct command commands[] = {
     {"inspect", cmd_inspect, "show what a firmware image is and what it fits beside"},
     {"discover", cmd_discover, "find the devices on the network: what each runs and takes"},
     {"flash", cmd_flash, "send one image to one device by one method"},
+    {"batch", cmd_batch, "upgrade a fleet: a device list or everything discovered, N at once"},
     {"upgrade", cmd_upgrade, "take one device to an image: plan, one step or two, verify"},
     {"serve", cmd_serve, "serve one image once under a one-time URL (for 'ota <url>')"},
 };

@@ -1,0 +1,467 @@
+/* cmd_batch.c — `espurna-ota batch`: a fleet in one command. Which devices (a device list, or
+ * everything discovered with filters), which firmware for each (one image, or the matching build
+ * of a release folder or manifest), then eo_batch_run upgrades them N at a time; the output is
+ * one prefixed line per event, a table at the end (or one JSON object), and an exit status that
+ * tells ok / some failed / nothing to do. */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advice.h"
+#include "commands.h"
+#include "interrupt.h"
+#include "espurna-ota/batch.h"
+#include "espurna-ota/device_list_file.h"
+#include "espurna-ota/discover.h"
+#include "espurna-ota/firmware_match.h"
+#include "espurna-ota/output.h"
+#include "espurna-ota/report.h"
+#include "espurna-ota/resolve.h"
+#include "options.h"
+
+static const char *devices_file, *image_arg, *firmware_dir, *manifest, *password_file;
+static struct opt_list filter_args, exclude_args;
+static unsigned long jobs = 4, reboot_timeout_s, discover_timeout_s;
+static bool all, dry_run, force, allow_downgrade, no_gzip, no_mdns, json_output, quiet;
+
+static const struct option_spec batch_options[] = {
+    {"devices", 0, OPT_STRING, &devices_file, 0, 0, "FILE",
+     "the device list: one device per line, with optional fields (see the manual)"},
+    {"all", 0, OPT_FLAG, &all, 0, 0, NULL, "every device discovered over mDNS"},
+    {"filter", 0, OPT_LIST, &filter_args, 0, 0, "KEY=VALUE",
+     "with --all: only devices matching (as discover; repeatable)"},
+    {"exclude", 0, OPT_LIST, &exclude_args, 0, 0, "PATTERN",
+     "leave out devices whose host name matches PATTERN (repeatable)"},
+    {"image", 'i', OPT_STRING, &image_arg, 0, 0, "FILE", "the full image for every device"},
+    {"firmware-dir", 0, OPT_STRING, &firmware_dir, 0, 0, "DIR",
+     "release images: each device gets the build for its board, and its core image"},
+    {"manifest", 0, OPT_STRING, &manifest, 0, 0, "FILE",
+     "a release manifest (JSON: version, file, size, md5 per environment)"},
+    {"jobs", 'j', OPT_UINT, &jobs, 1, 64, "N", "devices at once (default 4)"},
+    {"password-file", 0, OPT_STRING, &password_file, 0, 0, "FILE",
+     "one device password for every device ('-' = stdin)"},
+    {"dry-run", 'n', OPT_FLAG, &dry_run, 0, 0, NULL, "print every device's plan; send nothing"},
+    {"force", 0, OPT_FLAG, &force, 0, 0, NULL, "allow images of another app"},
+    {"allow-downgrade", 0, OPT_FLAG, &allow_downgrade, 0, 0, NULL, "allow older images"},
+    {"no-gzip", 0, OPT_FLAG, &no_gzip, 0, 0, NULL, "never send a compressed image"},
+    {"reboot-timeout", 0, OPT_UINT, &reboot_timeout_s, 1, 3600, "S",
+     "wait this long for each reboot (default 60)"},
+    {"timeout", 0, OPT_UINT, &discover_timeout_s, 1, 600, "S",
+     "discovery: stop listening after S seconds (default 5)"},
+    {"no-mdns", 0, OPT_FLAG, &no_mdns, 0, 0, NULL,
+     "no mDNS: listed devices by address, learnt over http and their terminal"},
+    {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of text"},
+    {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress lines, only the result"},
+};
+
+static const struct command_spec batch_spec = {
+    "batch", "", "Upgrade a fleet: a device list or everything discovered, N devices at once.",
+    batch_options, OPTION_COUNT(batch_options), 0, 0,
+};
+
+struct batch_job {
+    struct eo_device_roster roster;
+    struct eo_device_list discovered;
+    bool have_discovery;
+    struct eo_firmware_catalog catalog;
+    bool have_catalog;
+    char password[EO_SECRET_MAX];
+    struct eo_batch_member *members;
+    const struct eo_listed_device **listed; /* the list line of each member (--devices) */
+    size_t count;
+    struct eo_batch_outcome *outcomes;
+    struct eo_batch_summary summary;
+};
+
+/* ---- checks ------------------------------------------------------------------------------ */
+
+static int validate(void)
+{
+    if (!devices_file == !all)
+        return options_usage_error(&batch_spec, "give the devices: --devices FILE or --all");
+    if ((filter_args.count) && !all)
+        return options_usage_error(&batch_spec, "--filter is for --all");
+    int sources = !!image_arg + !!firmware_dir + !!manifest;
+    if (sources != 1)
+        return options_usage_error(&batch_spec, "give the firmware: one of --image FILE, "
+                                   "--firmware-dir DIR or --manifest FILE");
+    if (no_mdns && all)
+        return options_usage_error(&batch_spec, "--all discovers over mDNS: not with --no-mdns");
+    return EO_OK;
+}
+
+/* ---- which devices ------------------------------------------------------------------------ */
+
+static enum eo_status discover(struct batch_job *job, struct eo_error *err)
+{
+    struct eo_discover_options options = {.timeout_ms = (unsigned)discover_timeout_s * 1000u};
+    eo_device_list_init(&job->discovered);
+    enum eo_status status = eo_discover_run(&options, &job->discovered, NULL, err);
+    job->have_discovery = status == EO_OK;
+    return status;
+}
+
+static bool excluded(const char *hostname)
+{
+    for (size_t i = 0; i < exclude_args.count; i++)
+        if (fnmatch(exclude_args.items[i], hostname, FNM_CASEFOLD) == 0)
+            return true;
+    return false;
+}
+
+static void member_from_record(struct eo_batch_member *member, const struct eo_device *device)
+{
+    snprintf(member->label, sizeof member->label, "%s", device->hostname);
+    eo_target_init(&member->target, device->hostname, device->addresses[0]);
+    if (device->ports[EO_SERVICE_ARDUINO])
+        member->target.espota_port = device->ports[EO_SERVICE_ARDUINO];
+    if (device->ports[EO_SERVICE_HTTP])
+        member->target.web_port = device->ports[EO_SERVICE_HTTP];
+    if (device->ports[EO_SERVICE_TELNET])
+        member->target.telnet_port = device->ports[EO_SERVICE_TELNET];
+    member->known.device = *device;
+    member->known.sources = EO_IDENTIFIED_MDNS;
+    member->method = -1;
+}
+
+static enum eo_status members_from_discovery(struct batch_job *job, struct eo_error *err)
+{
+    struct eo_device_filter filters[OPT_LIST_MAX];
+    for (size_t i = 0; i < filter_args.count; i++)
+        if (eo_device_filter_parse(filter_args.items[i], &filters[i], err) != EO_OK)
+            return options_usage_error(&batch_spec, "--filter %s", err->message);
+    job->members = calloc(job->discovered.count ? job->discovered.count : 1, sizeof *job->members);
+    if (!job->members)
+        return eo_error_set(err, EO_ERR_INTERNAL, "out of memory");
+    for (size_t i = 0; i < job->discovered.count; i++) {
+        const struct eo_device *device = &job->discovered.items[i];
+        bool keep = device->address_count > 0 && !excluded(device->hostname);
+        for (size_t f = 0; keep && f < filter_args.count; f++)
+            keep = eo_device_filter_match(device, &filters[f]);
+        if (keep)
+            member_from_record(&job->members[job->count++], device);
+    }
+    return EO_OK;
+}
+
+/* The discovered device a list line names: by host name, chip id, MAC or address. */
+static const struct eo_device *find_listed(const struct batch_job *job,
+                                           const struct eo_listed_device *listed)
+{
+    for (size_t i = 0; job->have_discovery && i < job->discovered.count; i++) {
+        const struct eo_device *device = &job->discovered.items[i];
+        bool same = listed->kind == EO_LISTED_CHIP_ID ? strcmp(device->chip_id, listed->identity) == 0
+                    : listed->kind == EO_LISTED_MAC   ? strcmp(device->mac, listed->identity) == 0
+                                                      : eo_device_matches(device, listed->device);
+        if (same && device->address_count > 0)
+            return device;
+    }
+    return NULL;
+}
+
+static void apply_listed(struct eo_batch_member *member, const struct eo_listed_device *listed)
+{
+    snprintf(member->label, sizeof member->label, "%s", listed->device);
+    if (listed->port)
+        member->target.espota_port = listed->port;
+    if (listed->web_port)
+        member->target.web_port = listed->web_port;
+    if (listed->telnet_port)
+        member->target.telnet_port = listed->telnet_port;
+    member->method = listed->method;
+    if (listed->image)
+        snprintf(member->image_path, sizeof member->image_path, "%s", listed->image);
+}
+
+static void member_from_list(struct batch_job *job, struct eo_batch_member *member,
+                             const struct eo_listed_device *listed)
+{
+    const struct eo_device *found = find_listed(job, listed);
+    struct eo_error err;
+    member->method = -1;
+    if (found) {
+        member_from_record(member, found);
+    } else if (listed->kind == EO_LISTED_ADDRESS || listed->kind == EO_LISTED_HOST) {
+        if (eo_resolve_device(listed->device, &member->target, &err) != EO_OK)
+            eo_target_init(&member->target, listed->device, ""); /* offline: learning says so */
+    } else {
+        eo_target_init(&member->target, listed->device, "");
+    }
+    apply_listed(member, listed);
+}
+
+static enum eo_status members_from_list(struct batch_job *job, struct eo_error *err)
+{
+    enum eo_status status = eo_roster_load(devices_file, &job->roster, err);
+    if (status != EO_OK)
+        return status;
+    bool named = false;
+    for (size_t i = 0; i < job->roster.count; i++) {
+        named |= job->roster.items[i].kind != EO_LISTED_ADDRESS;
+        if (job->roster.items[i].password_count)
+            return eo_error_set(err, EO_ERR_INPUT, "%s:%u: password names need a secrets file, "
+                                "which this version cannot read yet; use --password-file",
+                                devices_file, job->roster.items[i].line);
+    }
+    if (named && !no_mdns && discover(job, err) == EO_ERR_INTERRUPTED)
+        return EO_ERR_INTERRUPTED;
+    job->members = calloc(job->roster.count, sizeof *job->members);
+    job->listed = calloc(job->roster.count, sizeof *job->listed);
+    if (!job->members || !job->listed)
+        return eo_error_set(err, EO_ERR_INTERNAL, "out of memory");
+    for (size_t i = 0; i < job->roster.count; i++) {
+        if (excluded(job->roster.items[i].device))
+            continue;
+        job->listed[job->count] = &job->roster.items[i];
+        member_from_list(job, &job->members[job->count++], &job->roster.items[i]);
+    }
+    return EO_OK;
+}
+
+/* ---- which firmware ------------------------------------------------------------------------ */
+
+static enum eo_status load_catalog(struct batch_job *job, struct eo_error *err)
+{
+    eo_firmware_catalog_init(&job->catalog);
+    enum eo_status status = firmware_dir ? eo_firmware_catalog_load(firmware_dir, &job->catalog, err)
+                                         : eo_release_manifest_load(manifest, &job->catalog, err);
+    job->have_catalog = status == EO_OK;
+    return status;
+}
+
+static void match_firmware(struct batch_job *job, struct eo_batch_member *member,
+                           const struct eo_listed_device *listed)
+{
+    struct eo_firmware_choice choice;
+    struct eo_error err;
+    const char *env = listed && listed->env[0] ? listed->env : NULL;
+    if (eo_firmware_match(&job->catalog, &member->known.device, env, &choice, &err) != EO_OK ||
+        !choice.matched) {
+        member->skip = true;
+        snprintf(member->skip_reason, sizeof member->skip_reason, "%s",
+                 choice.matched ? err.message : choice.reason);
+        return;
+    }
+    snprintf(member->image_path, sizeof member->image_path, "%s", choice.path);
+    if (choice.core_found)
+        snprintf(member->core_path, sizeof member->core_path, "%s", choice.core.path);
+}
+
+static void choose_firmware(struct batch_job *job)
+{
+    for (size_t i = 0; i < job->count; i++) {
+        struct eo_batch_member *member = &job->members[i];
+        const struct eo_listed_device *listed = job->listed ? job->listed[i] : NULL;
+        if (member->image_path[0])
+            continue; /* the list named its image */
+        if (image_arg)
+            snprintf(member->image_path, sizeof member->image_path, "%s", image_arg);
+        else if (member->known.device.version[0] || (listed && listed->env[0]))
+            match_firmware(job, member, listed);
+        if (firmware_dir && !member->core_path[0])
+            snprintf(member->firmware_dir, sizeof member->firmware_dir, "%s", firmware_dir);
+    }
+}
+
+/* Devices the list named but discovery did not see are learnt by the batch; their firmware is
+ * matched once their board is known (only --image / a listed image or env can do without). */
+static void finish_unmatched(struct batch_job *job)
+{
+    for (size_t i = 0; i < job->count; i++) {
+        struct eo_batch_member *member = &job->members[i];
+        if (!member->image_path[0] && !member->skip && job->have_catalog &&
+            member->known.device.version[0])
+            match_firmware(job, member, job->listed ? job->listed[i] : NULL);
+        if (!member->image_path[0] && !member->skip && member->known.device.version[0]) {
+            member->skip = true;
+            snprintf(member->skip_reason, sizeof member->skip_reason,
+                     "its board is unknown, so no build could be matched");
+        }
+    }
+}
+
+/* ---- passwords ----------------------------------------------------------------------------- */
+
+static enum eo_status resolve_password(struct batch_job *job, struct eo_error *err)
+{
+    const char *keys[] = {NULL};
+    struct eo_secret_sources sources = {.password_file = password_file};
+    enum eo_secret_origin origin;
+    enum eo_status status = eo_secret_resolve(&sources, keys, job->password, &origin, err);
+    for (size_t i = 0; status == EO_OK && i < job->count; i++)
+        snprintf(job->members[i].password, sizeof job->members[i].password, "%s", job->password);
+    return status;
+}
+
+/* ---- output -------------------------------------------------------------------------------- */
+
+static const char *from_version(const struct eo_batch_outcome *outcome,
+                                const struct eo_batch_member *member)
+{
+    const char *v = outcome->result.before.device.version;
+    return v[0] ? v : member->known.device.version[0] ? member->known.device.version : "?";
+}
+
+static const char *route_of(const struct eo_batch_outcome *outcome)
+{
+    return outcome->result.planned ? eo_route_name(outcome->result.plan.route) : "-";
+}
+
+static void print_table(const struct batch_job *job)
+{
+    printf("%-24s %-38s %-38s %-14s %7s  %s\n", "DEVICE", "FROM", "TO", "ROUTE", "TIME",
+           "OUTCOME");
+    for (size_t i = 0; i < job->count; i++) {
+        const struct eo_batch_outcome *o = &job->outcomes[i];
+        const char *to = o->result.final_version[0] ? o->result.final_version : "-";
+        printf("%-24.24s %-38.38s %-38.38s %-14s %6.1fs  %s%s%s\n", job->members[i].label,
+               from_version(o, &job->members[i]), to, route_of(o), o->seconds,
+               eo_batch_state_name(o->state), o->err.message[0] ? ": " : "", o->err.message);
+    }
+}
+
+static json_t *device_json(const struct eo_batch_member *member,
+                           const struct eo_batch_outcome *outcome)
+{
+    json_t *obj = json_pack("{s:o,s:o,s:s,s:s,s:o,s:o,s:s,s:f,s:o,s:o}",
+                            "device", eo_out_json_text(member->label),
+                            "address", eo_out_json_text(member->target.address),
+                            "state", eo_batch_state_name(outcome->state),
+                            "status", eo_status_name(outcome->status),
+                            "from", eo_out_json_text(from_version(outcome, member)),
+                            "to", eo_out_json_text(outcome->result.final_version),
+                            "route", route_of(outcome), "seconds", outcome->seconds,
+                            "image", eo_out_json_text(member->image_path),
+                            "where", eo_out_json_text(outcome->result.where));
+    json_object_set_new(obj, "error", outcome->err.message[0]
+                                          ? eo_out_json_text(outcome->err.message) : json_null());
+    const char *hint = eo_hint_name(outcome->err.hint);
+    json_object_set_new(obj, "hint", hint ? json_string(hint) : json_null());
+    return obj;
+}
+
+static void print_json(const struct batch_job *job, enum eo_status exit_status)
+{
+    json_t *obj = eo_out_json_object("batch"), *devices = json_array(), *summary = json_object();
+    for (size_t i = 0; i < job->count; i++)
+        json_array_append_new(devices, device_json(&job->members[i], &job->outcomes[i]));
+    for (int state = EO_BATCH_NOT_RUN; state <= EO_BATCH_SKIPPED; state++)
+        json_object_set_new(summary, eo_batch_state_name(state),
+                            json_integer(job->summary.count[state]));
+    json_object_set_new(obj, "devices", devices);
+    json_object_set_new(obj, "summary", summary);
+    json_object_set_new(obj, "seconds", json_real(job->summary.seconds));
+    json_object_set_new(obj, "status", json_string(eo_status_name(exit_status)));
+    json_object_set_new(obj, "exit_code", json_integer(exit_status));
+    eo_out_json(obj);
+}
+
+/* ---- entry point ---------------------------------------------------------------------------- */
+
+static enum eo_status gather(struct batch_job *job, struct eo_error *err)
+{
+    enum eo_status status = image_arg ? EO_OK : load_catalog(job, err);
+    if (status == EO_OK && all) {
+        status = discover(job, err);
+        if (status == EO_OK)
+            status = members_from_discovery(job, err);
+    } else if (status == EO_OK) {
+        status = members_from_list(job, err);
+    }
+    if (status == EO_OK)
+        status = resolve_password(job, err);
+    return status;
+}
+
+static void fill_request(struct batch_job *job, struct eo_batch_request *request,
+                         const struct eo_events *events, const struct eo_cancel *cancel)
+{
+    *request = (struct eo_batch_request){
+        .members = job->members, .count = job->count, .jobs = (unsigned)jobs,
+        .options = {.policy = {.force = force, .allow_downgrade = allow_downgrade,
+                               .no_gzip = no_gzip, .method = -1},
+                    .dry_run = dry_run, .use_mdns = !no_mdns,
+                    .reboot_timeout_ms = (unsigned)reboot_timeout_s * 1000u},
+        .events = events, .cancel = cancel,
+    };
+}
+
+static enum eo_status run(struct batch_job *job, struct eo_error *err)
+{
+    const struct eo_cancel *cancel = cli_interrupt_install();
+    enum eo_status status = gather(job, err);
+    if (status != EO_OK)
+        return status;
+    if (job->count == 0)
+        return eo_error_set(err, EO_NOTHING_TO_DO, "no device to upgrade");
+    job->outcomes = calloc(job->count, sizeof *job->outcomes);
+    if (!job->outcomes)
+        return eo_error_set(err, EO_ERR_INTERNAL, "out of memory");
+    static struct eo_report_batch report;
+    struct eo_events events = eo_report_batch_sink(&report);
+    struct eo_batch_request request;
+    fill_request(job, &request, &events, cancel);
+    /* every device is learnt first (the silent ones are offline); then its board is known and
+     * its firmware can be matched */
+    status = eo_batch_learn(&request, job->outcomes, err);
+    if (status == EO_OK) {
+        choose_firmware(job);
+        finish_unmatched(job);
+        status = eo_batch_upgrade(&request, job->outcomes, &job->summary, err);
+    } else if (status == EO_ERR_INTERRUPTED) {
+        job->summary.interrupted = true;
+    }
+    eo_report_batch_finish(&report);
+    return status;
+}
+
+static void release(struct batch_job *job)
+{
+    eo_secret_wipe(job->password, sizeof job->password);
+    for (size_t i = 0; i < job->count; i++)
+        eo_secret_wipe(job->members[i].password, sizeof job->members[i].password);
+    free(job->members);
+    free(job->listed);
+    free(job->outcomes);
+    if (devices_file)
+        eo_roster_release(&job->roster);
+    if (job->have_discovery)
+        eo_device_list_release(&job->discovered);
+    if (job->have_catalog)
+        eo_firmware_catalog_release(&job->catalog);
+}
+
+int cmd_batch(int argc, char **argv)
+{
+    char *args[argc > 0 ? argc : 1];
+    int nargs;
+    int rc = options_parse(&batch_spec, argc, argv, args, &nargs);
+    if (rc != 0)
+        return rc < 0 ? EO_OK : rc;
+    if ((rc = validate()) != EO_OK)
+        return rc;
+    eo_out_set_quiet(quiet || json_output);
+    static struct batch_job job;
+    struct eo_error err = {0};
+    enum eo_status status = run(&job, &err);
+    enum eo_status exit_status = status;
+    if (status == EO_OK || status == EO_ERR_INTERRUPTED) {
+        exit_status = eo_batch_exit_status(&job.summary);
+        if (json_output)
+            print_json(&job, exit_status);
+        else
+            print_table(&job);
+    } else {
+        cli_report_error(&err, "batch", NULL);
+        if (json_output) {
+            json_t *obj = eo_out_json_object("batch");
+            cli_json_status(obj, &err, "batch", NULL);
+            eo_out_json(obj);
+        }
+    }
+    release(&job);
+    if (exit_status == EO_ERR_INTERRUPTED)
+        return 128 + (err.signal ? err.signal : 2);
+    return exit_status == EO_ERR_INTERRUPTED ? eo_error_exit_code(&err) : (int)exit_status;
+}
