@@ -28,7 +28,7 @@ done
 while read -r code name; do
   awk -v c="$code" -v n="$name" 'prev==".B " c && index($0, n ":")==1 {found=1} {prev=$0}
        END {exit !found}' "$man_page" || fail "exit code $code ($name) is not in the man page"
-done < <(sed -nE 's/^ *\[EO_[A-Z_]+\] = \{"([a-z]+)".*/\1/p' "$EO_SOURCE/src/base/status.c" | nl -v0 -w1 -s' ')
+done < <(sed -nE 's/^ *\[EO_[A-Z_]+\] = \{"([a-z_]+)".*/\1/p' "$EO_SOURCE/src/base/status.c" | nl -v0 -w1 -s' ')
 
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
