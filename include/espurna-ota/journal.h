@@ -73,18 +73,18 @@ enum eo_journal_role {
  * string is written as null. */
 struct eo_journal_entry {
     enum eo_journal_event event;
-    const char *device;       /* the identity; ignored for run events */
-    unsigned step, steps;     /* step entries: 1-based step of steps; plan: steps */
-    const char *route;        /* plan */
-    const char *text;         /* plan: summary; step-done: the step's description */
+    const char *device;        /* the identity; ignored for run events */
+    unsigned step, steps;      /* step entries: 1-based step of steps; plan: steps */
+    const char *route;         /* plan */
+    const char *text;          /* plan: summary; step-done: the step's description */
     enum eo_journal_role role; /* step entries */
-    const char *method;       /* step entries */
-    const char *image;        /* started, device-done: path of the full image */
-    const char *md5;          /* started, device-done: its MD5 (32 hex digits) */
-    const char *version;      /* started: the image's; device-done: what the device runs */
-    enum eo_status status;    /* step-done, device-done, run-done */
-    double seconds;           /* step-done, device-done: how long it took */
-    const char *where;        /* device-done */
+    const char *method;        /* step entries */
+    const char *image;         /* started, device-done: path of the full image */
+    const char *md5;           /* started, device-done: its MD5 (32 hex digits) */
+    const char *version;       /* started: the image's; device-done: what the device runs */
+    enum eo_status status;     /* step-done, device-done, run-done */
+    double seconds;            /* step-done, device-done: how long it took */
+    const char *where;         /* device-done */
 };
 
 /* ---- writing -------------------------------------------------------------------------------- */
@@ -123,8 +123,8 @@ bool eo_journal_default_path(char *out, size_t cap);
  * or not, is passed on to `next`. One per device; the journal itself may be shared. */
 struct eo_journal_device_sink {
     struct eo_journal *journal;
-    const char *device;        /* the identity written as "device" */
-    const char *image;         /* the full image: path, MD5, version (NULL: unknown) */
+    const char *device; /* the identity written as "device" */
+    const char *image;  /* the full image: path, MD5, version (NULL: unknown) */
     const char *md5;
     const char *version;
     /* The result eo_upgrade_run is filling for this device, read as events arrive (same thread)
@@ -154,26 +154,26 @@ enum eo_journal_standing {
 const char *eo_journal_standing_name(enum eo_journal_standing standing); /* "in-flight", ... */
 
 struct eo_journal_device {
-    char *device;                    /* the identity */
+    char *device; /* the identity */
     enum eo_journal_standing standing;
-    bool on_core;                    /* its last step done was a core step (also when IN_FLIGHT
-                                      * or FAILED after it) */
-    unsigned step, steps;            /* IN_FLIGHT: the step in flight; else the last step done
-                                      * (0: none since it started) */
-    enum eo_journal_role role;       /* of `step` */
-    enum eo_status status;           /* FAILED, and after a failed step: the last failure */
-    char md5[33];                    /* FINISHED: the image it finished on; else the target of
-                                      * its latest start ("" unknown) */
-    char version[64];                /* FINISHED: what it runs ("" unknown) */
+    bool on_core;                        /* its last step done was a core step (also when IN_FLIGHT
+                                          * or FAILED after it) */
+    unsigned step, steps;                /* IN_FLIGHT: the step in flight; else the last step done
+                                          * (0: none since it started) */
+    enum eo_journal_role role;           /* of `step` */
+    enum eo_status status;               /* FAILED, and after a failed step: the last failure */
+    char md5[33];                        /* FINISHED: the image it finished on; else the target of
+                                          * its latest start ("" unknown) */
+    char version[64];                    /* FINISHED: what it runs ("" unknown) */
     char run[EO_JOURNAL_RUN_ID_LEN + 1]; /* the run of its latest line */
-    size_t line;                     /* 1-based line of its latest line */
+    size_t line;                         /* 1-based line of its latest line */
 };
 
 struct eo_journal_state {
     struct eo_journal_device *devices; /* in order of first appearance */
     size_t count;
-    size_t lines;                      /* journal lines read (a torn one not counted) */
-    bool torn;                         /* a torn last line was ignored */
+    size_t lines;                             /* journal lines read (a torn one not counted) */
+    bool torn;                                /* a torn last line was ignored */
     char last_run[EO_JOURNAL_RUN_ID_LEN + 1]; /* the run of the last line ("" none) */
 };
 

@@ -35,8 +35,8 @@ struct eo_journal {
 /* ---- names -------------------------------------------------------------------------------- */
 
 static const char *const event_names[EO_JOURNAL_EVENT_COUNT] = {
-    [EO_JOURNAL_RUN_STARTED] = "run-started", [EO_JOURNAL_RUN_DONE] = "run-done",
-    [EO_JOURNAL_STARTED] = "started",         [EO_JOURNAL_PLAN] = "plan",
+    [EO_JOURNAL_RUN_STARTED] = "run-started",   [EO_JOURNAL_RUN_DONE] = "run-done",
+    [EO_JOURNAL_STARTED] = "started",           [EO_JOURNAL_PLAN] = "plan",
     [EO_JOURNAL_STEP_STARTED] = "step-started", [EO_JOURNAL_STEP_DONE] = "step-done",
     [EO_JOURNAL_DEVICE_DONE] = "device-done",
 };
@@ -142,11 +142,8 @@ static void add_step_fields(json_t *obj, const struct eo_journal_entry *entry)
 static void add_event_fields(json_t *obj, const struct eo_journal_entry *entry)
 {
     switch (entry->event) {
-    case EO_JOURNAL_RUN_STARTED:
-        break;
-    case EO_JOURNAL_RUN_DONE:
-        set_text(obj, "status", eo_status_name(entry->status));
-        break;
+    case EO_JOURNAL_RUN_STARTED: break;
+    case EO_JOURNAL_RUN_DONE: set_text(obj, "status", eo_status_name(entry->status)); break;
     case EO_JOURNAL_STARTED:
         set_text(obj, "image", entry->image);
         set_text(obj, "md5", entry->md5);
@@ -157,9 +154,7 @@ static void add_event_fields(json_t *obj, const struct eo_journal_entry *entry)
         json_object_set_new(obj, "steps", json_integer(entry->steps));
         set_text(obj, "text", entry->text);
         break;
-    case EO_JOURNAL_STEP_STARTED:
-        add_step_fields(obj, entry);
-        break;
+    case EO_JOURNAL_STEP_STARTED: add_step_fields(obj, entry); break;
     case EO_JOURNAL_STEP_DONE:
         add_step_fields(obj, entry);
         set_text(obj, "status", eo_status_name(entry->status));
@@ -174,8 +169,7 @@ static void add_event_fields(json_t *obj, const struct eo_journal_entry *entry)
         json_object_set_new(obj, "seconds", json_real(entry->seconds));
         set_text(obj, "where", entry->where);
         break;
-    case EO_JOURNAL_EVENT_COUNT:
-        break;
+    case EO_JOURNAL_EVENT_COUNT: break;
     }
 }
 
@@ -251,8 +245,8 @@ static enum eo_status make_parents(const char *path, struct eo_error *err)
     for (char *slash = strchr(copy + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
         *slash = '\0';
         if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
-            status = eo_error_set(err, EO_ERR_FILE, "journal %s: cannot create folder %s: %s",
-                                  path, copy, strerror(errno));
+            status = eo_error_set(err, EO_ERR_FILE, "journal %s: cannot create folder %s: %s", path,
+                                  copy, strerror(errno));
             break;
         }
         *slash = '/';
@@ -299,8 +293,7 @@ static enum eo_status open_regular(const char *path, int *fd_out, struct eo_erro
     if (fstat(fd, &st) != 0) {
         int saved = errno;
         close(fd);
-        return eo_error_set(err, EO_ERR_FILE, "journal %s: cannot stat: %s", path,
-                            strerror(saved));
+        return eo_error_set(err, EO_ERR_FILE, "journal %s: cannot stat: %s", path, strerror(saved));
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
@@ -313,8 +306,7 @@ static enum eo_status open_regular(const char *path, int *fd_out, struct eo_erro
         close(fd);
         if (saved == EWOULDBLOCK)
             return eo_error_set(err, EO_ERR_FILE, "journal %s: in use by another run", path);
-        return eo_error_set(err, EO_ERR_FILE, "journal %s: cannot lock: %s", path,
-                            strerror(saved));
+        return eo_error_set(err, EO_ERR_FILE, "journal %s: cannot lock: %s", path, strerror(saved));
     }
     *fd_out = fd;
     return EO_OK;
@@ -369,12 +361,11 @@ static enum eo_status cut_torn_tail(int fd, const char *path, struct eo_error *e
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
-        return eo_error_set(err, EO_ERR_FILE, "journal %s: cannot stat: %s", path,
-                            strerror(errno));
+        return eo_error_set(err, EO_ERR_FILE, "journal %s: cannot stat: %s", path, strerror(errno));
     off_t end = sound_end(fd, st.st_size);
     if (end != st.st_size && (ftruncate(fd, end) != 0 || fdatasync(fd) != 0))
-        return eo_error_set(err, EO_ERR_FILE, "journal %s: cannot cut its torn last line: %s",
-                            path, strerror(errno));
+        return eo_error_set(err, EO_ERR_FILE, "journal %s: cannot cut its torn last line: %s", path,
+                            strerror(errno));
     return EO_OK;
 }
 
@@ -548,20 +539,21 @@ static bool sink_phase(const struct eo_journal_device_sink *sink, const struct e
     const struct eo_upgrade_result *result = sink->result;
     switch (event->phase) {
     case EO_PHASE_LEARN:
-        *entry = (struct eo_journal_entry){.event = EO_JOURNAL_STARTED, .image = sink->image,
-                                           .md5 = sink->md5, .version = sink->version};
+        *entry = (struct eo_journal_entry){.event = EO_JOURNAL_STARTED,
+                                           .image = sink->image,
+                                           .md5 = sink->md5,
+                                           .version = sink->version};
         return true;
     case EO_PHASE_PLAN:
-        *entry = (struct eo_journal_entry){.event = EO_JOURNAL_PLAN, .steps = event->steps,
-                                           .text = event->text};
+        *entry = (struct eo_journal_entry){
+            .event = EO_JOURNAL_PLAN, .steps = event->steps, .text = event->text};
         entry->route = result && result->planned ? eo_route_name(result->plan.route) : NULL;
         return true;
     case EO_PHASE_PUSH:
         *entry = (struct eo_journal_entry){.event = EO_JOURNAL_STEP_STARTED};
         sink_step(sink, event, entry);
         return event->step > 0;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -570,22 +562,25 @@ static bool sink_entry(const struct eo_journal_device_sink *sink, const struct e
                        struct eo_journal_entry *entry)
 {
     switch (event->kind) {
-    case EO_EVENT_PHASE:
-        return sink_phase(sink, event, entry);
+    case EO_EVENT_PHASE: return sink_phase(sink, event, entry);
     case EO_EVENT_STEP_RESULT:
-        *entry = (struct eo_journal_entry){.event = EO_JOURNAL_STEP_DONE, .status = event->status,
-                                           .seconds = event->elapsed_s, .text = event->text};
+        *entry = (struct eo_journal_entry){.event = EO_JOURNAL_STEP_DONE,
+                                           .status = event->status,
+                                           .seconds = event->elapsed_s,
+                                           .text = event->text};
         sink_step(sink, event, entry);
         return true;
     case EO_EVENT_DEVICE_RESULT:
-        *entry = (struct eo_journal_entry){
-            .event = EO_JOURNAL_DEVICE_DONE, .status = event->status, .image = sink->image,
-            .md5 = sink->md5, .version = sink_final_version(sink, event->status),
-            .seconds = event->elapsed_s, .where = event->text};
+        *entry = (struct eo_journal_entry){.event = EO_JOURNAL_DEVICE_DONE,
+                                           .status = event->status,
+                                           .image = sink->image,
+                                           .md5 = sink->md5,
+                                           .version = sink_final_version(sink, event->status),
+                                           .seconds = event->elapsed_s,
+                                           .where = event->text};
         return !(sink->result && sink->result->dry_run);
     case EO_EVENT_PROGRESS:
-    case EO_EVENT_NOTE:
-        break;
+    case EO_EVENT_NOTE: break;
     }
     return false;
 }
@@ -650,8 +645,9 @@ static bool get_count(json_t *obj, const char *key, json_int_t min, unsigned *ou
         return refuse(check, "no \"%s\"", key);
     if (!json_is_integer(value) || json_integer_value(value) < min ||
         json_integer_value(value) > UINT32_MAX)
-        return refuse(check, min ? "\"%s\" is not a positive integer"
-                                 : "\"%s\" is not a non-negative integer", key);
+        return refuse(
+            check,
+            min ? "\"%s\" is not a positive integer" : "\"%s\" is not a non-negative integer", key);
     *out = (unsigned)json_integer_value(value);
     return true;
 }
@@ -713,7 +709,7 @@ static bool read_head(json_t *obj, struct line_head *head, struct line_check *ch
 /* ---- replay: a device's standing ---------------------------------------------------------- */
 
 struct device_facts {
-    unsigned in_flight;       /* the step started and not ended, 0 none */
+    unsigned in_flight; /* the step started and not ended, 0 none */
     bool finished, failed;
 };
 
@@ -742,8 +738,8 @@ static struct eo_journal_device *add_device(struct eo_journal_state *state, cons
         state->devices = grown;
     }
     struct eo_journal_device *record = &state->devices[state->count];
-    *record = (struct eo_journal_device){.device = strdup(device), .status = EO_OK,
-                                         .standing = EO_JOURNAL_PENDING};
+    *record = (struct eo_journal_device){
+        .device = strdup(device), .status = EO_OK, .standing = EO_JOURNAL_PENDING};
     if (!record->device)
         return NULL;
     state->count++;
@@ -755,8 +751,7 @@ static void copy_text(char *out, size_t cap, const char *text)
     snprintf(out, cap, "%s", text ? text : "");
 }
 
-static bool apply_started(struct eo_journal_device *record, json_t *obj,
-                          struct line_check *check)
+static bool apply_started(struct eo_journal_device *record, json_t *obj, struct line_check *check)
 {
     const char *md5, *image, *version;
     if (!get_string(obj, "image", true, &image, check) ||
@@ -787,8 +782,7 @@ static bool read_step(struct eo_journal_device *record, json_t *obj, struct line
     return true;
 }
 
-static bool apply_step_done(struct eo_journal_device *record, json_t *obj,
-                            struct line_check *check)
+static bool apply_step_done(struct eo_journal_device *record, json_t *obj, struct line_check *check)
 {
     enum eo_status status;
     if (!read_step(record, obj, check) || !get_status(obj, &status, check))
@@ -829,19 +823,13 @@ static bool apply_event(struct eo_journal_device *record, struct device_facts *f
     case EO_JOURNAL_STARTED:
         *facts = (struct device_facts){0};
         return apply_started(record, obj, check);
-    case EO_JOURNAL_PLAN:
-        return get_count(obj, "steps", 0, &steps, check);
-    case EO_JOURNAL_STEP_STARTED:
-        facts->in_flight = 1;
-        return read_step(record, obj, check);
-    case EO_JOURNAL_STEP_DONE:
-        facts->in_flight = 0;
-        return apply_step_done(record, obj, check);
+    case EO_JOURNAL_PLAN: return get_count(obj, "steps", 0, &steps, check);
+    case EO_JOURNAL_STEP_STARTED: facts->in_flight = 1; return read_step(record, obj, check);
+    case EO_JOURNAL_STEP_DONE: facts->in_flight = 0; return apply_step_done(record, obj, check);
     case EO_JOURNAL_DEVICE_DONE:
         facts->in_flight = 0;
         return apply_device_done(record, facts, obj, check);
-    default:
-        return true;
+    default: return true;
     }
 }
 
@@ -910,8 +898,8 @@ static enum eo_status apply_object(struct replay *replay, json_t *obj, size_t li
 }
 
 /* One line (without its newline). A line that is not JSON is torn when it is the last one. */
-static enum eo_status replay_line(struct replay *replay, const char *text, size_t len,
-                                  size_t line, bool last, struct eo_error *err)
+static enum eo_status replay_line(struct replay *replay, const char *text, size_t len, size_t line,
+                                  bool last, struct eo_error *err)
 {
     struct line_check check = {{0}};
     json_error_t jerr;
@@ -953,8 +941,7 @@ static enum eo_status replay_text(struct replay *replay, const char *text, size_
     return EO_OK;
 }
 
-static enum eo_status read_whole(const char *path, char **text, size_t *size,
-                                 struct eo_error *err)
+static enum eo_status read_whole(const char *path, char **text, size_t *size, struct eo_error *err)
 {
     int fd;
     size_t length;
@@ -979,8 +966,7 @@ static enum eo_status read_whole(const char *path, char **text, size_t *size,
         return eo_error_set(err, EO_ERR_INTERNAL, "out of memory");
     if (n < 0) {
         free(buffer);
-        return eo_error_set(err, EO_ERR_FILE, "journal %s: cannot read: %s", path,
-                            strerror(saved));
+        return eo_error_set(err, EO_ERR_FILE, "journal %s: cannot read: %s", path, strerror(saved));
     }
     *text = buffer;
     *size = got; /* a journal that shrank while read is taken as it was */

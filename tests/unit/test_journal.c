@@ -71,41 +71,58 @@ static void append(struct eo_journal *journal, struct eo_journal_entry entry)
 
 static void started(struct eo_journal *j, const char *device, const char *md5)
 {
-    append(j, (struct eo_journal_entry){.event = EO_JOURNAL_STARTED, .device = device,
-                                        .image = "espurna-1.15.0-nodemcu-lolin.bin", .md5 = md5,
+    append(j, (struct eo_journal_entry){.event = EO_JOURNAL_STARTED,
+                                        .device = device,
+                                        .image = "espurna-1.15.0-nodemcu-lolin.bin",
+                                        .md5 = md5,
                                         .version = "1.15.0"});
 }
 
 static void plan(struct eo_journal *j, const char *device, unsigned steps, const char *route)
 {
-    append(j, (struct eo_journal_entry){.event = EO_JOURNAL_PLAN, .device = device,
-                                        .steps = steps, .route = route, .text = "the plan"});
+    append(j, (struct eo_journal_entry){.event = EO_JOURNAL_PLAN,
+                                        .device = device,
+                                        .steps = steps,
+                                        .route = route,
+                                        .text = "the plan"});
 }
 
 static void step_started(struct eo_journal *j, const char *device, unsigned step, unsigned steps,
                          enum eo_journal_role role)
 {
-    append(j, (struct eo_journal_entry){.event = EO_JOURNAL_STEP_STARTED, .device = device,
-                                        .step = step, .steps = steps, .role = role,
+    append(j, (struct eo_journal_entry){.event = EO_JOURNAL_STEP_STARTED,
+                                        .device = device,
+                                        .step = step,
+                                        .steps = steps,
+                                        .role = role,
                                         .method = "web"});
 }
 
 static void step_done(struct eo_journal *j, const char *device, unsigned step, unsigned steps,
                       enum eo_journal_role role, enum eo_status status)
 {
-    append(j, (struct eo_journal_entry){.event = EO_JOURNAL_STEP_DONE, .device = device,
-                                        .step = step, .steps = steps, .role = role,
-                                        .method = "web", .status = status, .seconds = 2.5,
+    append(j, (struct eo_journal_entry){.event = EO_JOURNAL_STEP_DONE,
+                                        .device = device,
+                                        .step = step,
+                                        .steps = steps,
+                                        .role = role,
+                                        .method = "web",
+                                        .status = status,
+                                        .seconds = 2.5,
                                         .text = "core image by web"});
 }
 
 static void device_done(struct eo_journal *j, const char *device, enum eo_status status,
                         const char *md5)
 {
-    append(j, (struct eo_journal_entry){.event = EO_JOURNAL_DEVICE_DONE, .device = device,
-                                        .status = status, .image = "espurna.bin", .md5 = md5,
+    append(j, (struct eo_journal_entry){.event = EO_JOURNAL_DEVICE_DONE,
+                                        .device = device,
+                                        .status = status,
+                                        .image = "espurna.bin",
+                                        .md5 = md5,
                                         .version = status == EO_OK ? "1.15.0" : NULL,
-                                        .seconds = 30.0, .where = "it runs 1.15.0"});
+                                        .seconds = 30.0,
+                                        .where = "it runs 1.15.0"});
 }
 
 static void write_file(const char *where, const char *text)
@@ -351,9 +368,9 @@ static void expect_bad_line(const char *lines, const char *expected)
     eo_journal_state_free(&s);
 }
 
-#define GOOD_LINE                                                                              \
-    "{\"run\":\"00112233445566778899aabbccddeeff\",\"seq\":1,\"time\":\"2026-12-02T22:47:09."   \
-    "123Z\",\"device\":\"alpha\",\"event\":\"started\",\"image\":null,\"md5\":null,"            \
+#define GOOD_LINE                                                                                  \
+    "{\"run\":\"00112233445566778899aabbccddeeff\",\"seq\":1,\"time\":\"2026-12-02T22:47:09."      \
+    "123Z\",\"device\":\"alpha\",\"event\":\"started\",\"image\":null,\"md5\":null,"               \
     "\"version\":null}\n"
 
 static void test_bad_middle_line(void **state)
@@ -364,11 +381,9 @@ static void test_bad_middle_line(void **state)
              "%s:2: not a journal line (not JSON: '[' or '{' expected near 'garbage')", path);
     expect_bad_line(GOOD_LINE "garbage\n" GOOD_LINE, expected);
 
-    snprintf(expected, sizeof expected, "%s:2: not a journal line (unknown event \"bogus\")",
-             path);
-    expect_bad_line(GOOD_LINE
-                    "{\"run\":\"ab\",\"seq\":2,\"time\":\"t\",\"device\":\"a\",\"event\":\"bogus\"}\n"
-                    GOOD_LINE,
+    snprintf(expected, sizeof expected, "%s:2: not a journal line (unknown event \"bogus\")", path);
+    expect_bad_line(GOOD_LINE "{\"run\":\"ab\",\"seq\":2,\"time\":\"t\",\"device\":\"a\",\"event\":"
+                              "\"bogus\"}\n" GOOD_LINE,
                     expected);
 
     snprintf(expected, sizeof expected, "%s:3: not a journal line (no \"seq\")", path);
@@ -380,17 +395,17 @@ static void test_bad_middle_line(void **state)
     /* valid JSON at the end but not a journal line: not torn, an error */
     snprintf(expected, sizeof expected,
              "%s:2: not a journal line (\"status\" is not a status name)", path);
-    expect_bad_line(GOOD_LINE
-                    "{\"run\":\"ab\",\"seq\":2,\"time\":\"t\",\"device\":\"a\","
-                    "\"event\":\"device-done\",\"status\":\"great\"}\n",
+    expect_bad_line(GOOD_LINE "{\"run\":\"ab\",\"seq\":2,\"time\":\"t\",\"device\":\"a\","
+                              "\"event\":\"device-done\",\"status\":\"great\"}\n",
                     expected);
 
-    snprintf(expected, sizeof expected, "%s:2: not a journal line (\"step\" is not a positive "
-             "integer)", path);
-    expect_bad_line(GOOD_LINE
-                    "{\"run\":\"ab\",\"seq\":2,\"time\":\"t\",\"device\":\"a\","
-                    "\"event\":\"step-started\",\"step\":0,\"steps\":1,\"role\":null,"
-                    "\"method\":null}\n" GOOD_LINE,
+    snprintf(expected, sizeof expected,
+             "%s:2: not a journal line (\"step\" is not a positive "
+             "integer)",
+             path);
+    expect_bad_line(GOOD_LINE "{\"run\":\"ab\",\"seq\":2,\"time\":\"t\",\"device\":\"a\","
+                              "\"event\":\"step-started\",\"step\":0,\"steps\":1,\"role\":null,"
+                              "\"method\":null}\n" GOOD_LINE,
                     expected);
 }
 
@@ -440,8 +455,7 @@ static void test_symlink_and_non_files_refused(void **state)
     snprintf(expected, sizeof expected, "journal %s: is a symbolic link", link_path);
     expect_open_refused(link_path, expected);
 
-    snprintf(expected, sizeof expected, "journal %s: not a regular file (it is a directory)",
-             dir);
+    snprintf(expected, sizeof expected, "journal %s: not a regular file (it is a directory)", dir);
     expect_open_refused(dir, expected);
 
     snprintf(fifo, sizeof fifo, "%s/fifo", dir);
@@ -521,25 +535,24 @@ static void assert_keys(json_t *line, const char *const *keys)
 
 static void assert_event_keys(json_t *line)
 {
-    static const char *const run_done[] = {"run", "seq", "time", "device", "event", "status",
-                                           NULL};
+    static const char *const run_done[] = {"run", "seq", "time", "device", "event", "status", NULL};
     static const char *const run_started[] = {"run", "seq", "time", "device", "event", NULL};
-    static const char *const started_keys[] = {"run", "seq", "time", "device", "event",
+    static const char *const started_keys[] = {"run",   "seq", "time",    "device", "event",
                                                "image", "md5", "version", NULL};
-    static const char *const plan_keys[] = {"run", "seq", "time", "device", "event", "route",
-                                            "steps", "text", NULL};
-    static const char *const step_started[] = {"run", "seq", "time", "device", "event", "step",
-                                               "steps", "role", "method", NULL};
-    static const char *const step_done_keys[] = {"run", "seq", "time", "device", "event",
-                                                 "step", "steps", "role", "method", "status",
-                                                 "seconds", "text", NULL};
-    static const char *const device_done_keys[] = {"run", "seq", "time", "device", "event",
-                                                   "status", "image", "md5", "version",
-                                                   "seconds", "where", NULL};
+    static const char *const plan_keys[] = {"run",   "seq",   "time", "device", "event",
+                                            "route", "steps", "text", NULL};
+    static const char *const step_started[] = {"run",  "seq",   "time", "device", "event",
+                                               "step", "steps", "role", "method", NULL};
+    static const char *const step_done_keys[] = {"run",     "seq",   "time", "device", "event",
+                                                 "step",    "steps", "role", "method", "status",
+                                                 "seconds", "text",  NULL};
+    static const char *const device_done_keys[] = {"run",     "seq",     "time",  "device",
+                                                   "event",   "status",  "image", "md5",
+                                                   "version", "seconds", "where", NULL};
     static const char *const *const by_event[EO_JOURNAL_EVENT_COUNT] = {
-        [EO_JOURNAL_RUN_STARTED] = run_started, [EO_JOURNAL_RUN_DONE] = run_done,
-        [EO_JOURNAL_STARTED] = started_keys,    [EO_JOURNAL_PLAN] = plan_keys,
-        [EO_JOURNAL_STEP_STARTED] = step_started, [EO_JOURNAL_STEP_DONE] = step_done_keys,
+        [EO_JOURNAL_RUN_STARTED] = run_started,      [EO_JOURNAL_RUN_DONE] = run_done,
+        [EO_JOURNAL_STARTED] = started_keys,         [EO_JOURNAL_PLAN] = plan_keys,
+        [EO_JOURNAL_STEP_STARTED] = step_started,    [EO_JOURNAL_STEP_DONE] = step_done_keys,
         [EO_JOURNAL_DEVICE_DONE] = device_done_keys,
     };
     enum eo_journal_event event;
@@ -565,8 +578,8 @@ static void test_line_format(void **state)
     (void)state;
     struct eo_journal *j = open_journal(path);
     write_fleet_run(j);
-    append(j, (struct eo_journal_entry){.event = EO_JOURNAL_RUN_DONE, .device = "ignored",
-                                        .status = EO_ERR_AUTH});
+    append(j, (struct eo_journal_entry){
+                  .event = EO_JOURNAL_RUN_DONE, .device = "ignored", .status = EO_ERR_AUTH});
     eo_journal_close(j);
 
     json_t *lines[40];
@@ -610,8 +623,8 @@ static void test_text_made_utf8(void **state)
 {
     (void)state;
     struct eo_journal *j = open_journal(path);
-    append(j, (struct eo_journal_entry){.event = EO_JOURNAL_STARTED, .device = "caf\xe9",
-                                        .image = "/tmp/\xff.bin"});
+    append(j, (struct eo_journal_entry){
+                  .event = EO_JOURNAL_STARTED, .device = "caf\xe9", .image = "/tmp/\xff.bin"});
     eo_journal_close(j);
     json_t *lines[1];
     assert_int_equal(load_lines(path, lines, 1), 1);
@@ -653,7 +666,8 @@ static void test_threads_keep_seq_in_file_order(void **state)
     free_lines(lines, count);
 }
 
-/* ---- SIGKILL ---------------------------------------------------------------------------------- */
+/* ---- SIGKILL ----------------------------------------------------------------------------------
+ */
 
 static void child_writes_forever(void)
 {
@@ -663,9 +677,14 @@ static void child_writes_forever(void)
     char device[32];
     for (unsigned i = 0;; i++) {
         snprintf(device, sizeof device, "device-%u", i % 7);
-        struct eo_journal_entry entry = {.event = EO_JOURNAL_STEP_DONE, .device = device,
-                                         .step = 1, .steps = 2, .role = EO_JOURNAL_ROLE_CORE,
-                                         .method = "espota", .status = EO_OK, .seconds = i,
+        struct eo_journal_entry entry = {.event = EO_JOURNAL_STEP_DONE,
+                                         .device = device,
+                                         .step = 1,
+                                         .steps = 2,
+                                         .role = EO_JOURNAL_ROLE_CORE,
+                                         .method = "espota",
+                                         .status = EO_OK,
+                                         .seconds = i,
                                          .text = "core image by espota, 393216 bytes confirmed"};
         if (eo_journal_append(j, &entry, NULL) != EO_OK)
             _exit(3);
@@ -712,7 +731,8 @@ static void test_sigkill_mid_loop(void **state)
     assert_int_equal(load_lines(path, NULL, 0), lines + 1);
 }
 
-/* ---- the event sink --------------------------------------------------------------------------- */
+/* ---- the event sink ---------------------------------------------------------------------------
+ */
 
 struct counter {
     unsigned events, progress;
@@ -729,19 +749,37 @@ static void emit_upgrade(const struct eo_events *events)
 {
     const struct eo_event sequence[] = {
         {.kind = EO_EVENT_PHASE, .device = "alpha", .phase = EO_PHASE_LEARN, .text = "reading"},
-        {.kind = EO_EVENT_PHASE, .device = "alpha", .phase = EO_PHASE_PLAN, .steps = 2,
+        {.kind = EO_EVENT_PHASE,
+         .device = "alpha",
+         .phase = EO_PHASE_PLAN,
+         .steps = 2,
          .text = "two steps"},
         {.kind = EO_EVENT_NOTE, .device = "alpha", .text = "a note"},
         {.kind = EO_EVENT_PHASE, .device = "alpha", .phase = EO_PHASE_PUSH, .step = 1, .steps = 2},
-        {.kind = EO_EVENT_PROGRESS, .device = "alpha", .step = 1, .steps = 2, .done = 10,
+        {.kind = EO_EVENT_PROGRESS,
+         .device = "alpha",
+         .step = 1,
+         .steps = 2,
+         .done = 10,
          .total = 100},
-        {.kind = EO_EVENT_STEP_RESULT, .device = "alpha", .step = 1, .steps = 2, .status = EO_OK,
-         .elapsed_s = 4.0, .text = "core image by web"},
-        {.kind = EO_EVENT_PHASE, .device = "alpha", .phase = EO_PHASE_REBOOT, .step = 1,
+        {.kind = EO_EVENT_STEP_RESULT,
+         .device = "alpha",
+         .step = 1,
+         .steps = 2,
+         .status = EO_OK,
+         .elapsed_s = 4.0,
+         .text = "core image by web"},
+        {.kind = EO_EVENT_PHASE,
+         .device = "alpha",
+         .phase = EO_PHASE_REBOOT,
+         .step = 1,
          .steps = 2},
         {.kind = EO_EVENT_PHASE, .device = "alpha", .phase = EO_PHASE_PUSH, .step = 2, .steps = 2},
         {.kind = EO_EVENT_STEP_RESULT, .device = "alpha", .step = 2, .steps = 2, .status = EO_OK},
-        {.kind = EO_EVENT_DEVICE_RESULT, .device = "alpha", .status = EO_OK, .elapsed_s = 60.0,
+        {.kind = EO_EVENT_DEVICE_RESULT,
+         .device = "alpha",
+         .status = EO_OK,
+         .elapsed_s = 60.0,
          .text = "it runs 1.15.0"},
     };
     for (size_t i = 0; i < sizeof sequence / sizeof sequence[0]; i++)
@@ -754,9 +792,12 @@ static void test_sink_without_result(void **state)
     struct counter counter = {0};
     struct eo_events next = {.emit = count_event, .ctx = &counter};
     struct eo_journal *j = open_journal(path);
-    struct eo_journal_device_sink sink = {.journal = j, .device = "ESPURNA-1A2B3C",
-                                          .image = "espurna.bin", .md5 = MD5_A,
-                                          .version = "1.15.0", .next = &next};
+    struct eo_journal_device_sink sink = {.journal = j,
+                                          .device = "ESPURNA-1A2B3C",
+                                          .image = "espurna.bin",
+                                          .md5 = MD5_A,
+                                          .version = "1.15.0",
+                                          .next = &next};
     struct eo_events events = eo_journal_sink(&sink);
     emit_upgrade(&events);
     eo_journal_close(j);
@@ -766,8 +807,8 @@ static void test_sink_without_result(void **state)
 
     json_t *lines[16];
     size_t count = load_lines(path, lines, 16);
-    const char *expected[] = {"started",   "plan",         "step-started",
-                              "step-done", "step-started", "step-done", "device-done"};
+    const char *expected[] = {"started",      "plan",      "step-started", "step-done",
+                              "step-started", "step-done", "device-done"};
     assert_int_equal(count, 7);
     for (size_t i = 0; i < count; i++) {
         assert_string_equal(json_string_value(json_object_get(lines[i], "event")), expected[i]);
