@@ -186,7 +186,8 @@ static char *format_line(const struct eo_journal *journal, unsigned long long se
     set_text(obj, "device", is_run_event(entry->event) ? NULL : entry->device);
     json_object_set_new(obj, "event", json_string(eo_journal_event_name(entry->event)));
     add_event_fields(obj, entry);
-    char *text = json_dumps(obj, JSON_COMPACT);
+    /* ten significant digits: "seconds" reads 5.2, not 5.2000000000000002 */
+    char *text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(obj);
     if (!text)
         return NULL;

@@ -601,6 +601,7 @@ static void test_line_format(void **state)
     assert_string_equal(json_string_value(json_object_get(lines[29], "status")), "auth");
     assert_string_equal(json_string_value(json_object_get(lines[3], "role")), "core");
     assert_string_equal(json_string_value(json_object_get(lines[3], "method")), "web");
+    assert_true(json_real_value(json_object_get(lines[4], "seconds")) == 2.5);
     assert_string_equal(json_string_value(json_object_get(lines[2], "route")), "two-step");
     assert_string_equal(json_string_value(json_object_get(lines[7], "md5")), MD5_A);
     free_lines(lines, count);
