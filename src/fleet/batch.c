@@ -3,16 +3,21 @@
  * threads, each through eo_upgrade_run with its own request. No protocol knowledge here. */
 #include "espurna-ota/batch.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "espurna-ota/net.h"
 
 #define DEFAULT_JOBS 4u
 #define DEFAULT_LEARN_MS 8000u
+#define PROBE_MS 1500u /* a device that accepts no connection this long is offline */
 
 static const char *const state_names[] = {
     [EO_BATCH_NOT_RUN] = "not-run", [EO_BATCH_DONE] = "done",
@@ -136,12 +141,57 @@ static void note(const struct batch_run *run, const char *device, const char *te
     eo_events_emit(run->req->events, &event);
 }
 
+/* Whether something accepts a TCP connection on `port` within timeout_ms. */
+static bool port_answers(const char *address, uint16_t port, unsigned timeout_ms)
+{
+    struct sockaddr_storage addr;
+    socklen_t len;
+    if (!port || eo_net_sockaddr(address, port, &addr, &len, NULL) != EO_OK)
+        return false;
+    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    int error = 0;
+    socklen_t error_len = sizeof error;
+    bool ok = connect(fd, (struct sockaddr *)&addr, len) == 0 ||
+              (errno == EINPROGRESS && eo_net_wait(fd, POLLOUT, (int)timeout_ms) > 0 &&
+               getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &error_len) == 0 && error == 0);
+    close(fd);
+    return ok;
+}
+
+/* A record from discovery may outlive its device (a cache, a missed goodbye): it counts as
+ * online when its terminal or web port answers. */
+static bool still_there(const struct eo_batch_member *member)
+{
+    const struct eo_target *target = &member->target;
+    return target->address[0] &&
+           (port_answers(target->address, target->telnet_port, PROBE_MS) ||
+            port_answers(target->address, target->web_port, PROBE_MS));
+}
+
+static void mark_offline(const struct batch_run *run, struct eo_batch_member *member,
+                         struct eo_batch_outcome *outcome, enum eo_status status)
+{
+    outcome->state = EO_BATCH_OFFLINE;
+    outcome->status = status;
+    note(run, member->label, "offline: it did not answer");
+}
+
 static void learn_one(struct batch_run *run, size_t index)
 {
     struct eo_batch_member *member = &run->req->members[index];
     struct eo_batch_outcome *outcome = &run->outcomes[index];
-    if (member->skip || member->known.device.version[0])
+    if (member->skip)
         return;
+    if (member->known.device.version[0]) {
+        if (!still_there(member)) {
+            eo_error_set(&outcome->err, EO_ERR_UNREACHABLE, "%s is announced over mDNS but "
+                         "does not answer", member->label);
+            mark_offline(run, member, outcome, EO_ERR_UNREACHABLE);
+        }
+        return;
+    }
     struct eo_identify_options options = {
         .password = member->password, .use_mdns = run->req->options.use_mdns,
         .timeout_ms = run->req->learn_timeout_ms ? run->req->learn_timeout_ms : DEFAULT_LEARN_MS,
@@ -155,9 +205,7 @@ static void learn_one(struct batch_run *run, size_t index)
                  seen->addresses[0]); /* found by name over mDNS */
     if (status == EO_ERR_INTERRUPTED || (status == EO_OK && member->target.address[0]))
         return;
-    outcome->state = EO_BATCH_OFFLINE;
-    outcome->status = status;
-    note(run, member->label, "offline: it did not answer");
+    mark_offline(run, member, outcome, status);
 }
 
 /* ---- upgrading ------------------------------------------------------------------------------ */

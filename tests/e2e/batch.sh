@@ -54,7 +54,7 @@ $(host 2).local
 $(host 3)
 $(dev_address 4)
 $(host 5)
-ESPURNA-00000$(printf %X $((10 + 6))) env=itead-sonoff-basic   # a stranded core, by chip id
+$(printf 'ESPURNA-%06X' $((10 + 6))) env=itead-sonoff-basic   # a stranded core, by chip id
 $(host 7)
 $(host 8)
 LIST
@@ -62,7 +62,6 @@ capture "$EO_BIN" batch --devices fleet.txt --firmware-dir "$IMAGES" --password-
   --reboot-timeout 30 --json
 assert_eq 14 "$status" "fleet exit status ($err)"
 assert_eq some_failed "$(jq -r .status <<<"$out")" "fleet status"
-jq -c ".devices[] | [.device, .state, .error]" <<<"$out" >&2
 assert_eq "5 1 1 1" "$(jq -r '"\(.summary.done) \(.summary."up-to-date") \(.summary.offline) \(.summary.failed)"' <<<"$out")" \
   "fleet summary"
 assert_eq offline "$(state_of "$(host 7)")" "device 7 offline"
