@@ -128,11 +128,22 @@ static json_t *event_object(uint64_t seq, const struct eo_event *event)
     return obj;
 }
 
+/* Writes a dumped object; DEL, which JSON_ENSURE_ASCII leaves raw, as \u007f (it only occurs
+ * inside strings, so the byte can be replaced by its escape). */
+static int put_json(const char *text, FILE *out)
+{
+    for (const char *del; (del = strchr(text, 0x7F)); text = del + 1)
+        if (fwrite(text, 1, (size_t)(del - text), out) != (size_t)(del - text) ||
+            fputs("\\u007f", out) == EOF)
+            return EOF;
+    return fputs(text, out);
+}
+
 /* Writes one line and flushes it; keeps the first failure. Called with the lock held. */
 static void write_line(struct eo_report_jsonl *w, const char *text)
 {
     errno = 0;
-    if (fputs(text, w->out) == EOF || fputc('\n', w->out) == EOF || fflush(w->out) == EOF) {
+    if (put_json(text, w->out) == EOF || fputc('\n', w->out) == EOF || fflush(w->out) == EOF) {
         if (!w->write_errno)
             w->write_errno = errno ? errno : EIO;
     }
