@@ -9,8 +9,12 @@
 #include <limits.h>
 #include <stdbool.h>
 
+#include "espurna-ota/journal.h"
+#include "espurna-ota/rollout.h"
 #include "espurna-ota/secret.h"
 #include "espurna-ota/upgrade.h"
+
+#define EO_BATCH_PASSWORDS_MAX 4
 
 /* One device of the fleet as the scheduler sees it. */
 struct eo_batch_member {
@@ -20,7 +24,12 @@ struct eo_batch_member {
     char image_path[PATH_MAX];    /* the full image it gets */
     char core_path[PATH_MAX];     /* a core image to use, "" to let the upgrade find one */
     char firmware_dir[PATH_MAX];  /* where the upgrade looks for a core image, "" default */
-    char password[EO_SECRET_MAX]; /* "" none */
+    /* password candidates, tried in order, the next only after the device rejected one
+     * (rotation); names say which one worked without showing it ("" when unnamed) */
+    char passwords[EO_BATCH_PASSWORDS_MAX][EO_SECRET_MAX];
+    char password_names[EO_BATCH_PASSWORDS_MAX][64];
+    unsigned password_count;
+    unsigned wave;                /* set by the batch from the rollout policy */
     int method;                   /* -1: the plan's choice */
     bool skip;                    /* not upgraded: skip_reason says why (no firmware match) */
     char skip_reason[512];
@@ -35,6 +44,12 @@ struct eo_batch_request {
                                          * (device, target, known, image, core, password,
                                          * events, cancel) are set by the batch */
     unsigned learn_timeout_ms;          /* identifying a device before work starts (0: 8 s) */
+    struct eo_rollout_policy rollout;   /* canary, waves, failure limit (eo_rollout_policy_init) */
+    unsigned retries;                   /* more attempts for a transient failure */
+    unsigned retry_base_ms;             /* first backoff (0: 2000), doubling, with jitter */
+    struct eo_journal *journal;         /* NULL: none */
+    const struct eo_journal_state *resume; /* a replayed journal: devices it shows finished on
+                                         * the same image are skipped, those on a core go first */
     const struct eo_events *events;     /* a thread-safe sink: devices run in threads */
     const struct eo_cancel *cancel;
 };
@@ -47,6 +62,8 @@ enum eo_batch_state {
     EO_BATCH_FAILED,
     EO_BATCH_OFFLINE,     /* did not answer before work started */
     EO_BATCH_SKIPPED,     /* no firmware for it, or its image could not be read */
+    EO_BATCH_FINISHED_EARLIER, /* the journal shows it finished on this image */
+    EO_BATCH_STATE_COUNT
 };
 const char *eo_batch_state_name(enum eo_batch_state state); /* "done", "up-to-date", ... */
 
@@ -56,12 +73,16 @@ struct eo_batch_outcome {
     struct eo_error err;            /* FAILED, OFFLINE, SKIPPED */
     struct eo_upgrade_result result;
     double seconds;
+    unsigned attempts;              /* upgrades tried (retries + 1 at most) */
+    int password_used;              /* index of the candidate the device took, -1 none / unknown */
 };
 
 struct eo_batch_summary {
-    unsigned count[EO_BATCH_SKIPPED + 1]; /* devices per state */
+    unsigned count[EO_BATCH_STATE_COUNT]; /* devices per state */
     double seconds;
     bool interrupted;
+    bool aborted;                  /* the failure limit stopped the rollout between waves */
+    unsigned waves_run, wave_count;
 };
 
 /* The two halves of eo_batch_run, for a caller that chooses firmware once devices are known:
@@ -80,9 +101,10 @@ enum eo_status eo_batch_run(const struct eo_batch_request *request,
                             struct eo_batch_outcome *outcomes, struct eo_batch_summary *summary,
                             struct eo_error *err);
 
-/* The exit status of a batch: EO_OK when every device that could be reached ended upgraded or
- * up to date with something done; EO_ERR_SOME_FAILED when any failed; EO_ERR_NOTHING_TO_DO when
- * no device needed anything (every one up to date, offline or skipped); interrupted: 130. */
+/* The exit status of a batch: EO_ERR_INTERRUPTED; EO_ERR_ABORTED when the failure limit stopped
+ * the rollout; EO_ERR_SOME_FAILED when any device failed; EO_OK when devices were upgraded (or
+ * planned); EO_NOTHING_TO_DO when no device needed anything (up to date, finished earlier,
+ * offline or skipped). */
 enum eo_status eo_batch_exit_status(const struct eo_batch_summary *summary);
 
 #endif

@@ -15,15 +15,21 @@
 #include "espurna-ota/device_list_file.h"
 #include "espurna-ota/discover.h"
 #include "espurna-ota/firmware_match.h"
+#include "espurna-ota/journal.h"
 #include "espurna-ota/output.h"
 #include "espurna-ota/report.h"
+#include "espurna-ota/report_jsonl.h"
+#include "espurna-ota/report_junit.h"
+#include "espurna-ota/rollout.h"
 #include "espurna-ota/resolve.h"
 #include "options.h"
 
 static const char *devices_file, *image_arg, *firmware_dir, *manifest, *password_file;
+static const char *canary_arg, *waves_arg, *max_failures_arg, *journal_arg, *junit_path;
 static struct opt_list filter_args, exclude_args;
-static unsigned long jobs = 4, reboot_timeout_s, discover_timeout_s;
+static unsigned long jobs = 4, reboot_timeout_s, discover_timeout_s, retries;
 static bool all, dry_run, force, allow_downgrade, no_gzip, no_mdns, json_output, quiet;
+static bool events_output, no_journal;
 
 static const struct option_spec batch_options[] = {
     {"devices", 0, OPT_STRING, &devices_file, 0, 0, "FILE",
@@ -41,6 +47,20 @@ static const struct option_spec batch_options[] = {
     {"jobs", 'j', OPT_UINT, &jobs, 1, 64, "N", "devices at once (default 4)"},
     {"password-file", 0, OPT_STRING, &password_file, 0, 0, "FILE",
      "one device password for every device ('-' = stdin)"},
+    {"canary", 0, OPT_STRING, &canary_arg, 0, 0, "N",
+     "upgrade N devices first; any failure among them stops the rollout"},
+    {"waves", 0, OPT_STRING, &waves_arg, 0, 0, "P,P,...",
+     "then waves of these cumulative percentages of the rest (e.g. 10,50,100)"},
+    {"max-failures", 0, OPT_STRING, &max_failures_arg, 0, 0, "K|K%",
+     "no further wave once this many devices (or this share) failed"},
+    {"retries", 0, OPT_UINT, &retries, 0, 10, "N",
+     "try a device again after a transient failure, with backoff (default 0)"},
+    {"journal", 0, OPT_STRING, &journal_arg, 0, 0, "FILE",
+     "record every step here and resume from it (default $XDG_STATE_HOME/espurna-ota/journal.jsonl)"},
+    {"no-journal", 0, OPT_FLAG, &no_journal, 0, 0, NULL, "keep no journal"},
+    {"events", 0, OPT_FLAG, &events_output, 0, 0, NULL,
+     "JSON Lines on standard output, one event per line, as they happen"},
+    {"junit", 0, OPT_STRING, &junit_path, 0, 0, "FILE", "write a JUnit XML report here"},
     {"dry-run", 'n', OPT_FLAG, &dry_run, 0, 0, NULL, "print every device's plan; send nothing"},
     {"force", 0, OPT_FLAG, &force, 0, 0, NULL, "allow images of another app"},
     {"allow-downgrade", 0, OPT_FLAG, &allow_downgrade, 0, 0, NULL, "allow older images"},
@@ -61,6 +81,11 @@ static const struct command_spec batch_spec = {
 };
 
 struct batch_job {
+    struct eo_rollout_policy rollout;
+    struct eo_journal *journal;
+    char journal_path[PATH_MAX];
+    struct eo_journal_state resume;
+    bool have_resume;
     struct eo_device_roster roster;
     struct eo_device_list discovered;
     bool have_discovery;
@@ -88,6 +113,11 @@ static int validate(void)
                                    "--firmware-dir DIR or --manifest FILE");
     if (no_mdns && all)
         return options_usage_error(&batch_spec, "--all discovers over mDNS: not with --no-mdns");
+    if (json_output && events_output)
+        return options_usage_error(&batch_spec, "--json and --events both write standard output; "
+                                   "use one");
+    if (journal_arg && no_journal)
+        return options_usage_error(&batch_spec, "--journal and --no-journal both given");
     return EO_OK;
 }
 
@@ -230,9 +260,42 @@ static enum eo_status load_catalog(struct batch_job *job, struct eo_error *err)
     return status;
 }
 
+/* The full image of the catalogue whose MD5 is `md5` (the journal's record of what a device
+ * stranded on a core was being taken to), "" when none. */
+static bool image_by_md5(const struct eo_firmware_catalog *catalog, const char *md5, char *out,
+                         size_t cap)
+{
+    for (size_t i = 0; md5[0] && i < catalog->count; i++) {
+        const struct eo_firmware_entry *entry = &catalog->entries[i];
+        struct eo_image image;
+        struct eo_error ignored;
+        if (entry->kind != EO_KIND_FULL || eo_image_load(entry->path, &image, &ignored) != EO_OK)
+            continue;
+        bool same = strcmp(image.md5, md5) == 0;
+        eo_image_release(&image);
+        if (same) {
+            snprintf(out, cap, "%s", entry->path);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A device the journal shows between the steps of an upgrade gets the image it was being taken
+ * to: its core build's board names no full build. */
+static bool resume_image(const struct batch_job *job, struct eo_batch_member *member)
+{
+    const struct eo_journal_device *seen =
+        job->have_resume ? eo_journal_state_find(&job->resume, member->label) : NULL;
+    return seen && seen->standing != EO_JOURNAL_FINISHED &&
+           image_by_md5(&job->catalog, seen->md5, member->image_path, sizeof member->image_path);
+}
+
 static void match_firmware(struct batch_job *job, struct eo_batch_member *member,
                            const struct eo_listed_device *listed)
 {
+    if (resume_image(job, member))
+        return;
     struct eo_firmware_choice choice;
     struct eo_error err;
     const char *env = listed && listed->env[0] ? listed->env : NULL;
@@ -289,8 +352,11 @@ static enum eo_status resolve_password(struct batch_job *job, struct eo_error *e
     struct eo_secret_sources sources = {.password_file = password_file};
     enum eo_secret_origin origin;
     enum eo_status status = eo_secret_resolve(&sources, keys, job->password, &origin, err);
-    for (size_t i = 0; status == EO_OK && i < job->count; i++)
-        snprintf(job->members[i].password, sizeof job->members[i].password, "%s", job->password);
+    for (size_t i = 0; status == EO_OK && job->password[0] && i < job->count; i++) {
+        snprintf(job->members[i].passwords[0], sizeof job->members[i].passwords[0], "%s",
+                 job->password);
+        job->members[i].password_count = 1;
+    }
     return status;
 }
 
@@ -336,6 +402,11 @@ static json_t *device_json(const struct eo_batch_member *member,
                             "where", eo_out_json_text(outcome->result.where));
     json_object_set_new(obj, "error", outcome->err.message[0]
                                           ? eo_out_json_text(outcome->err.message) : json_null());
+    json_object_set_new(obj, "attempts", json_integer(outcome->attempts));
+    json_object_set_new(obj, "password", outcome->password_used >= 0 &&
+                                             member->password_names[outcome->password_used][0]
+                                             ? json_string(member->password_names[outcome->password_used])
+                                             : json_null());
     const char *hint = eo_hint_name(outcome->err.hint);
     json_object_set_new(obj, "hint", hint ? json_string(hint) : json_null());
     return obj;
@@ -346,7 +417,7 @@ static void print_json(const struct batch_job *job, enum eo_status exit_status)
     json_t *obj = eo_out_json_object("batch"), *devices = json_array(), *summary = json_object();
     for (size_t i = 0; i < job->count; i++)
         json_array_append_new(devices, device_json(&job->members[i], &job->outcomes[i]));
-    for (int state = EO_BATCH_NOT_RUN; state <= EO_BATCH_SKIPPED; state++)
+    for (int state = EO_BATCH_NOT_RUN; state < EO_BATCH_STATE_COUNT; state++)
         json_object_set_new(summary, eo_batch_state_name(state),
                             json_integer(job->summary.count[state]));
     json_object_set_new(obj, "devices", devices);
@@ -355,6 +426,101 @@ static void print_json(const struct batch_job *job, enum eo_status exit_status)
     json_object_set_new(obj, "status", json_string(eo_status_name(exit_status)));
     json_object_set_new(obj, "exit_code", json_integer(exit_status));
     eo_out_json(obj);
+}
+
+/* ---- rollout, journal and outputs --------------------------------------------------------- */
+
+static enum eo_status parse_rollout(struct batch_job *job, struct eo_error *err)
+{
+    eo_rollout_policy_init(&job->rollout);
+    enum eo_status status = EO_OK;
+    if (canary_arg)
+        status = eo_rollout_parse_canary(canary_arg, &job->rollout, err);
+    if (status == EO_OK && waves_arg)
+        status = eo_rollout_parse_waves(waves_arg, &job->rollout, err);
+    if (status == EO_OK && max_failures_arg)
+        status = eo_rollout_parse_max_failures(max_failures_arg, &job->rollout, err);
+    return status;
+}
+
+/* The journal (unless a dry run or --no-journal): replayed first, so that devices it shows
+ * finished are skipped and those stranded on a core go first, then opened for this run. */
+static enum eo_status open_journal(struct batch_job *job, struct eo_error *err)
+{
+    if (no_journal || dry_run)
+        return EO_OK;
+    if (journal_arg)
+        snprintf(job->journal_path, sizeof job->journal_path, "%s", journal_arg);
+    else if (!eo_journal_default_path(job->journal_path, sizeof job->journal_path))
+        return EO_OK; /* no home to keep it in */
+    enum eo_status status = eo_journal_replay(job->journal_path, &job->resume, err);
+    job->have_resume = status == EO_OK;
+    if (status == EO_OK)
+        status = eo_journal_open(job->journal_path, &job->journal, err);
+    if (status == EO_OK) {
+        struct eo_journal_entry entry = {.event = EO_JOURNAL_RUN_STARTED};
+        status = eo_journal_append(job->journal, &entry, err);
+    }
+    return status;
+}
+
+static void close_journal(struct batch_job *job, enum eo_status exit_status)
+{
+    if (!job->journal)
+        return;
+    struct eo_journal_entry entry = {.event = EO_JOURNAL_RUN_DONE, .status = exit_status};
+    struct eo_error ignored;
+    eo_journal_append(job->journal, &entry, &ignored);
+    eo_journal_close(job->journal);
+    job->journal = NULL;
+}
+
+/* Several sinks as one: the human lines and the JSON Lines events. */
+struct tee {
+    struct eo_events sinks[2];
+    unsigned count;
+};
+
+static void tee_emit(void *ctx, const struct eo_event *event)
+{
+    const struct tee *tee = ctx;
+    for (unsigned i = 0; i < tee->count; i++)
+        eo_events_emit(&tee->sinks[i], event);
+}
+
+static void write_junit(const struct batch_job *job, struct eo_error *err)
+{
+    struct eo_junit *junit = eo_junit_new();
+    for (size_t i = 0; junit && i < job->count; i++) {
+        const struct eo_batch_outcome *o = &job->outcomes[i];
+        char out[400];
+        snprintf(out, sizeof out, "route %s, from %s to %s", route_of(o),
+                 from_version(o, &job->members[i]),
+                 o->result.final_version[0] ? o->result.final_version : "-");
+        enum eo_junit_outcome outcome = o->state == EO_BATCH_FAILED ? EO_JUNIT_FAILED
+                                        : o->state == EO_BATCH_DONE ||
+                                                  o->state == EO_BATCH_PLANNED
+                                            ? EO_JUNIT_PASSED
+                                            : EO_JUNIT_SKIPPED;
+        char skipped[600];
+        snprintf(skipped, sizeof skipped, "%s%s%s", eo_batch_state_name(o->state),
+                 o->err.message[0] ? ": " : "", o->err.message);
+        struct eo_junit_case test_case = {
+            .device = job->members[i].label, .seconds = o->seconds, .outcome = outcome,
+            .status_name = eo_status_name(o->status),
+            .message = outcome == EO_JUNIT_FAILED ? o->err.message : skipped,
+            .detail = o->result.where, .system_out = out,
+        };
+        eo_junit_add(junit, &test_case);
+    }
+    if (!junit) {
+        eo_error_set(err, EO_ERR_INTERNAL, "out of memory");
+        return;
+    }
+    eo_junit_set_time(junit, job->summary.seconds);
+    if (eo_junit_write(junit, junit_path, err) != EO_OK)
+        eo_out_error(err);
+    eo_junit_free(junit);
 }
 
 /* ---- entry point ---------------------------------------------------------------------------- */
@@ -379,6 +545,8 @@ static void fill_request(struct batch_job *job, struct eo_batch_request *request
 {
     *request = (struct eo_batch_request){
         .members = job->members, .count = job->count, .jobs = (unsigned)jobs,
+        .rollout = job->rollout, .retries = (unsigned)retries, .journal = job->journal,
+        .resume = job->have_resume ? &job->resume : NULL,
         .options = {.policy = {.force = force, .allow_downgrade = allow_downgrade,
                                .no_gzip = no_gzip, .method = -1},
                     .dry_run = dry_run, .use_mdns = !no_mdns,
@@ -390,7 +558,12 @@ static void fill_request(struct batch_job *job, struct eo_batch_request *request
 static enum eo_status run(struct batch_job *job, struct eo_error *err)
 {
     const struct eo_cancel *cancel = cli_interrupt_install();
-    enum eo_status status = gather(job, err);
+    enum eo_status status = parse_rollout(job, err);
+    if (status != EO_OK)
+        return status;
+    status = gather(job, err);
+    if (status == EO_OK)
+        status = open_journal(job, err);
     if (status != EO_OK)
         return status;
     if (job->count == 0)
@@ -399,7 +572,11 @@ static enum eo_status run(struct batch_job *job, struct eo_error *err)
     if (!job->outcomes)
         return eo_error_set(err, EO_ERR_INTERNAL, "out of memory");
     static struct eo_report_batch report;
-    struct eo_events events = eo_report_batch_sink(&report);
+    struct tee tee = {.sinks = {eo_report_batch_sink(&report)}, .count = 1};
+    struct eo_report_jsonl *jsonl = events_output ? eo_report_jsonl_new(stdout) : NULL;
+    if (jsonl)
+        tee.sinks[tee.count++] = eo_report_jsonl_sink(jsonl);
+    struct eo_events events = {.emit = tee_emit, .ctx = &tee};
     struct eo_batch_request request;
     fill_request(job, &request, &events, cancel);
     /* every device is learnt first (the silent ones are offline); then its board is known and
@@ -413,6 +590,7 @@ static enum eo_status run(struct batch_job *job, struct eo_error *err)
         job->summary.interrupted = true;
     }
     eo_report_batch_finish(&report);
+    eo_report_jsonl_free(jsonl);
     return status;
 }
 
@@ -420,7 +598,7 @@ static void release(struct batch_job *job)
 {
     eo_secret_wipe(job->password, sizeof job->password);
     for (size_t i = 0; i < job->count; i++)
-        eo_secret_wipe(job->members[i].password, sizeof job->members[i].password);
+        eo_secret_wipe(job->members[i].passwords[0], sizeof job->members[i].passwords);
     free(job->members);
     free(job->listed);
     free(job->outcomes);
@@ -430,6 +608,8 @@ static void release(struct batch_job *job)
         eo_device_list_release(&job->discovered);
     if (job->have_catalog)
         eo_firmware_catalog_release(&job->catalog);
+    if (job->have_resume)
+        eo_journal_state_free(&job->resume);
 }
 
 int cmd_batch(int argc, char **argv)
@@ -448,11 +628,15 @@ int cmd_batch(int argc, char **argv)
     enum eo_status exit_status = status;
     if (status == EO_OK || status == EO_ERR_INTERRUPTED) {
         exit_status = eo_batch_exit_status(&job.summary);
+        close_journal(&job, exit_status);
         if (json_output)
             print_json(&job, exit_status);
-        else
+        else if (!events_output)
             print_table(&job);
+        if (junit_path)
+            write_junit(&job, &err);
     } else {
+        close_journal(&job, status);
         cli_report_error(&err, "batch", NULL);
         if (json_output) {
             json_t *obj = eo_out_json_object("batch");
