@@ -237,6 +237,8 @@ static int entry_order(const void *a, const void *b)
 static enum eo_status refuse_duplicates(struct eo_secrets *s, struct eo_error *err)
 {
     const struct secret_entry *first = NULL, *again = NULL;
+    if (s->count < 2)
+        return EO_OK; /* nothing to sort; qsort wants a non-null array even when empty */
     qsort(s->entries, s->count, sizeof *s->entries, entry_order);
     for (size_t i = 1; i < s->count; i++) {
         const struct secret_entry *a = &s->entries[i - 1], *b = &s->entries[i];
