@@ -319,8 +319,9 @@ static void expect_candidates_error(const struct eo_secrets *secrets, const char
                                            &err), EO_ERR_INPUT);
     assert_int_equal(count, 0);
     assert_string_equal(err.message, message);
+    const char *bytes = (const char *)out;
     for (size_t i = 0; i < cap * EO_SECRET_MAX; i++)
-        assert_int_equal(out[0][i], 0); /* wiped, even the candidates found before */
+        assert_int_equal(bytes[i], 0); /* wiped, even the candidates found before */
 }
 
 static void test_candidates_missing_name(void **state)
