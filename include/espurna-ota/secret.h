@@ -35,4 +35,10 @@ enum eo_status eo_secret_resolve(const struct eo_secret_sources *sources, const 
 /* Overwrites a password buffer with zeros in a way the compiler keeps. */
 void eo_secret_wipe(char *secret, size_t len);
 
+/* How a file holding secrets is open to users other than its owner, looking only at the
+ * permission bits of `mode` that are also in `forbidden` (S_IRGRP | S_IROTH for the password
+ * store, 077 for the secrets file): "readable", else "writable", else "executable"; NULL when
+ * none of those bits is set. For messages such as "<path> is readable by other users". */
+const char *eo_secret_exposure(unsigned mode, unsigned forbidden);
+
 #endif

@@ -19,6 +19,18 @@ void eo_secret_wipe(char *secret, size_t len)
         *p++ = 0;
 }
 
+const char *eo_secret_exposure(unsigned mode, unsigned forbidden)
+{
+    unsigned open_bits = mode & forbidden & 077;
+    if (open_bits & (S_IRGRP | S_IROTH))
+        return "readable";
+    if (open_bits & (S_IWGRP | S_IWOTH))
+        return "writable";
+    if (open_bits & (S_IXGRP | S_IXOTH))
+        return "executable";
+    return NULL;
+}
+
 static void chomp(char *line)
 {
     size_t len = strlen(line);
@@ -155,9 +167,10 @@ static enum eo_status check_mode(FILE *file, const char *path, struct eo_error *
         return eo_error_set(err, EO_ERR_FILE, "cannot stat %s: %s", path, strerror(errno));
     if (!S_ISREG(st.st_mode))
         return eo_error_set(err, EO_ERR_FILE, "password store %s is not a regular file", path);
-    if (st.st_mode & (S_IRGRP | S_IROTH))
-        return eo_error_set(err, EO_ERR_FILE, "password store %s is readable by other users "
-                            "(mode %03o); run 'chmod 600 %s'", path,
+    const char *exposure = eo_secret_exposure((unsigned)st.st_mode, S_IRGRP | S_IROTH);
+    if (exposure)
+        return eo_error_set(err, EO_ERR_FILE, "password store %s is %s by other users "
+                            "(mode %03o); run 'chmod 600 %s'", path, exposure,
                             (unsigned)(st.st_mode & 0777), path);
     return EO_OK;
 }
