@@ -21,10 +21,12 @@
 #include "espurna-ota/report_jsonl.h"
 #include "espurna-ota/report_junit.h"
 #include "espurna-ota/rollout.h"
+#include "espurna-ota/secrets_file.h"
 #include "espurna-ota/resolve.h"
 #include "options.h"
 
 static const char *devices_file, *image_arg, *firmware_dir, *manifest, *password_file;
+static const char *secrets_path;
 static const char *canary_arg, *waves_arg, *max_failures_arg, *journal_arg, *junit_path;
 static struct opt_list filter_args, exclude_args;
 static unsigned long jobs = 4, reboot_timeout_s, discover_timeout_s, retries;
@@ -47,6 +49,8 @@ static const struct option_spec batch_options[] = {
     {"jobs", 'j', OPT_UINT, &jobs, 1, 64, "N", "devices at once (default 4)"},
     {"password-file", 0, OPT_STRING, &password_file, 0, 0, "FILE",
      "one device password for every device ('-' = stdin)"},
+    {"secrets", 0, OPT_STRING, &secrets_path, 0, 0, "FILE",
+     "NAME=password lines (mode 600) for the list's password=NAME fields"},
     {"canary", 0, OPT_STRING, &canary_arg, 0, 0, "N",
      "upgrade N devices first; any failure among them stops the rollout"},
     {"waves", 0, OPT_STRING, &waves_arg, 0, 0, "P,P,...",
@@ -81,6 +85,7 @@ static const struct command_spec batch_spec = {
 };
 
 struct batch_job {
+    struct eo_secrets *secrets;
     struct eo_rollout_policy rollout;
     struct eo_journal *journal;
     char journal_path[PATH_MAX];
@@ -227,13 +232,8 @@ static enum eo_status members_from_list(struct batch_job *job, struct eo_error *
     if (status != EO_OK)
         return status;
     bool named = false;
-    for (size_t i = 0; i < job->roster.count; i++) {
+    for (size_t i = 0; i < job->roster.count; i++)
         named |= job->roster.items[i].kind != EO_LISTED_ADDRESS;
-        if (job->roster.items[i].password_count)
-            return eo_error_set(err, EO_ERR_INPUT, "%s:%u: password names need a secrets file, "
-                                "which this version cannot read yet; use --password-file",
-                                devices_file, job->roster.items[i].line);
-    }
     if (named && !no_mdns && discover(job, err) == EO_ERR_INTERRUPTED)
         return EO_ERR_INTERRUPTED;
     job->members = calloc(job->roster.count, sizeof *job->members);
@@ -346,16 +346,42 @@ static void finish_unmatched(struct batch_job *job)
 
 /* ---- passwords ----------------------------------------------------------------------------- */
 
+/* A member the list gives password names: its candidates from the secrets file, in order. */
+static enum eo_status named_passwords(const struct batch_job *job, struct eo_batch_member *member,
+                                      const struct eo_listed_device *listed, struct eo_error *err)
+{
+    const char *names[EO_ROSTER_PASSWORDS_MAX];
+    size_t count = 0;
+    for (unsigned n = 0; n < listed->password_count && n < EO_BATCH_PASSWORDS_MAX; n++) {
+        names[n] = listed->passwords[n];
+        snprintf(member->password_names[n], sizeof member->password_names[n], "%s",
+                 listed->passwords[n]);
+    }
+    enum eo_status status = eo_secrets_candidates(job->secrets, names, listed->password_count,
+                                                  NULL, member->passwords,
+                                                  EO_BATCH_PASSWORDS_MAX, &count, err);
+    member->password_count = (unsigned)count;
+    return status;
+}
+
 static enum eo_status resolve_password(struct batch_job *job, struct eo_error *err)
 {
     const char *keys[] = {NULL};
     struct eo_secret_sources sources = {.password_file = password_file};
     enum eo_secret_origin origin;
-    enum eo_status status = eo_secret_resolve(&sources, keys, job->password, &origin, err);
-    for (size_t i = 0; status == EO_OK && job->password[0] && i < job->count; i++) {
-        snprintf(job->members[i].passwords[0], sizeof job->members[i].passwords[0], "%s",
-                 job->password);
-        job->members[i].password_count = 1;
+    enum eo_status status = secrets_path ? eo_secrets_load(secrets_path, &job->secrets, err)
+                                         : EO_OK;
+    if (status == EO_OK)
+        status = eo_secret_resolve(&sources, keys, job->password, &origin, err);
+    for (size_t i = 0; status == EO_OK && i < job->count; i++) {
+        struct eo_batch_member *member = &job->members[i];
+        const struct eo_listed_device *listed = job->listed ? job->listed[i] : NULL;
+        if (listed && listed->password_count) {
+            status = named_passwords(job, member, listed, err);
+        } else if (job->password[0]) {
+            snprintf(member->passwords[0], sizeof member->passwords[0], "%s", job->password);
+            member->password_count = 1;
+        }
     }
     return status;
 }
@@ -610,6 +636,7 @@ static void release(struct batch_job *job)
         eo_firmware_catalog_release(&job->catalog);
     if (job->have_resume)
         eo_journal_state_free(&job->resume);
+    eo_secrets_free(job->secrets);
 }
 
 int cmd_batch(int argc, char **argv)

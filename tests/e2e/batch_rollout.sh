@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/e2e/batch_rollout.sh — `espurna-ota batch` rolls out with care: a canary that fails stops
 # the rollout before any other device is touched (exit 15); a transient failure (lost invitations)
-# is retried with backoff and recovers, a wrong password never is; events stream as JSON Lines
+# is retried with backoff and recovers, a wrong password never is, password rotation finds the
+# second candidate (and names it, never showing it); events stream as JSON Lines
 # that jq reads; the JUnit report is read by python3-junitparser; a run killed with SIGKILL and
 # run again with the same journal finishes without re-flashing the devices it had finished.
 source "$(dirname "$0")/lib.sh"
@@ -65,6 +66,21 @@ capture "$EO_BIN" batch --devices one.txt --firmware-dir "$IMAGES" --password-fi
 assert_eq 14 "$status" "wrong password exit status ($err)"
 assert_eq "auth 1" "$(jq -r '.devices[0] | "\(.status) \(.attempts)"' <<<"$out")" \
   "wrong password: one attempt"
+
+note "password rotation: the second candidate of device 10 is found, and named"
+printf 'stale=%s\ncurrent=another\n' "$(<pw)" >secrets.txt
+chmod 600 secrets.txt
+printf '%s password=stale password=current\n' "$(host 10)" >rotation.txt
+capture "$EO_BIN" batch --devices rotation.txt --firmware-dir "$IMAGES" --secrets secrets.txt \
+  --reboot-timeout 30 --no-journal --json
+assert_eq 0 "$status" "rotation exit status ($err)"
+assert_eq "done current" "$(jq -r '.devices[0] | "\(.state) \(.password)"' <<<"$out")" \
+  "rotation: which candidate worked"
+assert_not_contains "$out$err" "another" "rotation: the password never shows"
+chmod 644 secrets.txt
+capture "$EO_BIN" batch --devices rotation.txt --firmware-dir "$IMAGES" --secrets secrets.txt
+assert_eq 12 "$status" "a secrets file others can read is refused"
+assert_contains "$err" "readable by other users (mode 0644)" "secrets file mode message"
 
 note "a run killed with SIGKILL, then resumed from its journal"
 printf '%s\n' "$(host 7)" "$(host 8)" "$(host 9)" >three.txt

@@ -32,7 +32,7 @@ for command in $commands; do
     # a value the option accepts on its own (numbers have ranges), found by giving it once;
     # the extra arguments end every run at the command line check
     value=
-    for candidate in 100 20 5000 x; do
+    for candidate in 100 20 5000 3 x; do
       out=$(run "$command" "$long" "$candidate" extra1 extra2)
       if [[ $out != *"$long must be between"* && $out != *"$long needs a whole number"* ]]; then
         value=$candidate
