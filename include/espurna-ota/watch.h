@@ -52,6 +52,11 @@ enum eo_status eo_identify(const struct eo_target *target, const char *name,
                            const struct eo_identify_options *options, struct eo_identity *out,
                            struct eo_error *err);
 
+/* An mDNS record without _http._tcp reads as a core build; right after a reboot that service may
+ * simply not be announced yet. Unless the board names a core build, a web port that accepts a
+ * connection settles it: a full build (kind FULL, web offered). */
+void eo_identify_settle_kind(const struct eo_target *target, struct eo_device *device);
+
 struct eo_reboot_options {
     struct eo_identify_options identify; /* how to identify it once back */
     unsigned timeout_ms;        /* the whole wait, from the call until identified (--reboot-timeout) */

@@ -190,6 +190,7 @@ static void learn_one(struct batch_run *run, size_t index)
     if (member->skip)
         return;
     if (member->known.device.version[0]) {
+        eo_identify_settle_kind(&member->target, &member->known.device);
         if (!still_there(member)) {
             eo_error_set(&outcome->err, EO_ERR_UNREACHABLE, "%s is announced over mDNS but "
                          "does not answer", member->label);

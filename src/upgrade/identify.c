@@ -6,11 +6,15 @@
 #include "espurna-ota/watch.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "espurna-ota/discover.h"
 #include "espurna-ota/image.h"
@@ -18,6 +22,7 @@
 #include "espurna-ota/terminal.h"
 #include "espurna-ota/web.h"
 
+#define SETTLE_PROBE_MS 1000u /* a web port that accepts nothing this long: none */
 #define DEFAULT_TIMEOUT_MS 8000u
 #define CONNECT_TIMEOUT_MS 2000u  /* web and terminal connections */
 #define WEB_ANSWER_MS 3000u       /* GET /discover once connected */
@@ -239,6 +244,40 @@ static bool version_known(const struct attempt *attempt)
 
 /* ---- mDNS ---- */
 
+/* Whether something accepts a TCP connection on address:port within timeout_ms. */
+static bool port_accepts(const char *address, uint16_t port, unsigned timeout_ms)
+{
+    struct sockaddr_storage addr;
+    socklen_t len;
+    if (!port || !address[0] || eo_net_sockaddr(address, port, &addr, &len, NULL) != EO_OK)
+        return false;
+    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    int error = 0;
+    socklen_t error_len = sizeof error;
+    bool ok = connect(fd, (struct sockaddr *)&addr, len) == 0 ||
+              (errno == EINPROGRESS && eo_net_wait(fd, POLLOUT, (int)timeout_ms) > 0 &&
+               getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &error_len) == 0 && error == 0);
+    close(fd);
+    return ok;
+}
+
+void eo_identify_settle_kind(const struct eo_target *target, struct eo_device *device)
+{
+    bool core_board = strcasecmp(device->board, "ESPURNA_CORE") == 0 ||
+                      strcasecmp(device->board, "ESPURNA_MINIMAL_ARDUINO_OTA") == 0;
+    if (device->kind != EO_KIND_CORE || core_board || (device->methods & (1u << EO_METHOD_WEB)))
+        return;
+    if (!port_accepts(target->address[0] || device->address_count == 0 ? target->address
+                                                                        : device->addresses[0],
+                      target->web_port ? target->web_port : EO_DEFAULT_WEB_PORT,
+                      SETTLE_PROBE_MS))
+        return;
+    device->kind = EO_KIND_FULL; /* its web server answers: its _http._tcp is still to come */
+    device->methods |= 1u << EO_METHOD_WEB;
+}
+
 static enum eo_status from_mdns(struct attempt *attempt, struct eo_error *err)
 {
     struct eo_error local;
@@ -255,6 +294,7 @@ static enum eo_status from_mdns(struct attempt *attempt, struct eo_error *err)
         return EO_OK;
     }
     attempt->out->device = record;
+    eo_identify_settle_kind(attempt->target, &attempt->out->device);
     attempt->out->sources |= EO_IDENTIFIED_MDNS;
     attempt->mdns_record = true;
     attempt->answered = true;

@@ -47,6 +47,7 @@ static enum eo_status learn(struct upgrade_run *run, struct eo_error *err)
     phase(run, EO_PHASE_LEARN, 0, "reading what %s runs", req->target->address);
     if (req->known && req->known->device.version[0]) {
         run->current = *req->known;
+        eo_identify_settle_kind(req->target, &run->current.device);
     } else {
         struct eo_identify_options options = identify_options(run, false);
         if (req->known)
