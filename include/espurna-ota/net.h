@@ -40,6 +40,9 @@ double eo_net_now(void);
 /* Milliseconds left until `deadline` (eo_net_now() based), clamped to [0, INT_MAX]. */
 int eo_net_ms_left(double deadline);
 
+/* Whether something accepts a TCP connection on address:port (numeric) within timeout_ms. */
+bool eo_net_port_accepts(const char *address, uint16_t port, unsigned timeout_ms);
+
 /* poll() on one descriptor for `events` up to timeout_ms, restarting on EINTR. Returns the
  * revents (> 0), 0 on timeout, -1 on error (errno set). */
 int eo_net_wait(int fd, short events, int timeout_ms);

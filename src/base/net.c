@@ -147,3 +147,22 @@ int eo_net_poll_cancellable(struct pollfd *fds, nfds_t count, int timeout_ms,
             return 0;
     }
 }
+
+bool eo_net_port_accepts(const char *address, uint16_t port, unsigned timeout_ms)
+{
+    struct sockaddr_storage addr;
+    socklen_t len;
+    if (!port || !address || !address[0] ||
+        eo_net_sockaddr(address, port, &addr, &len, NULL) != EO_OK)
+        return false;
+    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    int error = 0;
+    socklen_t error_len = sizeof error;
+    bool ok = connect(fd, (struct sockaddr *)&addr, len) == 0 ||
+              (errno == EINPROGRESS && eo_net_wait(fd, POLLOUT, (int)timeout_ms) > 0 &&
+               getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &error_len) == 0 && error == 0);
+    close(fd);
+    return ok;
+}

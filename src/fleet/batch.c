@@ -146,24 +146,6 @@ static void note(const struct batch_run *run, const char *device, const char *te
     eo_events_emit(run->req->events, &event);
 }
 
-/* Whether something accepts a TCP connection on `port` within timeout_ms. */
-static bool port_answers(const char *address, uint16_t port, unsigned timeout_ms)
-{
-    struct sockaddr_storage addr;
-    socklen_t len;
-    if (!port || eo_net_sockaddr(address, port, &addr, &len, NULL) != EO_OK)
-        return false;
-    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return false;
-    int error = 0;
-    socklen_t error_len = sizeof error;
-    bool ok = connect(fd, (struct sockaddr *)&addr, len) == 0 ||
-              (errno == EINPROGRESS && eo_net_wait(fd, POLLOUT, (int)timeout_ms) > 0 &&
-               getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &error_len) == 0 && error == 0);
-    close(fd);
-    return ok;
-}
 
 /* A record from discovery may outlive its device (a cache, a missed goodbye): it counts as
  * online when its terminal or web port answers. */
@@ -171,8 +153,8 @@ static bool still_there(const struct eo_batch_member *member)
 {
     const struct eo_target *target = &member->target;
     return target->address[0] &&
-           (port_answers(target->address, target->telnet_port, PROBE_MS) ||
-            port_answers(target->address, target->web_port, PROBE_MS));
+           (eo_net_port_accepts(target->address, target->telnet_port, PROBE_MS) ||
+            eo_net_port_accepts(target->address, target->web_port, PROBE_MS));
 }
 
 static void mark_offline(const struct batch_run *run, struct eo_batch_member *member,

@@ -244,24 +244,6 @@ static bool version_known(const struct attempt *attempt)
 
 /* ---- mDNS ---- */
 
-/* Whether something accepts a TCP connection on address:port within timeout_ms. */
-static bool port_accepts(const char *address, uint16_t port, unsigned timeout_ms)
-{
-    struct sockaddr_storage addr;
-    socklen_t len;
-    if (!port || !address[0] || eo_net_sockaddr(address, port, &addr, &len, NULL) != EO_OK)
-        return false;
-    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return false;
-    int error = 0;
-    socklen_t error_len = sizeof error;
-    bool ok = connect(fd, (struct sockaddr *)&addr, len) == 0 ||
-              (errno == EINPROGRESS && eo_net_wait(fd, POLLOUT, (int)timeout_ms) > 0 &&
-               getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &error_len) == 0 && error == 0);
-    close(fd);
-    return ok;
-}
 
 void eo_identify_settle_kind(const struct eo_target *target, struct eo_device *device)
 {
@@ -269,7 +251,7 @@ void eo_identify_settle_kind(const struct eo_target *target, struct eo_device *d
                       strcasecmp(device->board, "ESPURNA_MINIMAL_ARDUINO_OTA") == 0;
     if (device->kind != EO_KIND_CORE || core_board || (device->methods & (1u << EO_METHOD_WEB)))
         return;
-    if (!port_accepts(target->address[0] || device->address_count == 0 ? target->address
+    if (!eo_net_port_accepts(target->address[0] || device->address_count == 0 ? target->address
                                                                         : device->addresses[0],
                       target->web_port ? target->web_port : EO_DEFAULT_WEB_PORT,
                       SETTLE_PROBE_MS))
