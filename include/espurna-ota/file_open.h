@@ -5,7 +5,9 @@
 #ifndef ESPURNA_OTA_FILE_OPEN_H
 #define ESPURNA_OTA_FILE_OPEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "espurna-ota/status.h"
 
@@ -16,5 +18,13 @@
  * be NULL or "" for messages that start with the path. */
 enum eo_status eo_file_open_regular(const char *what, const char *path, int *fd, size_t *size,
                                     struct eo_error *err);
+
+/* What a file that is not a regular one is, for messages: "a directory", "a pipe or FIFO", "a
+ * character device", "a block device", "a socket", else "not a file". */
+const char *eo_file_type_name(mode_t mode);
+
+/* Reads exactly `size` bytes, retrying after a signal. False on a read error (errno set) or when
+ * the file ends first (errno 0: it shrank while being read). */
+bool eo_file_read_exactly(int fd, void *buffer, size_t size);
 
 #endif

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *type_name(mode_t mode)
+const char *eo_file_type_name(mode_t mode)
 {
     if (S_ISDIR(mode))
         return "a directory";
@@ -27,7 +27,7 @@ static enum eo_status not_regular(const char *what, const char *path, mode_t mod
                                   struct eo_error *err)
 {
     return eo_error_set(err, EO_ERR_FILE, "%s%s%s: not a regular file (it is %s)", what,
-                        what[0] ? " " : "", path, type_name(mode));
+                        what[0] ? " " : "", path, eo_file_type_name(mode));
 }
 
 /* open() failed: a socket fails with ENXIO, which says nothing useful; name it instead. */
@@ -63,4 +63,20 @@ enum eo_status eo_file_open_regular(const char *what, const char *path, int *fd_
     *fd_out = fd;
     *size_out = (size_t)st.st_size;
     return EO_OK;
+}
+
+bool eo_file_read_exactly(int fd, void *buffer, size_t size)
+{
+    size_t done = 0;
+    while (done < size) {
+        ssize_t n = read(fd, (char *)buffer + done, size - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0)
+            errno = 0;
+        if (n <= 0)
+            return false;
+        done += (size_t)n;
+    }
+    return true;
 }

@@ -55,20 +55,6 @@ bool eo_tls_pin_hashes_valid(const char *pin)
     }
 }
 
-static bool read_exactly(int fd, unsigned char *buffer, size_t size)
-{
-    size_t done = 0;
-    while (done < size) {
-        ssize_t n = read(fd, buffer + done, size - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        done += (size_t)n;
-    }
-    return true;
-}
-
 /* Reads a whole small regular file (at most PIN_FILE_MAX bytes) into a new buffer. */
 static enum eo_status read_small(const char *what, const char *path, unsigned char **out,
                                  size_t *out_len, struct eo_error *err)
@@ -84,7 +70,7 @@ static enum eo_status read_small(const char *what, const char *path, unsigned ch
                             size ? "larger than 1 MiB: not a public key" : "file is empty");
     }
     unsigned char *buffer = malloc(size);
-    bool read_ok = buffer && read_exactly(fd, buffer, size);
+    bool read_ok = buffer && eo_file_read_exactly(fd, buffer, size);
     int saved = errno;
     close(fd);
     if (!buffer)

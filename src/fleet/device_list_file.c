@@ -197,20 +197,6 @@ enum eo_status eo_roster_parse(const char *name, const char *text, size_t len,
     return roster_builder_finish(&builder, status, name, out, err);
 }
 
-static bool read_exactly(int fd, char *buffer, size_t size)
-{
-    size_t done = 0;
-    while (done < size) {
-        ssize_t n = read(fd, buffer + done, size - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        done += (size_t)n;
-    }
-    return true;
-}
-
 static enum eo_status read_list_file(const char *path, char **out, size_t *out_len,
                                      struct eo_error *err)
 {
@@ -225,7 +211,7 @@ static enum eo_status read_list_file(const char *path, char **out, size_t *out_l
                             EO_ROSTER_FILE_MAX / (1024u * 1024u));
     }
     char *buffer = malloc(size ? size : 1);
-    bool read_ok = buffer && read_exactly(fd, buffer, size);
+    bool read_ok = buffer && eo_file_read_exactly(fd, buffer, size);
     int saved = errno;
     close(fd);
     if (!buffer)

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "espurna-ota/file_open.h"
-#include "espurna-ota/text.h"
+#include "espurna-ota/output.h"
 #include "espurna-ota/upgrade.h"
 
 #define JOURNAL_MAX_BYTES (1024u * 1024u * 1024u) /* refuse to replay anything larger */
@@ -106,19 +106,9 @@ static enum eo_journal_role inferred_role(unsigned step, unsigned steps)
 
 /* ---- building a line ---------------------------------------------------------------------- */
 
-static json_t *text_value(const char *text)
-{
-    if (!text)
-        return json_null();
-    char *valid = eo_text_utf8(text);
-    json_t *value = valid ? json_string(valid) : NULL;
-    free(valid);
-    return value ? value : json_null();
-}
-
 static void set_text(json_t *obj, const char *key, const char *text)
 {
-    json_object_set_new(obj, key, text_value(text));
+    json_object_set_new(obj, key, eo_out_json_text(text));
 }
 
 static void format_now(char out[32])
@@ -256,21 +246,6 @@ static enum eo_status make_parents(const char *path, struct eo_error *err)
     return status;
 }
 
-static const char *kind_name(mode_t mode)
-{
-    if (S_ISDIR(mode))
-        return "a directory";
-    if (S_ISFIFO(mode))
-        return "a pipe or FIFO";
-    if (S_ISCHR(mode))
-        return "a character device";
-    if (S_ISBLK(mode))
-        return "a block device";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    return "not a file";
-}
-
 static enum eo_status open_failed(const char *path, int error, struct eo_error *err)
 {
     struct stat st;
@@ -278,7 +253,7 @@ static enum eo_status open_failed(const char *path, int error, struct eo_error *
         return eo_error_set(err, EO_ERR_FILE, "journal %s: is a symbolic link", path);
     if ((error == EISDIR || error == ENXIO) && stat(path, &st) == 0)
         return eo_error_set(err, EO_ERR_FILE, "journal %s: not a regular file (it is %s)", path,
-                            kind_name(st.st_mode));
+                            eo_file_type_name(st.st_mode));
     return eo_error_set(err, EO_ERR_FILE, "journal %s: cannot open: %s", path, strerror(error));
 }
 
@@ -299,7 +274,7 @@ static enum eo_status open_regular(const char *path, int *fd_out, struct eo_erro
     if (!S_ISREG(st.st_mode)) {
         close(fd);
         return eo_error_set(err, EO_ERR_FILE, "journal %s: not a regular file (it is %s)", path,
-                            kind_name(st.st_mode));
+                            eo_file_type_name(st.st_mode));
     }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {

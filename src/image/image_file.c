@@ -165,17 +165,11 @@ static enum eo_status read_all(const char *path, int fd, size_t size, uint8_t **
     uint8_t *buffer = malloc(size);
     if (!buffer)
         return eo_error_set(err, EO_ERR_INTERNAL, "%s: out of memory", path);
-    size_t done = 0;
-    while (done < size) {
-        ssize_t n = read(fd, buffer + done, size - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            free(buffer);
-            return eo_error_set(err, EO_ERR_FILE, "%s: read failed: %s", path,
-                                n < 0 ? strerror(errno) : "file shrank while reading");
-        }
-        done += (size_t)n;
+    if (!eo_file_read_exactly(fd, buffer, size)) {
+        int error = errno;
+        free(buffer);
+        return eo_error_set(err, EO_ERR_FILE, "%s: read failed: %s", path,
+                            error ? strerror(error) : "file shrank while reading");
     }
     *out = buffer;
     return EO_OK;
