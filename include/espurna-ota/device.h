@@ -111,6 +111,11 @@ bool eo_device_version_parse(const char *version, unsigned *major, unsigned *min
  * instance name, or one of its addresses. */
 bool eo_device_matches(const struct eo_device *device, const char *name);
 
+/* How to reach the device: named `name`, its first address, the ports its services announce
+ * (the defaults for those it does not). */
+void eo_target_from_device(struct eo_target *target, const char *name,
+                           const struct eo_device *device);
+
 /* Names for display and JSON. */
 const char *eo_figure_source_name(enum eo_figure_source source); /* "reported", ... , "unknown" */
 const char *eo_device_kind_name(const struct eo_device *device); /* "full", "core", "unknown" */

@@ -148,13 +148,7 @@ static bool excluded(const char *hostname)
 static void member_from_record(struct eo_batch_member *member, const struct eo_device *device)
 {
     snprintf(member->label, sizeof member->label, "%s", device->hostname);
-    eo_target_init(&member->target, device->hostname, device->addresses[0]);
-    if (device->ports[EO_SERVICE_ARDUINO])
-        member->target.espota_port = device->ports[EO_SERVICE_ARDUINO];
-    if (device->ports[EO_SERVICE_HTTP])
-        member->target.web_port = device->ports[EO_SERVICE_HTTP];
-    if (device->ports[EO_SERVICE_TELNET])
-        member->target.telnet_port = device->ports[EO_SERVICE_TELNET];
+    eo_target_from_device(&member->target, device->hostname, device);
     member->known.device = *device;
     member->known.sources = EO_IDENTIFIED_MDNS;
     member->method = -1;

@@ -21,6 +21,7 @@
 #include "espurna-ota/transport.h"
 #include "espurna-ota/web.h"
 #include "options.h"
+#include "password.h"
 
 static const char *device_arg, *image_arg, *method_arg, *password_file, *password_arg;
 /* method-specific numbers stay 0 unless given, so that giving them with another method is
@@ -230,15 +231,7 @@ static enum eo_status resolve_target(struct flash_job *job, struct eo_error *err
 
 static enum eo_status resolve_password(struct flash_job *job, struct eo_error *err)
 {
-    const char *keys[] = {job->target.name, job->target.address, NULL};
-    struct eo_secret_sources sources = {.password_arg = password_arg,
-                                        .password_file = password_file};
-    enum eo_secret_origin origin;
-    enum eo_status status = eo_secret_resolve(&sources, keys, job->password, &origin, err);
-    if (status == EO_OK && password_arg)
-        eo_out_warn("--password shows the password to every user of this machine (process "
-                    "list, shell history); use --password-file or ESPURNA_OTA_PASSWORD");
-    return status;
+    return cli_resolve_password(&job->target, password_arg, password_file, job->password, err);
 }
 
 /* ---- output ----------------------------------------------------------------------------- */

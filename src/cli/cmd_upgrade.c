@@ -16,6 +16,7 @@
 #include "espurna-ota/secret.h"
 #include "espurna-ota/upgrade.h"
 #include "options.h"
+#include "password.h"
 
 static const char *device_arg, *image_arg, *core_arg, *firmware_dir, *method_arg;
 static const char *password_file, *password_arg, *expect_version;
@@ -111,15 +112,7 @@ static int validate(int *method)
 
 static enum eo_status resolve_password(struct upgrade_job *job, struct eo_error *err)
 {
-    const char *keys[] = {job->target.name, job->target.address, NULL};
-    struct eo_secret_sources sources = {.password_arg = password_arg,
-                                        .password_file = password_file};
-    enum eo_secret_origin origin;
-    enum eo_status status = eo_secret_resolve(&sources, keys, job->password, &origin, err);
-    if (status == EO_OK && password_arg)
-        eo_out_warn("--password shows the password to every user of this machine (process "
-                    "list, shell history); use --password-file or ESPURNA_OTA_PASSWORD");
-    return status;
+    return cli_resolve_password(&job->target, password_arg, password_file, job->password, err);
 }
 
 /* A name looked up over mDNS gives the whole record at once: its address and ports are used,
@@ -137,13 +130,7 @@ static enum eo_status find_by_mdns(struct upgrade_job *job, const struct eo_canc
     }
     if (status != EO_OK || record->address_count == 0)
         return eo_resolve_device(device_arg, &job->target, err);
-    eo_target_init(&job->target, device_arg, record->addresses[0]);
-    if (record->ports[EO_SERVICE_ARDUINO])
-        job->target.espota_port = record->ports[EO_SERVICE_ARDUINO];
-    if (record->ports[EO_SERVICE_HTTP])
-        job->target.web_port = record->ports[EO_SERVICE_HTTP];
-    if (record->ports[EO_SERVICE_TELNET])
-        job->target.telnet_port = record->ports[EO_SERVICE_TELNET];
+    eo_target_from_device(&job->target, device_arg, record);
     job->known.sources = EO_IDENTIFIED_MDNS;
     job->have_known = true;
     return EO_OK;

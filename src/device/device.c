@@ -471,3 +471,15 @@ int eo_device_image_steps(const struct eo_device *device, uint32_t image_size,
                ? 2
                : 0;
 }
+
+void eo_target_from_device(struct eo_target *target, const char *name,
+                           const struct eo_device *device)
+{
+    eo_target_init(target, name, device->address_count ? device->addresses[0] : "");
+    if (device->ports[EO_SERVICE_ARDUINO])
+        target->espota_port = device->ports[EO_SERVICE_ARDUINO];
+    if (device->ports[EO_SERVICE_HTTP])
+        target->web_port = device->ports[EO_SERVICE_HTTP];
+    if (device->ports[EO_SERVICE_TELNET])
+        target->telnet_port = device->ports[EO_SERVICE_TELNET];
+}
