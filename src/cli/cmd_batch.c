@@ -4,6 +4,7 @@
  * one prefixed line per event, a table at the end (or one JSON object), and an exit status that
  * tells ok / some failed / nothing to do. */
 #include <fnmatch.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,23 +322,6 @@ static void choose_firmware(struct batch_job *job)
     }
 }
 
-/* Devices the list named but discovery did not see are learnt by the batch; their firmware is
- * matched once their board is known (only --image / a listed image or env can do without). */
-static void finish_unmatched(struct batch_job *job)
-{
-    for (size_t i = 0; i < job->count; i++) {
-        struct eo_batch_member *member = &job->members[i];
-        if (!member->image_path[0] && !member->skip && job->have_catalog &&
-            member->known.device.version[0])
-            match_firmware(job, member, job->listed ? job->listed[i] : NULL);
-        if (!member->image_path[0] && !member->skip && member->known.device.version[0]) {
-            member->skip = true;
-            snprintf(member->skip_reason, sizeof member->skip_reason,
-                     "its board is unknown, so no build could be matched");
-        }
-    }
-}
-
 /* ---- passwords ----------------------------------------------------------------------------- */
 
 /* A member the list gives password names: its candidates from the secrets file, in order. */
@@ -604,7 +588,6 @@ static enum eo_status run(struct batch_job *job, struct eo_error *err)
     status = eo_batch_learn(&request, job->outcomes, err);
     if (status == EO_OK) {
         choose_firmware(job);
-        finish_unmatched(job);
         status = eo_batch_upgrade(&request, job->outcomes, &job->summary, err);
     } else if (status == EO_ERR_INTERRUPTED) {
         job->summary.interrupted = true;
@@ -666,7 +649,6 @@ int cmd_batch(int argc, char **argv)
         }
     }
     release(&job);
-    if (exit_status == EO_ERR_INTERRUPTED)
-        return 128 + (err.signal ? err.signal : 2);
-    return exit_status == EO_ERR_INTERRUPTED ? eo_error_exit_code(&err) : (int)exit_status;
+    return exit_status == EO_ERR_INTERRUPTED ? 128 + (err.signal ? err.signal : SIGINT)
+                                             : (int)exit_status;
 }
