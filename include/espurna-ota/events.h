@@ -25,7 +25,9 @@ enum eo_event_kind {
     EO_EVENT_PROGRESS,     /* done/total bytes the device confirmed during a push */
     EO_EVENT_NOTE,         /* one line worth telling (a fallback, a figure that was guessed) */
     EO_EVENT_STEP_RESULT,  /* a step ended: status, elapsed_s, text (the device's reply) */
-    EO_EVENT_DEVICE_RESULT /* the whole upgrade of a device ended: status, text (where it stands) */
+    EO_EVENT_DEVICE_RESULT, /* the whole upgrade of a device ended: status, text (where it stands) */
+    EO_EVENT_STANDING      /* batch: a device's place in the run changed; text is "running" or
+                            * its final state ("done", "failed", "offline", "skipped", ...) */
 };
 
 struct eo_event {

@@ -4,9 +4,9 @@
 #ifndef ESPURNA_OTA_REPORT_H
 #define ESPURNA_OTA_REPORT_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "espurna-ota/events.h"
 #include "espurna-ota/output.h"
@@ -24,18 +24,23 @@ struct eo_events eo_report_text_sink(struct eo_report_text *report, const char *
 void eo_report_text_finish(struct eo_report_text *report);
 
 /* The sink of `batch`: devices run in threads; every event is one whole line prefixed with its
- * device, written under a lock; progress at 25/50/75/100 % of what the device confirmed. */
-#define EO_REPORT_BATCH_DEVICES 1024 /* devices whose progress is followed */
-struct eo_report_batch {
-    pthread_mutex_t lock;
-    size_t tracked;
-    struct device_progress { /* the last quarter shown of one device's transfer */
-        const char *device;
-        unsigned step;
-        unsigned quarter;
-    } progress[EO_REPORT_BATCH_DEVICES];
+ * device ("[ESPURNA-1A2B3C] step 1/2 push: ..."), written under a lock. A transfer's progress is
+ * what the device confirmed: a line at 25, 50, 75 and 100 %, or, live on a terminal, a summary
+ * kept below the lines and redrawn: a bar over the fleet with the devices done, running, failed,
+ * offline, skipped and waiting, and a bar per running device. */
+struct eo_report_batch_options {
+    FILE *stream;            /* NULL: stderr */
+    bool live;               /* a terminal: keep the summary below the lines */
+    bool quiet;              /* nothing at all */
+    size_t devices;          /* devices in the run: the whole of the summary's bar */
+    unsigned columns;        /* width of the summary's lines (0: the terminal's, else 80) */
+    double (*now_s)(void);   /* NULL: the monotonic clock (tests give their own) */
 };
+struct eo_report_batch;
+/* NULL when out of memory (then the sink drops everything). */
+struct eo_report_batch *eo_report_batch_new(const struct eo_report_batch_options *options);
 struct eo_events eo_report_batch_sink(struct eo_report_batch *report);
-void eo_report_batch_finish(struct eo_report_batch *report);
+/* Ends the live summary with its last state as a plain line, and frees the report. */
+void eo_report_batch_free(struct eo_report_batch *report);
 
 #endif

@@ -575,8 +575,11 @@ static enum eo_status run(struct batch_job *job, struct eo_error *err)
     job->outcomes = calloc(job->count, sizeof *job->outcomes);
     if (!job->outcomes)
         return eo_error_set(err, EO_ERR_INTERNAL, "out of memory");
-    static struct eo_report_batch report;
-    struct tee tee = {.sinks = {eo_report_batch_sink(&report)}, .count = 1};
+    struct eo_report_batch_options view = {
+        .live = eo_out_stderr_is_tty(), .quiet = quiet || json_output, .devices = job->count,
+    };
+    struct eo_report_batch *report = eo_report_batch_new(&view);
+    struct tee tee = {.sinks = {eo_report_batch_sink(report)}, .count = 1};
     struct eo_report_jsonl *jsonl = events_output ? eo_report_jsonl_new(stdout) : NULL;
     if (jsonl)
         tee.sinks[tee.count++] = eo_report_jsonl_sink(jsonl);
@@ -592,7 +595,7 @@ static enum eo_status run(struct batch_job *job, struct eo_error *err)
     } else if (status == EO_ERR_INTERRUPTED) {
         job->summary.interrupted = true;
     }
-    eo_report_batch_finish(&report);
+    eo_report_batch_free(report);
     eo_report_jsonl_free(jsonl);
     return status;
 }

@@ -142,8 +142,22 @@ static enum eo_status run_all(struct batch_run *run, struct eo_error *err)
 
 static void note(const struct batch_run *run, const char *device, const char *text)
 {
-    struct eo_event event = {.kind = EO_EVENT_NOTE, .device = device, .text = text};
-    eo_events_emit(run->req->events, &event);
+    eo_events_note(run->req->events, device, 0, "%s", text);
+}
+
+/* Tells the sink where a device stands in the run: "running", or its final state. */
+static void announce(const struct eo_batch_request *req, const char *device, const char *state,
+                     enum eo_status status)
+{
+    struct eo_event event = {.kind = EO_EVENT_STANDING, .device = device, .text = state,
+                             .status = status};
+    eo_events_emit(req->events, &event);
+}
+
+static void announce_outcome(const struct eo_batch_request *req, const char *device,
+                             const struct eo_batch_outcome *outcome)
+{
+    announce(req, device, eo_batch_state_name(outcome->state), outcome->status);
 }
 
 
@@ -163,6 +177,7 @@ static void mark_offline(const struct batch_run *run, struct eo_batch_member *me
     outcome->state = EO_BATCH_OFFLINE;
     outcome->status = status;
     note(run, member->label, "offline: it did not answer");
+    announce_outcome(run->req, member->label, outcome);
 }
 
 static void learn_one(struct batch_run *run, size_t index)
@@ -228,12 +243,15 @@ static enum eo_batch_state state_of(enum eo_status status, const struct eo_upgra
     return res->dry_run ? EO_BATCH_PLANNED : EO_BATCH_DONE;
 }
 
-static void skip(struct eo_batch_outcome *outcome, enum eo_status status, const char *why)
+static void skip(const struct batch_run *run, const struct eo_batch_member *member,
+                 struct eo_batch_outcome *outcome, enum eo_status status, const char *why)
 {
     outcome->state = EO_BATCH_SKIPPED;
     outcome->status = status;
     snprintf(outcome->err.message, sizeof outcome->err.message, "%s", why);
     outcome->err.status = status;
+    eo_events_note(run->req->events, member->label, 0, "skipped: %s", why);
+    announce_outcome(run->req, member->label, outcome);
 }
 
 /* Waits before a retry; false when cancelled meanwhile. */
@@ -280,12 +298,13 @@ static void upgrade_one(struct batch_run *run, size_t index)
     if (outcome->state != EO_BATCH_NOT_RUN)
         return; /* offline, skipped, finished earlier */
     if (member->skip) {
-        skip(outcome, EO_ERR_INPUT, member->skip_reason);
+        skip(run, member, outcome, EO_ERR_INPUT, member->skip_reason);
         return;
     }
     const struct image_slot *slot = slot_for(&run->cache, member->image_path);
     if (!slot || !slot->loaded) {
-        skip(outcome, slot ? slot->err.status : EO_ERR_FILE, slot ? slot->err.message : "no image");
+        skip(run, member, outcome, slot ? slot->err.status : EO_ERR_FILE,
+             slot ? slot->err.message : "no image");
         return;
     }
     struct eo_journal_device_sink journal = {
@@ -298,6 +317,7 @@ static void upgrade_one(struct batch_run *run, size_t index)
         member_request(run, member, slot, run->req->journal ? &journal_events : run->req->events);
     double started = eo_net_now();
     enum eo_status status;
+    announce(run->req, member->label, "running", EO_OK);
     for (;;) {
         outcome->attempts++;
         status = attempt_upgrade(run, member, outcome, &request);
@@ -310,6 +330,7 @@ static void upgrade_one(struct batch_run *run, size_t index)
     outcome->status = status;
     /* interrupted in flight is a failure: its `where` says where it stands */
     outcome->state = state_of(status, &outcome->result);
+    announce_outcome(run->req, member->label, outcome);
 }
 
 /* ---- the run -------------------------------------------------------------------------------- */
@@ -379,6 +400,9 @@ static void skip_finished(const struct eo_batch_request *req, struct eo_batch_ou
             outcomes[i].state = EO_BATCH_FINISHED_EARLIER;
             snprintf(outcomes[i].result.final_version, sizeof outcomes[i].result.final_version,
                      "%s", seen->version);
+            eo_events_note(req->events, member->label, 0, "finished earlier on %s (journal)",
+                           seen->version[0] ? seen->version : "this image");
+            announce_outcome(req, member->label, &outcomes[i]);
         }
     }
 }

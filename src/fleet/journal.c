@@ -556,7 +556,8 @@ static bool sink_entry(const struct eo_journal_device_sink *sink, const struct e
                                            .where = event->text};
         return !(sink->result && sink->result->dry_run);
     case EO_EVENT_PROGRESS:
-    case EO_EVENT_NOTE: break;
+    case EO_EVENT_NOTE:
+    case EO_EVENT_STANDING: break;
     }
     return false;
 }

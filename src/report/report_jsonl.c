@@ -46,6 +46,7 @@ static const char *const kind_names[] = {
     [EO_EVENT_NOTE] = "note",
     [EO_EVENT_STEP_RESULT] = "step-result",
     [EO_EVENT_DEVICE_RESULT] = "device-result",
+    [EO_EVENT_STANDING] = "state",
 };
 
 static const char *kind_name(enum eo_event_kind kind)
@@ -123,8 +124,11 @@ static json_t *event_object(uint64_t seq, const struct eo_event *event)
     }
     json_object_set_new(obj, "elapsed_s", seconds(event->elapsed_s));
     json_object_set_new(obj, "text", eo_out_json_text(event->text));
-    if (event->kind == EO_EVENT_STEP_RESULT || event->kind == EO_EVENT_DEVICE_RESULT)
+    if (event->kind == EO_EVENT_STEP_RESULT || event->kind == EO_EVENT_DEVICE_RESULT ||
+        event->kind == EO_EVENT_STANDING)
         json_object_set_new(obj, "status", json_string(eo_status_name(event->status)));
+    if (event->kind == EO_EVENT_STANDING)
+        json_object_set_new(obj, "state", eo_out_json_text(event->text));
     return obj;
 }
 

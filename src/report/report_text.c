@@ -79,6 +79,8 @@ static void render(void *ctx, const struct eo_event *event)
     case EO_EVENT_DEVICE_RESULT:
         close_view(report);
         return;
+    case EO_EVENT_STANDING: /* batch only */
+        return;
     }
 }
 

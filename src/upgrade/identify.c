@@ -533,6 +533,9 @@ static enum eo_status conclude(struct attempt *attempt, struct eo_error *err)
     attempt->out->answered = attempt->answered;
     if (version_known(attempt))
         return EO_OK;
+    if (!attempt->answered && !attempt->target->address[0]) /* a name nobody announced */
+        return eo_error_set(err, EO_ERR_UNREACHABLE, "%s was not found (%s)", attempt->name,
+                            attempt->mdns_why ? attempt->mdns_why : "no mDNS record");
     if (!attempt->answered)
         return eo_error_set(err, EO_ERR_UNREACHABLE, "%s does not answer (%s)", attempt->name,
                             attempt->last_error[0] ? attempt->last_error : "no mDNS record");

@@ -76,4 +76,22 @@ note "again, without the failing device: nothing to do (exit 16)"
 capture "$EO_BIN" batch --all --exclude "$(host 8)" --firmware-dir "$IMAGES" --password-file pw --json
 assert_eq 16 "$status" "nothing to do exit status ($err)"
 assert_eq 0 "$(jq -r '.summary.done' <<<"$out")" "nothing done"
+
+note "on a terminal, a live summary below the lines, ending as one line of counts"
+lab-device start 7
+record_of_7() { [[ -n $(mdns_record "$(host 7)") ]]; }
+wait_until 20 record_of_7 || fail "device 7 is not announced again"
+printf '%s\n' "$(host 7)" "$(host 1)" >terminal.txt
+status=0
+TERM=xterm script -qfec "stty cols 160; '$EO_BIN' batch --devices terminal.txt \
+  --firmware-dir '$IMAGES' --password-file pw --reboot-timeout 30 --no-journal" \
+  "$LAB_DIR/tty.out" >/dev/null || status=$?
+assert_eq 0 "$status" "batch on a terminal ($(tail -c 600 "$LAB_DIR/tty.out"))"
+tty_out=$(tr -d '\r' <"$LAB_DIR/tty.out")
+assert_contains "$tty_out" $'\e[J' "the summary is erased and drawn again"
+assert_contains "$tty_out" "  $(host 7)" "a running device has a line of its own"
+assert_contains "$tty_out" "step 2/2 push    [" "a running device's bar"
+assert_contains "$tty_out" \
+  "fleet [########################] 2/2  done 2  running 0  failed 0  offline 0  skipped 0  not run 0" \
+  "the last summary"
 note "pass"
