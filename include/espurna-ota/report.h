@@ -43,4 +43,14 @@ struct eo_events eo_report_batch_sink(struct eo_report_batch *report);
 /* Ends the live summary with its last state as a plain line, and frees the report. */
 void eo_report_batch_free(struct eo_report_batch *report);
 
+/* One device's line of the table that ends a batch. */
+struct eo_report_row {
+    const char *device, *from, *to, *route; /* "" or NULL shows as "-" */
+    double seconds;
+    const char *outcome;                    /* "done", "failed", ... */
+    const char *message;                    /* why, "" or NULL when nothing to add */
+};
+/* The table on stdout: DEVICE FROM TO ROUTE TIME OUTCOME, one row per device. */
+void eo_report_table(const struct eo_report_row *rows, size_t count);
+
 #endif

@@ -380,15 +380,18 @@ static const char *route_of(const struct eo_batch_outcome *outcome)
 
 static void print_table(const struct batch_job *job)
 {
-    printf("%-24s %-38s %-38s %-14s %7s  %s\n", "DEVICE", "FROM", "TO", "ROUTE", "TIME",
-           "OUTCOME");
-    for (size_t i = 0; i < job->count; i++) {
+    struct eo_report_row *rows = calloc(job->count ? job->count : 1, sizeof *rows);
+    for (size_t i = 0; rows && i < job->count; i++) {
         const struct eo_batch_outcome *o = &job->outcomes[i];
-        const char *to = o->result.final_version[0] ? o->result.final_version : "-";
-        printf("%-24.24s %-38.38s %-38.38s %-14s %6.1fs  %s%s%s\n", job->members[i].label,
-               from_version(o, &job->members[i]), to, route_of(o), o->seconds,
-               eo_batch_state_name(o->state), o->err.message[0] ? ": " : "", o->err.message);
+        rows[i] = (struct eo_report_row){
+            .device = job->members[i].label, .from = from_version(o, &job->members[i]),
+            .to = o->result.final_version, .route = route_of(o), .seconds = o->seconds,
+            .outcome = eo_batch_state_name(o->state), .message = o->err.message,
+        };
     }
+    if (rows)
+        eo_report_table(rows, job->count);
+    free(rows);
 }
 
 static json_t *device_json(const struct eo_batch_member *member,

@@ -2,7 +2,8 @@
  * one whole line prefixed with its device ("[ESPURNA-1A2B3C] step 1/2 push: ..."), written
  * under a lock. Progress is what the device confirmed: without a terminal, a line at 25, 50, 75
  * and 100 %; live on a terminal, a summary kept below the lines (erased, the line written, drawn
- * again): a bar over the fleet with its counts, then a bar per running device. */
+ * again): a bar over the fleet with its counts, then a bar per running device. The table that
+ * ends a batch is here too. */
 #include "espurna-ota/report.h"
 
 #include <pthread.h>
@@ -341,4 +342,21 @@ void eo_report_batch_free(struct eo_report_batch *report)
     pthread_mutex_destroy(&report->lock);
     free(report->views);
     free(report);
+}
+
+/* ---- the table -------------------------------------------------------------------------------- */
+
+static const char *or_dash(const char *text) { return text && text[0] ? text : "-"; }
+
+void eo_report_table(const struct eo_report_row *rows, size_t count)
+{
+    printf("%-24s %-38s %-38s %-14s %7s  %s\n", "DEVICE", "FROM", "TO", "ROUTE", "TIME",
+           "OUTCOME");
+    for (size_t i = 0; i < count; i++) {
+        const struct eo_report_row *row = &rows[i];
+        bool why = row->message && row->message[0];
+        printf("%-24.24s %-38.38s %-38.38s %-14s %6.1fs  %s%s%s\n", or_dash(row->device),
+               or_dash(row->from), or_dash(row->to), or_dash(row->route), row->seconds,
+               or_dash(row->outcome), why ? ": " : "", why ? row->message : "");
+    }
 }
