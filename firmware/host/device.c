@@ -202,6 +202,18 @@ void vdh_stop_services(struct vdh_device *dev)
     dev->serving = false;
 }
 
+/* The new-address fault: the network hands the device another address at this boot. */
+static void take_new_address(struct vdh_device *dev)
+{
+    struct in_addr next = dev->opts.faults.new_address;
+    if (next.s_addr == 0 || next.s_addr == dev->address.s_addr)
+        return;
+    dev->address = next;
+    inet_ntop(AF_INET, &next, dev->address_text, sizeof dev->address_text);
+    dev->opts.address = dev->address_text;
+    vdh_log("fault new-address: this boot's address is %s", dev->address_text);
+}
+
 bool vdh_reboot(struct vdh_device *dev)
 {
     vdh_log("rebooting");
@@ -216,6 +228,7 @@ bool vdh_reboot(struct vdh_device *dev)
     uint64_t boot_us = vdh_wall_us(dev, dev->opts.reboot_ms); /* faults are not scaled */
     if (!vdh_sleep_us(boot_us + (uint64_t)dev->opts.faults.slow_reboot_ms * 1000u))
         return true;
+    take_new_address(dev);
     return vdh_boot(dev);
 }
 

@@ -1,5 +1,6 @@
 /* options.c — espurna-vdev's command line: one table of options (name, argument, help, how to
  * store it) drives parsing, validation and --help. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,7 @@ static const struct opt table[] = {
      "window, with its MSS 1460; 0 = the kernel's socket: autotuned buffers, loopback MSS)"},
     {"system-check-ms", K_UINT, OFF(system_check_ms), 3600000, "N", "uptime after which a boot counts as stable (SYSTEM_CHECK_TIME, default 60000)"},
     {"fault", K_FAULT, OFF(faults), 0, "NAME[=VALUE]", "repeatable: drop-at=PERCENT, corrupt-sector, lose-udp=K, "
-     "no-connect-back, no-space, slow-reboot=MS, never-return, old-image, lose-auth-reply, "
+     "no-connect-back, no-space, slow-reboot=MS, never-return, old-image, lose-auth-reply, new-address=IPV4, "
      "verdict-delay=MS, no-verdict, crash-loop[=MS]"},
     {"ports-file", K_STRING, OFF(ports_file), 0, "FILE", "written once listening: \"espota=P web=P telnet=P\""},
     {"pid-file", K_STRING, OFF(pid_file), 0, "FILE", "process id, written at start"},
@@ -131,9 +132,11 @@ static int parse_fault(const char *value, struct vdh_faults *f)
     else if (IS("no-verdict") && !arg) f->no_verdict = true;
     else if (IS("crash-loop") && !arg) f->crash_loop_ms = CRASH_LOOP_DEFAULT_MS;
     else if (IS("crash-loop") && arg && parse_ulong(arg, 3600000, &n) && n > 0) f->crash_loop_ms = (unsigned)n;
+    else if (IS("new-address") && arg && inet_pton(AF_INET, arg, &f->new_address) == 1 &&
+             f->new_address.s_addr != 0) { /* taken at the next reboot */ }
     else
         return usage("--fault '%s': unknown fault or bad value%s", value,
-                     " (drop-at=0..99, lose-udp=K, slow-reboot=MS, verdict-delay=MS, crash-loop[=MS>0], or a name without value)");
+                     " (drop-at=0..99, lose-udp=K, slow-reboot=MS, verdict-delay=MS, crash-loop[=MS>0], new-address=IPV4, or a name without value)");
 #undef IS
     return 0;
 }

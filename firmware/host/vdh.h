@@ -35,6 +35,8 @@ struct vdh_faults {
     bool no_verdict;          /* the espota verdict is lost: the connection closes without it
                                * (the update itself ends as it would) */
     unsigned crash_loop_ms;   /* every stable boot crashes this long after it (0 = never) */
+    struct in_addr new_address; /* taken at the next reboot and kept (a DHCP lease that moved);
+                               * 0.0.0.0: never */
 };
 
 /* --dialect: auto follows the running image's version at every boot; the others force an era
@@ -131,6 +133,7 @@ struct vdh_device {
     struct vdh_options opts;
     struct vdh_flash flash;
     struct in_addr address;
+    char address_text[16];    /* the address in use when a fault moved it (opts.address) */
     uint8_t mac[6];
     char hostname[64];
     uint64_t boot_ms;         /* when the current boot started (uptime base) */

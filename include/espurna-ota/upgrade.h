@@ -81,6 +81,8 @@ struct eo_upgrade_result {
     struct eo_core_choice core;     /* path "" when no core image was used or found */
     struct eo_upgrade_step_result steps[EO_PLAN_MAX_STEPS];
     char final_version[64];
+    char address[64];               /* where it answered last (a reboot may move it: a new
+                                     * DHCP lease, followed by its host name over mDNS) */
     enum eo_verify_check check;
     char where[400];                /* where the device stands, one line, always filled */
     double seconds;

@@ -399,7 +399,9 @@ static json_t *device_json(const struct eo_batch_member *member,
 {
     json_t *obj = json_pack("{s:o,s:o,s:s,s:s,s:o,s:o,s:s,s:f,s:o,s:o}",
                             "device", eo_out_json_text(member->label),
-                            "address", eo_out_json_text(member->target.address),
+                            "address", eo_out_json_text(outcome->result.address[0]
+                                                           ? outcome->result.address
+                                                           : member->target.address),
                             "state", eo_batch_state_name(outcome->state),
                             "status", eo_status_name(outcome->status),
                             "from", eo_out_json_text(from_version(outcome, member)),

@@ -242,7 +242,8 @@ static void print_json(const struct upgrade_job *job, const struct eo_error *err
     const struct eo_upgrade_result *result = &job->result;
     json_t *obj = eo_out_json_object("upgrade");
     json_object_set_new(obj, "device", json_string(device_arg));
-    json_object_set_new(obj, "address", json_string(job->target.address));
+    json_object_set_new(obj, "address", json_string(result->address[0] ? result->address
+                                                                       : job->target.address));
     json_object_set_new(obj, "image", json_pack("{s:s,s:I,s:s,s:o}", "path", image_arg, "size",
                                                  (json_int_t)job->image.size, "md5",
                                                  job->image.md5, "version",

@@ -279,6 +279,9 @@ static enum eo_status attempt_upgrade(struct batch_run *run, struct eo_batch_mem
     for (unsigned i = 0; i < tries; i++) {
         request->password = member->password_count ? member->passwords[i] : NULL;
         status = eo_upgrade_run(request, &outcome->result, &outcome->err);
+        if (outcome->result.address[0]) /* a reboot may have moved it: a retry goes there */
+            snprintf(member->target.address, sizeof member->target.address, "%s",
+                     outcome->result.address);
         outcome->password_used = member->password_count && status != EO_ERR_AUTH ? (int)i : -1;
         if (status != EO_ERR_AUTH || i + 1 == tries)
             return status;

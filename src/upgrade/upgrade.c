@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "espurna-ota/net.h"
 #include "upgrade_private.h"
@@ -44,15 +45,15 @@ static struct eo_identify_options identify_options(const struct upgrade_run *run
 static enum eo_status learn(struct upgrade_run *run, struct eo_error *err)
 {
     const struct eo_upgrade_request *req = run->req;
-    phase(run, EO_PHASE_LEARN, 0, "reading what %s runs", req->target->address);
+    phase(run, EO_PHASE_LEARN, 0, "reading what %s runs", run->target.address);
     if (req->known && req->known->device.version[0]) {
         run->current = *req->known;
-        eo_identify_settle_kind(req->target, &run->current.device);
+        eo_identify_settle_kind(&run->target, &run->current.device);
     } else {
         struct eo_identify_options options = identify_options(run, false);
         if (req->known)
             run->current = *req->known; /* sources = MDNS: the lookup is not made again */
-        enum eo_status status = eo_identify(req->target, req->device, &options, &run->current,
+        enum eo_status status = eo_identify(&run->target, req->device, &options, &run->current,
                                             err);
         if (status != EO_OK)
             return status;
@@ -173,7 +174,7 @@ static struct eo_push_request push_request(const struct upgrade_run *run, unsign
     const struct eo_upgrade_request *req = run->req;
     const struct eo_device *device = &run->current.device;
     return (struct eo_push_request){
-        .target = req->target, .image = image, .password = req->password,
+        .target = &run->target, .image = image, .password = req->password,
         .connect_timeout_ms = req->connect_timeout_ms, .stall_timeout_ms = req->stall_timeout_ms,
         .result_timeout_ms = req->result_timeout_ms,
         .device_flash_size = device->flash_real.source != EO_FIGURE_UNKNOWN
@@ -224,6 +225,38 @@ static bool may_have_installed(const struct eo_push_result *pushed, const struct
     return pushed->bytes_confirmed >= image->size;
 }
 
+/* The name a device is watched by: the host name it announced, so that a new address is still
+ * this device; else the user's name for it. */
+static const char *watch_name(const struct upgrade_run *run)
+{
+    return run->current.device.hostname[0] ? run->current.device.hostname : run->req->device;
+}
+
+/* Whether an mDNS record names this very device: its host name, or its chip id. */
+static bool same_device(const struct eo_device *known, const struct eo_device *seen)
+{
+    if (known->hostname[0] && strcasecmp(known->hostname, seen->hostname) == 0)
+        return true;
+    return known->chip_id[0] && strcasecmp(known->chip_id, seen->chip_id) == 0;
+}
+
+/* Back from a reboot with its record at another address (a new DHCP lease): reach it there. */
+static void follow_address(struct upgrade_run *run, unsigned index, const struct eo_identity *after)
+{
+    const struct eo_device *seen = &after->device;
+    if (!(after->sources & EO_IDENTIFIED_MDNS) || seen->address_count == 0 ||
+        !same_device(&run->current.device, seen))
+        return;
+    for (unsigned i = 0; i < seen->address_count; i++)
+        if (strcmp(seen->addresses[i], run->target.address) == 0)
+            return;
+    eo_events_note(run->req->events, run->req->device, index + 1,
+                   "answers at %s now (was %s): its address changed at the reboot",
+                   seen->addresses[0], run->target.address);
+    snprintf(run->target.address, sizeof run->target.address, "%s", seen->addresses[0]);
+    snprintf(run->res->address, sizeof run->res->address, "%s", run->target.address);
+}
+
 static enum eo_status wait_for_reboot(struct upgrade_run *run, unsigned index,
                                       struct eo_identity *after, struct eo_error *err)
 {
@@ -238,10 +271,12 @@ static enum eo_status wait_for_reboot(struct upgrade_run *run, unsigned index,
     };
     struct eo_reboot_seen seen = {0};
     phase(run, EO_PHASE_REBOOT, index + 1, "waiting for %s to reboot", req->device);
-    enum eo_status status = eo_watch_reboot(req->target, req->device, &run->current, &options,
-                                            after, &seen, err);
+    enum eo_status status = eo_watch_reboot(&run->target, watch_name(run), &run->current, &options, after,
+                                            &seen, err);
     run->res->steps[index].reboot_s = seen.total_s;
     run->res->steps[index].back_s = seen.back_s > 0 ? seen.back_s : 0;
+    if (status == EO_OK)
+        follow_address(run, index, after);
     return status;
 }
 
@@ -382,7 +417,7 @@ static enum eo_status verify(struct upgrade_run *run, struct eo_error *err)
     enum eo_status status = upgrade_check_final(run, err);
     if (status == EO_OK && run->req->soak_s) {
         phase(run, EO_PHASE_SOAK, 0, "watching %s for %u s", run->req->device, run->req->soak_s);
-        status = eo_watch_soak(run->req->target, run->req->device, run->req->soak_s,
+        status = eo_watch_soak(&run->target, watch_name(run), run->req->soak_s,
                                run->req->cancel, err);
     }
     return status;
@@ -433,8 +468,9 @@ static void release(struct upgrade_run *run)
 enum eo_status eo_upgrade_run(const struct eo_upgrade_request *request,
                               struct eo_upgrade_result *result, struct eo_error *err)
 {
-    struct upgrade_run run = {.req = request, .res = result};
+    struct upgrade_run run = {.req = request, .res = result, .target = *request->target};
     memset(result, 0, sizeof *result);
+    snprintf(result->address, sizeof result->address, "%s", request->target->address);
     eo_error_clear(err);
     double started = eo_net_now();
     enum eo_status status = execute(&run, err);

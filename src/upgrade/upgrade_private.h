@@ -13,6 +13,7 @@ struct upgrade_run {
     bool core_loaded, gzip_made, replanned;
     struct eo_error core_error;   /* why no core image was found, "" when none was looked for */
     struct eo_identity current;   /* what the device runs, as last seen */
+    struct eo_target target;      /* where it is reached now: its address may change at a reboot */
     char step_text[EO_PLAN_MAX_STEPS][200];
 };
 
