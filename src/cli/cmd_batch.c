@@ -30,7 +30,7 @@ static const char *devices_file, *image_arg, *firmware_dir, *manifest, *password
 static const char *secrets_path;
 static const char *canary_arg, *waves_arg, *max_failures_arg, *journal_arg, *junit_path;
 static struct opt_list filter_args, exclude_args;
-static unsigned long jobs = 4, reboot_timeout_s, discover_timeout_s, retries;
+static unsigned long jobs = 4, reboot_timeout_s, discover_timeout_s, retries, soak_s;
 static bool all, dry_run, force, allow_downgrade, no_gzip, no_mdns, json_output, quiet;
 static bool events_output, no_journal;
 
@@ -58,6 +58,8 @@ static const struct option_spec batch_options[] = {
      "then waves of these cumulative percentages of the rest (e.g. 10,50,100)"},
     {"max-failures", 0, OPT_STRING, &max_failures_arg, 0, 0, "K|K%",
      "no further wave once this many devices (or this share) failed"},
+    {"soak", 0, OPT_UINT, &soak_s, 1, 86400, "S",
+     "watch each upgraded device stay up S seconds (a reboot fails it); a wave ends after them"},
     {"retries", 0, OPT_UINT, &retries, 0, 10, "N",
      "try a device again after a transient failure, with backoff (default 0)"},
     {"journal", 0, OPT_STRING, &journal_arg, 0, 0, "FILE",
@@ -559,7 +561,8 @@ static void fill_request(struct batch_job *job, struct eo_batch_request *request
         .options = {.policy = {.force = force, .allow_downgrade = allow_downgrade,
                                .no_gzip = no_gzip, .method = -1},
                     .dry_run = dry_run, .use_mdns = !no_mdns,
-                    .reboot_timeout_ms = (unsigned)reboot_timeout_s * 1000u},
+                    .reboot_timeout_ms = (unsigned)reboot_timeout_s * 1000u,
+                    .soak_s = (unsigned)soak_s},
         .events = events, .cancel = cancel,
     };
 }

@@ -84,13 +84,14 @@ wait_until 20 record_of_7 || fail "device 7 is not announced again"
 printf '%s\n' "$(host 7)" "$(host 1)" >terminal.txt
 status=0
 TERM=xterm script -qfec "stty cols 160; '$EO_BIN' batch --devices terminal.txt \
-  --firmware-dir '$IMAGES' --password-file pw --reboot-timeout 30 --no-journal" \
+  --firmware-dir '$IMAGES' --password-file pw --reboot-timeout 30 --soak 1 --no-journal" \
   "$LAB_DIR/tty.out" >/dev/null || status=$?
 assert_eq 0 "$status" "batch on a terminal ($(tail -c 600 "$LAB_DIR/tty.out"))"
 tty_out=$(tr -d '\r' <"$LAB_DIR/tty.out")
 assert_contains "$tty_out" $'\e[J' "the summary is erased and drawn again"
 assert_contains "$tty_out" "  $(host 7)" "a running device has a line of its own"
 assert_contains "$tty_out" "step 2/2 push    [" "a running device's bar"
+assert_contains "$tty_out" "[$(host 7)] soak: " "--soak: each device is watched after its upgrade"
 assert_contains "$tty_out" \
   "fleet [########################] 2/2  done 2  running 0  failed 0  offline 0  skipped 0  not run 0" \
   "the last summary"
