@@ -3,6 +3,7 @@
 #include "espurna-ota/secret.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,9 +55,17 @@ static enum eo_status first_line(FILE *file, const char *where, char *line, size
                                  struct eo_error *err)
 {
     struct stat st;
-    if (fstat(fileno(file), &st) == 0 && S_ISDIR(st.st_mode))
+    bool known = fstat(fileno(file), &st) == 0;
+    if (known && S_ISDIR(st.st_mode))
         return eo_error_set(err, EO_ERR_FILE, "password file %s is a directory; give the file "
                             "whose first line is the password", where);
+    const char *exposure = known && S_ISREG(st.st_mode) /* a pipe or a terminal is private */
+                               ? eo_secret_exposure((unsigned)st.st_mode, S_IRGRP | S_IROTH)
+                               : NULL;
+    if (exposure)
+        return eo_error_set(err, EO_ERR_FILE, "password file %s is %s by other users (mode "
+                            "%03o); run 'chmod 600 %s'", where, exposure,
+                            (unsigned)(st.st_mode & 0777), where);
     if (fgets(line, (int)cap, file)) {
         chomp(line);
         if (line[0] != '\0')

@@ -43,7 +43,7 @@ static const struct option_spec flash_options[] = {
      "espota (default), web or terminal"},
     {"password-file", 0, OPT_STRING, &password_file, 0, 0, "FILE",
      "read the device password from FILE ('-' = stdin)"},
-    {"password", 0, OPT_STRING, &password_arg, 0, 0, "PW",
+    {"password", 0, OPT_SECRET, &password_arg, 0, 0, "PW",
      "device password (visible to other users: prefer --password-file)"},
     {"port", 0, OPT_UINT, &device_port, 1, 65535, "N",
      "device's espota UDP port (default 8266, 3232 with --esp32)"},

@@ -35,7 +35,7 @@ static const struct option_spec upgrade_options[] = {
      "espota, web or terminal for every step (default: chosen per step)"},
     {"password-file", 0, OPT_STRING, &password_file, 0, 0, "FILE",
      "read the device password from FILE ('-' = stdin)"},
-    {"password", 0, OPT_STRING, &password_arg, 0, 0, "PW",
+    {"password", 0, OPT_SECRET, &password_arg, 0, 0, "PW",
      "device password (visible to other users: prefer --password-file)"},
     {"dry-run", 'n', OPT_FLAG, &dry_run, 0, 0, NULL, "print the plan and stop: nothing is sent"},
     {"force", 0, OPT_FLAG, &force, 0, 0, NULL,

@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "commands.h"
 #include "espurna-ota/output.h"
@@ -87,8 +89,18 @@ static int help(int argc, char **argv)
     return run_command(command, 2, command_argv);
 }
 
+/* Passwords live in this process's memory: no core file may hold them, and no other process of
+ * the same user may read them (ptrace, /proc/PID/mem or /proc/PID/environ). */
+static void keep_memory_private(void)
+{
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
+    keep_memory_private();
     if (argc < 2) {
         print_usage(stderr);
         return EO_ERR_USAGE;

@@ -62,13 +62,27 @@ static int store_uint(const struct command_spec *spec, const struct option_spec 
     return 0;
 }
 
+/* Keeps a copy of a secret and blanks it in argv, where /proc/PID/cmdline shows it. */
+static int store_secret(const struct command_spec *spec, const struct option_spec *opt,
+                        char *value)
+{
+    char *copy = strdup(value);
+    if (!copy)
+        return options_usage_error(spec, "out of memory");
+    memset(value, 'x', strlen(value));
+    *(const char **)opt->target = copy;
+    return 0;
+}
+
 static int store_value(const struct command_spec *spec, const struct option_spec *opt,
-                       const char *value)
+                       char *value)
 {
     switch (opt->type) {
     case OPT_STRING:
         *(const char **)opt->target = value;
         return 0;
+    case OPT_SECRET:
+        return store_secret(spec, opt, value);
     case OPT_UINT:
         return store_uint(spec, opt, value);
     case OPT_LIST: {
@@ -89,7 +103,7 @@ static int store_value(const struct command_spec *spec, const struct option_spec
  * user mean? Flags may repeat harmlessly, lists are meant to. seen[] is per spec->options. */
 static int check_once(const struct command_spec *spec, const struct option_spec *opt, bool *seen)
 {
-    if (opt->type != OPT_STRING && opt->type != OPT_UINT)
+    if (opt->type != OPT_STRING && opt->type != OPT_UINT && opt->type != OPT_SECRET)
         return 0;
     size_t index = (size_t)(opt - spec->options);
     if (seen[index])
@@ -102,12 +116,12 @@ static int check_once(const struct command_spec *spec, const struct option_spec 
 static int parse_option(const struct command_spec *spec, int argc, char **argv, int *index,
                         bool *seen)
 {
-    const char *word = argv[*index];
+    char *word = argv[*index];
     const struct option_spec *opt;
-    const char *value = NULL;
+    char *value = NULL;
     if (word[1] == '-') {
         const char *name = word + 2;
-        const char *equals = strchr(name, '=');
+        char *equals = strchr(word + 2, '=');
         size_t name_len = equals ? (size_t)(equals - name) : strlen(name);
         opt = find_long(spec, name, name_len);
         if (!opt)

@@ -12,6 +12,8 @@ enum opt_type {
     OPT_STRING, /* const char **; given twice is a usage error */
     OPT_UINT,   /* unsigned long *, checked against [min, max]; given twice is a usage error */
     OPT_LIST,   /* struct opt_list *, every occurrence appended */
+    OPT_SECRET, /* const char **: a copy; the word in argv is overwritten with 'x' so that the
+                 * process list no longer shows it; given twice is a usage error */
 };
 
 #define OPT_LIST_MAX 64

@@ -32,6 +32,7 @@ flash() {
 
 WRONG=$LAB_DIR/wrong-password
 echo "not-the-password" >"$WRONG"
+chmod 600 "$WRONG"
 
 for n in 1 2; do
   note "device $n: wrong password → exit 8, nothing served to anyone"

@@ -38,6 +38,7 @@ flash() {
 
 WRONG=$LAB_DIR/wrong-password
 echo "not-the-password" >"$WRONG"
+chmod 600 "$WRONG"
 A1=$(dev_address 1)
 
 # log_mark N: where device N's log ends now; log_since N MARK: its lines after that.

@@ -98,6 +98,25 @@ static void test_file_errors(void **state)
     assert_non_null(strstr(err.message, "empty"));
 }
 
+/* A password file others can read is refused, and the message shows no password. */
+static void test_file_readable_by_others(void **state)
+{
+    (void)state;
+    char out[EO_SECRET_MAX] = "";
+    enum eo_secret_origin origin;
+    struct eo_error err;
+    struct eo_secret_sources s = {.password_file = write_file("open", "hunter2\n", 0644)};
+    assert_int_equal(resolve(&s, out, &origin, &err), EO_ERR_FILE);
+    assert_non_null(strstr(err.message, "is readable by other users (mode 644); run 'chmod 600"));
+    assert_null(strstr(err.message, "hunter2"));
+    assert_string_equal(out, "");
+    s.password_file = write_file("group", "hunter2\n", 0640);
+    assert_int_equal(resolve(&s, out, &origin, &err), EO_ERR_FILE);
+    s.password_file = write_file("mine", "hunter2\n", 0400);
+    assert_int_equal(resolve(&s, out, &origin, &err), EO_OK);
+    assert_string_equal(out, "hunter2");
+}
+
 static void test_file_is_directory(void **state)
 {
     (void)state;
@@ -279,6 +298,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_first_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_readable_by_others, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_is_directory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_fifo, setup, teardown),
