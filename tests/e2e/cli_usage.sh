@@ -6,6 +6,7 @@
 # network: each run stops at the command line (an extra positional argument makes sure of it).
 set -euo pipefail
 : "${EO_BIN:?}" "${EO_MKIMAGE:?}"
+source "$(dirname "$0")/valgrind.sh" # EO_VALGRIND=1: the tool under valgrind
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0

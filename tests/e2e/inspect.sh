@@ -4,6 +4,7 @@
 # of bad input gives one line naming the file and the documented exit code.
 set -euo pipefail
 : "${EO_BIN:?}" "${EO_MKIMAGE:?}"
+source "$(dirname "$0")/valgrind.sh" # EO_VALGRIND=1: the tool under valgrind
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0

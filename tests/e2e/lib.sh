@@ -5,7 +5,8 @@
 #     lab_reexec --device "image=$(image espurna-1.14.1-itead-sonoff-basic.bin)" -- "$@"
 #     # from here on we are inside the lab: LAB_DIR, LAB_DEVICES, lab-device ...
 #
-# Environment (set by ctest, see tests/CMakeLists.txt): EO_BIN, EO_BUILD, EO_SOURCE, EO_MKIMAGE.
+# Environment (set by ctest, see tests/CMakeLists.txt): EO_BIN, EO_BUILD, EO_SOURCE, EO_MKIMAGE;
+# EO_VALGRIND=1 runs the tool under valgrind's memcheck (exit 99 on an error or a definite leak).
 # Exit codes: 0 pass, 1 fail (with "FAIL: ..." on stderr), 77 skip.
 #
 #   fail MESSAGE                    print "FAIL: MESSAGE" and exit 1
@@ -47,6 +48,7 @@ set -uo pipefail
 
 EO_SOURCE=${EO_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 EO_BUILD=${EO_BUILD:-$EO_SOURCE/build}
+source "$EO_SOURCE/tests/e2e/valgrind.sh" # EO_VALGRIND=1: the tool under valgrind
 E2E_TOOLS=$EO_SOURCE/tests/tools
 DEV_VERSION=1.15.0-dev.gita1b2c3d4+github261101
 
