@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/e2e/serve.sh — `espurna-ota serve IMAGE`: the URL on stdout at once; a connection from
 # another address is refused when it connects, another path gets 404, another method 405, and
-# none of them stops the server; the device's own `ota <url>` then fetches the image, the server stops after that one
+# none of them stops the server (nor do traversal paths, PUT, DELETE or PATCH: one file,
+# read-only); the device's own `ota <url>` then fetches the image, the server stops after that one
 # complete transfer and the device runs the new version; nobody fetching ends in exit 6; bad
 # command lines get one exact line and exit 2.
 source "$(dirname "$0")/lib.sh"
@@ -35,6 +36,16 @@ assert_eq 000 "$(http_code "$url" --interface 127.0.0.1 2>/dev/null)" "GET from 
 assert_eq 404 "$(http_code "$base/0123456789abcdef0123456789abcdef" --interface "$A1")" "another path"
 assert_eq 404 "$(http_code "$base/" --interface "$A1")" "the bare root"
 assert_eq 405 "$(http_code "$url" --interface "$A1" -X POST -d x=1)" "POST"
+# read-only, one file: no traversal, no listing, no other method
+token=${url##*/}
+for path in "$token/.." "$token/../$token" "../$token" "%2e%2e/$token" "$token%2f" "$token/x" \
+  "${token^^}"; do
+  code=$(http_code "$base/$path" --interface "$A1" --path-as-is)
+  [[ $code == 404 || $code == 400 ]] || fail "GET /$path: $code, expected 404 or 400"
+done
+for method in PUT DELETE PATCH; do
+  assert_eq 405 "$(http_code "$url" --interface "$A1" -X "$method" -d x=1)" "$method"
+done
 kill -0 "$serve_pid" 2>/dev/null || fail "serve stopped after refused requests"
 
 note "the device fetches the URL itself"
@@ -48,7 +59,7 @@ assert_eq "done" "$(json_field "$done_line" event)" "second JSON line"
 assert_eq ok "$(json_field "$done_line" status)" "done status"
 assert_eq "$A1" "$(json_field "$done_line" client)" "the client was the device"
 assert_eq True "$(json_field "$done_line" complete)" "complete"
-assert_eq 4 "$(json_field "$done_line" refused)" "four refused requests"
+assert_eq 14 "$(json_field "$done_line" refused)" "fourteen refused requests"
 lab-device wait-boot 1 2 15 || fail "device 1 did not reboot"
 assert_eq "$DEV_VERSION full" "$(dev_running 1)" "device 1 runs the served image"
 
