@@ -106,6 +106,10 @@ enum eo_status eo_firmware_catalog_load(const char *dir, struct eo_firmware_cata
  * On error the catalogue is left empty. */
 enum eo_status eo_release_manifest_load(const char *path, struct eo_firmware_catalog *out,
                                         struct eo_error *err);
+/* The same for the manifest's `len` bytes already in memory, as if read from `path`: its folder
+ * is where the images it names are read and checked. */
+enum eo_status eo_release_manifest_parse(const char *path, const char *text, size_t len,
+                                         struct eo_firmware_catalog *out, struct eo_error *err);
 
 /* ---- matching one device -------------------------------------------------------------- */
 

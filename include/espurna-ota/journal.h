@@ -184,6 +184,11 @@ struct eo_journal_state {
 enum eo_status eo_journal_replay(const char *path, struct eo_journal_state *out,
                                  struct eo_error *err);
 
+/* The same replay of a journal's `size` bytes already in memory (NUL bytes included); `name`
+ * stands for PATH in messages. */
+enum eo_status eo_journal_replay_text(const char *name, const char *text, size_t size,
+                                      struct eo_journal_state *out, struct eo_error *err);
+
 /* The record of `device` (exact identity), NULL when the journal never named it. */
 const struct eo_journal_device *eo_journal_state_find(const struct eo_journal_state *state,
                                                       const char *device);

@@ -962,10 +962,18 @@ enum eo_status eo_journal_replay(const char *path, struct eo_journal_state *out,
     enum eo_status status = read_whole(path, &text, &size, err);
     if (status != EO_OK)
         return status;
-    struct replay replay = {.path = path, .state = out};
-    status = replay_text(&replay, text, size, err);
-    free(replay.facts);
+    status = eo_journal_replay_text(path, text, size, out, err);
     free(text);
+    return status;
+}
+
+enum eo_status eo_journal_replay_text(const char *name, const char *text, size_t size,
+                                      struct eo_journal_state *out, struct eo_error *err)
+{
+    memset(out, 0, sizeof *out);
+    struct replay replay = {.path = name, .state = out};
+    enum eo_status status = replay_text(&replay, text, size, err);
+    free(replay.facts);
     return status;
 }
 

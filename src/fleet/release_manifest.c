@@ -317,18 +317,26 @@ static enum eo_status parse_manifest(struct manifest_reader *reader, const char 
 enum eo_status eo_release_manifest_load(const char *path, struct eo_firmware_catalog *out,
                                         struct eo_error *err)
 {
-    struct manifest_reader reader = {.path = path, .catalog = out, .err = err};
     char *text = NULL;
     size_t len;
     eo_firmware_catalog_init(out);
     enum eo_status status = read_file(path, MANIFEST_MAX_BYTES, &text, &len, err);
     if (status != EO_OK)
         return status;
+    status = eo_release_manifest_parse(path, text, len, out, err);
+    free(text);
+    return status;
+}
+
+enum eo_status eo_release_manifest_parse(const char *path, const char *text, size_t len,
+                                         struct eo_firmware_catalog *out, struct eo_error *err)
+{
+    struct manifest_reader reader = {.path = path, .catalog = out, .err = err};
+    eo_firmware_catalog_init(out);
     manifest_folder(path, reader.dir);
     snprintf(out->dir, sizeof out->dir, "%s", reader.dir);
     snprintf(out->manifest, sizeof out->manifest, "%s", path);
-    status = parse_manifest(&reader, text, len);
-    free(text);
+    enum eo_status status = parse_manifest(&reader, text, len);
     if (status != EO_OK)
         eo_firmware_catalog_release(out);
     return status;

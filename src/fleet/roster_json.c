@@ -136,8 +136,9 @@ static enum eo_status read_entry(const struct roster_place *place, json_t *objec
         return status;
     struct roster_entry entry;
     status = start_entry(place, object, &entry);
-    if (status == EO_OK)
-        status = read_fields(place, object, &entry);
+    if (status != EO_OK)
+        return status; /* entry may not even be initialised: nothing to discard */
+    status = read_fields(place, object, &entry);
     if (status != EO_OK) {
         roster_entry_discard(&entry);
         return status;

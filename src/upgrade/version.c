@@ -32,7 +32,7 @@ static const char *read_number(const char *text, unsigned long *out)
 static long build_date(const char *build)
 {
     size_t tag = strlen(BUILD_DATE_TAG) - 1; /* build points past the '+' */
-    if (!build || strncmp(build, BUILD_DATE_TAG + 1, tag) != 0)
+    if (!build || strncmp(build, &BUILD_DATE_TAG[1], tag) != 0)
         return -1;
     const char *digits = build + tag;
     if (strlen(digits) != 6 || strspn(digits, "0123456789") != 6)

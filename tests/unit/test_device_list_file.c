@@ -483,6 +483,28 @@ static void test_json_error_unknown_key(void **state)
                       "devices.json:1: unknown key 'version' around the list (devices)");
 }
 
+/* Fills a stretch of the stack with a non-zero pattern, so that a parser that reads an
+ * uninitialised local there meets garbage, not a lucky zero. */
+static __attribute__((noinline)) void dirty_stack(void)
+{
+    volatile unsigned char junk[16384];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = 0xA5;
+}
+
+/* Found by fuzz_roster: a JSON entry refused before its device was read ({} or a device that is
+ * not a string) freed an image pointer that was never set. */
+static void test_json_entry_without_device_frees_nothing(void **state)
+{
+    (void)state;
+    dirty_stack();
+    expect_json_error("[{}]", "devices.json:1: entry without 'device'");
+    dirty_stack();
+    expect_json_error("\r\r[\t\t\t\t\t{}]", "devices.json:1: entry without 'device'");
+    dirty_stack();
+    expect_json_error("[{\"device\": 12}]", "devices.json:1: 'device' must be a string");
+}
+
 static void test_json_error_shape(void **state)
 {
     (void)state;
@@ -692,6 +714,7 @@ int main(void)
         cmocka_unit_test(test_load_errors_name_the_path),
         cmocka_unit_test(test_load_refuses_fifo),
         cmocka_unit_test(test_load_missing_file),
+        cmocka_unit_test(test_json_entry_without_device_frees_nothing),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

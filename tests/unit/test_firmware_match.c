@@ -575,6 +575,32 @@ static void test_manifest_shape(void **state)
     remove_dir(fixture.dir);
 }
 
+/* A manifest held in memory (eo_release_manifest_parse) is read as if from its path: the images
+ * it names are checked in that path's folder. */
+static void test_manifest_parse(void **state)
+{
+    (void)state;
+    static const char text[] = "{\"version\": \"1.15.0\", \"images\": {" GOOD_BASIC "}}";
+    struct manifest_fixture fixture;
+    struct eo_firmware_catalog catalog;
+    struct eo_error err;
+    make_manifest_dir(&fixture);
+    assert_int_equal(eo_release_manifest_parse(fixture.path, text, sizeof text - 1, &catalog, &err),
+                     EO_OK);
+    assert_int_equal(catalog.count, 1);
+    assert_string_equal(catalog.dir, fixture.dir);
+    assert_string_equal(catalog.manifest, fixture.path);
+    eo_firmware_catalog_release(&catalog);
+
+    assert_int_equal(eo_release_manifest_parse("elsewhere/manifest.json", text, sizeof text - 1,
+                                               &catalog, &err),
+                     EO_ERR_INPUT);
+    assert_non_null(strstr(err.message, "elsewhere/manifest.json: images.itead-sonoff-basic.file: "
+                                        "elsewhere/espurna-1.15.0-itead-sonoff-basic.bin: "));
+    assert_int_equal(catalog.count, 0);
+    remove_dir(fixture.dir);
+}
+
 static void test_manifest_missing(void **state)
 {
     (void)state;
@@ -602,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_manifest_good),
         cmocka_unit_test(test_manifest_checks),
         cmocka_unit_test(test_manifest_shape),
+        cmocka_unit_test(test_manifest_parse),
         cmocka_unit_test(test_manifest_missing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -373,6 +373,26 @@ static void expect_bad_line(const char *lines, const char *expected)
     "123Z\",\"device\":\"alpha\",\"event\":\"started\",\"image\":null,\"md5\":null,"               \
     "\"version\":null}\n"
 
+/* The replay of text in memory (eo_journal_replay_text): the same state, messages name `name`. */
+static void test_replay_text(void **state)
+{
+    (void)state;
+    static const char text[] = GOOD_LINE GOOD_LINE "{\"run\":";
+    struct eo_journal_state s;
+    struct eo_error err;
+    assert_int_equal(eo_journal_replay_text("mem", text, sizeof text - 1, &s, &err), EO_OK);
+    assert_int_equal(s.lines, 2);
+    assert_true(s.torn);
+    assert_int_equal(find(&s, "alpha")->standing, EO_JOURNAL_PENDING);
+    eo_journal_state_free(&s);
+
+    static const char bad[] = "garbage\n" GOOD_LINE;
+    assert_int_equal(eo_journal_replay_text("mem", bad, sizeof bad - 1, &s, &err), EO_ERR_INPUT);
+    assert_string_equal(err.message,
+                        "mem:1: not a journal line (not JSON: '[' or '{' expected near 'garbage')");
+    eo_journal_state_free(&s);
+}
+
 static void test_bad_middle_line(void **state)
 {
     (void)state;
@@ -956,6 +976,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_torn_last_line_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_line_cut_before_appending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_middle_line, setup, teardown),
+        cmocka_unit_test(test_replay_text),
         cmocka_unit_test_setup_teardown(test_modes_created, setup, teardown),
         cmocka_unit_test_setup_teardown(test_symlink_and_non_files_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_in_use_refused, setup, teardown),
