@@ -89,11 +89,11 @@ static bool loop_once(struct vdh_device *dev)
 {
     if (vdh_timers_next_ms(dev) == 0)
         return vdh_timers_run(dev);
-    struct pollfd fds[4];
+    struct pollfd fds[3 + VDH_WEB_POLL_MAX];
     int n = add_fd(fds, 0, dev->udp_fd);
     n = add_fd(fds, n, dev->telnet_fd);
     n = add_fd(fds, n, dev->client_fd);
-    n = add_fd(fds, n, vdh_web_poll_fd(dev));
+    n = vdh_web_poll_fds(dev, fds, n, (int)(sizeof fds / sizeof fds[0]));
     if (poll(fds, (nfds_t)n, loop_timeout(dev)) < 0 && errno != EINTR)
         return false;
     for (int i = 0; i < n && !vdh_stop; i++) {

@@ -1,11 +1,12 @@
 /* vdh.h — the host port of the virtual device: one process, one poll() loop for the sockets
- * (UDP espota, telnet, libmicrohttpd in epoll mode), avahi in its own threaded poll. Blocking
+ * (UDP espota, telnet, libmicrohttpd's sockets), avahi in its own threaded poll. Blocking
  * phases (the espota data transfer, an `ota <url>` download) run inside the loop, as they do on
  * the single-threaded ESP8266. Everything the port shares lives in struct vdh_device. */
 #ifndef VDH_H
 #define VDH_H
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -203,7 +204,10 @@ void vdh_fetch_run(struct vdh_device *dev, const char *url);
 /* web (libmicrohttpd) */
 bool vdh_web_start(struct vdh_device *dev);
 void vdh_web_stop(struct vdh_device *dev);
-int vdh_web_poll_fd(struct vdh_device *dev);    /* -1 when not serving */
+#define VDH_WEB_POLL_MAX 32 /* server sockets watched by the loop (the listener + connections) */
+/* Adds the server's sockets to fds[n..cap) with the interest libmicrohttpd has in each;
+ * returns the new count (n when not serving). */
+int vdh_web_poll_fds(struct vdh_device *dev, struct pollfd *fds, int n, int cap);
 int vdh_web_timeout_ms(struct vdh_device *dev); /* -1 = none */
 void vdh_web_run(struct vdh_device *dev);
 

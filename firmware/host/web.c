@@ -1,4 +1,4 @@
-/* web.c — the web server (libmicrohttpd, epoll mode inside the device's poll loop): POST
+/* web.c — the web server (libmicrohttpd, its sockets in the device's poll loop): POST
  * /upgrade with Digest or Basic auth as `admin` (the async web server's Digest: realm =
  * hostname, qop="auth", fresh 32-hex nonce and opaque; none for webui builds), the multipart
  * file part into the core's web upgrade logic per era, and GET /discover. Every reply says
@@ -305,8 +305,11 @@ bool vdh_web_start(struct vdh_device *dev)
         vdh_close(&fd);
         return false;
     }
+    /* external select mode, not epoll: MHD's edge-triggered epoll drops a connection's read
+     * readiness after a short read, so a client's close queued behind the last data it sent
+     * (a client killed mid upload) went unseen until the 30 s timeout, and the update ran on */
     web->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, dev,
+        MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, dev,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, dev, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
         MHD_OPTION_END);
@@ -328,13 +331,22 @@ void vdh_web_stop(struct vdh_device *dev)
     dev->web = NULL;
 }
 
-int vdh_web_poll_fd(struct vdh_device *dev)
+int vdh_web_poll_fds(struct vdh_device *dev, struct pollfd *fds, int n, int cap)
 {
-    if (!dev->web)
-        return -1;
-    const union MHD_DaemonInfo *info =
-        MHD_get_daemon_info(dev->web->daemon, MHD_DAEMON_INFO_EPOLL_FD);
-    return info ? info->epoll_fd : -1;
+    fd_set reads, writes, errors;
+    MHD_socket max = -1;
+    FD_ZERO(&reads);
+    FD_ZERO(&writes);
+    FD_ZERO(&errors);
+    if (!dev->web || MHD_get_fdset(dev->web->daemon, &reads, &writes, &errors, &max) != MHD_YES)
+        return n;
+    for (MHD_socket fd = 0; fd <= max && n < cap; fd++) {
+        short events = (short)((FD_ISSET(fd, &reads) ? POLLIN : 0) |
+                               (FD_ISSET(fd, &writes) ? POLLOUT : 0));
+        if (events)
+            fds[n++] = (struct pollfd){fd, events, 0};
+    }
+    return n;
 }
 
 int vdh_web_timeout_ms(struct vdh_device *dev)

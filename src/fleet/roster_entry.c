@@ -167,8 +167,14 @@ static bool classify_device(const char *text, struct eo_listed_device *device)
         device->kind = EO_LISTED_ADDRESS;
         return true;
     }
-    if (only_digits_and_dots(text))
-        return false; /* 192.168.1.300 is a typo, not a host name */
+    if (only_digits_and_dots(text)) {
+        /* 192.168.1.300 is a typo, not a host name; six digits are a chip id (one in sixteen
+         * chip ids has no letter) */
+        if (!read_chip_id(text, identity))
+            return false;
+        device->kind = EO_LISTED_CHIP_ID;
+        return true;
+    }
     host_identity(text, identity);
     if (!valid_host_name(identity))
         return false;

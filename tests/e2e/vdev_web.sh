@@ -6,7 +6,8 @@
 # of one 1460-byte piece or less, a bad header; 500 with the Updater's text ending "\r\n";
 # 200 "OK" without a reboot when no file part came), <= 1.14.0 (always 200, "OK" or "ERROR n";
 # a second upload joins the running one), gzip refused by 1.14.1's header check (core 2.3.0),
-# the no-auth minimal-webui build, and successful uploads followed by a reboot.
+# the no-auth minimal-webui build, and successful uploads followed by a reboot. A client
+# killed mid upload has its update dropped at once, so the next upload is taken.
 # A large body refused with 401 is read to its end first, so a client that sends it whole (no
 # Expect: 100-continue; curl and one that reads only after writing) gets the 401; the lab has
 # lwIP-sized TCP receive buffers (--tcp-rmem).
@@ -24,7 +25,8 @@ lab_reexec --tcp-rmem "2920 5840 5840" --device "image=$FULL_1141 dialect=dev re
   --device "image=$FULL_DEV dialect=dev reboot-ms=300 flash-kbps=200 time-scale=1" \
   --device "image=$WEBUI dialect=dev reboot-ms=300" \
   --device "image=$FULL_1140 reboot-ms=300 flash-kbps=200 time-scale=1" \
-  --device "image=$FULL_1141 reboot-ms=300" -- "$@"
+  --device "image=$FULL_1141 reboot-ms=300" \
+  --device "image=$FULL_1141 reboot-ms=300 flash-kbps=200 time-scale=1" -- "$@"
 
 JUNK=$LAB_DIR/junk.bin
 head -c 20000 /dev/zero | tr '\0' 'x' >"$JUNK"
@@ -188,6 +190,20 @@ wait "$first"
 lab-device wait-boot 5 2 10 || fail "device 5 did not reboot"
 assert_not_contains "$(lab-device log 5 | grep '^booted' | tail -n 1)" "$DEV_VERSION (core), 358400 bytes" \
   "device 5 does not run the first upload as sent"
+
+note "device 7 (1.14.1, slow flash): a client killed mid upload: the update is dropped at once"
+curl -sS --max-time 30 -o /dev/null --digest -u "admin:$(pw 7)" -F "upgrade=@$FULL_1141" \
+  "http://$(dev_address 7)/upgrade" >/dev/null 2>&1 &
+client=$!
+wait_until 10 grep -q 'file part begins' "$LAB_DIR/dev/7/log" || fail "device 7: the upload never began"
+kill -KILL "$client"
+wait "$client" 2>/dev/null
+# at once, not at libmicrohttpd's 30 s connection timeout: until then the Updater runs and the
+# next upload gets "400 ERROR: Upgrade in progress"
+wait_until 5 grep -q 'upload ended early' "$LAB_DIR/dev/7/log" ||
+  fail "device 7: the cut upload was not dropped: $(tail -n 3 "$LAB_DIR/dev/7/log")"
+assert_eq "200 OK" "$(upload 7 "$CORE_DEV" --digest -u "admin:$(pw 7)")" "device 7: the next upload"
+lab-device wait-boot 7 2 10 || fail "device 7 did not reboot"
 
 note "device 4 (minimal-webui): no espota, no terminal; no auth, upload the full image"
 assert_eq "No response from device" "$(espota 4 "$FULL_DEV" --udp-timeout 1)" "webui espota"

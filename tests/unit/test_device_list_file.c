@@ -87,10 +87,11 @@ static void test_text_device_forms(void **state)
              "aa:bb:cc:dd:ee:0f\n"
              "d4e5f6\n"
              "\t  porch-light_2 \n"
+             "000020\n"
              "# the end, no newline after this one\n"
              "2001:db8::7",
              &roster);
-    assert_int_equal(roster.count, 9);
+    assert_int_equal(roster.count, 10);
     const struct {
         const char *device;
         enum eo_listed_kind kind;
@@ -105,7 +106,8 @@ static void test_text_device_forms(void **state)
         {"aa:bb:cc:dd:ee:0f", EO_LISTED_MAC, "AA:BB:CC:DD:EE:0F", 9},
         {"d4e5f6", EO_LISTED_CHIP_ID, "D4E5F6", 10},
         {"porch-light_2", EO_LISTED_HOST, "porch-light_2", 11},
-        {"2001:db8::7", EO_LISTED_ADDRESS, "2001:db8::7", 13},
+        {"000020", EO_LISTED_CHIP_ID, "000020", 12},
+        {"2001:db8::7", EO_LISTED_ADDRESS, "2001:db8::7", 14},
     };
     for (size_t i = 0; i < roster.count; i++) {
         assert_string_equal(roster.items[i].device, expected[i].device);
