@@ -49,8 +49,9 @@ struct eo_report_row {
     double seconds;
     const char *outcome;                    /* "done", "failed", ... */
     const char *message;                    /* why, "" or NULL when nothing to add */
+    unsigned wave;                          /* 1-based rollout wave, 0 shows as "-" */
 };
-/* The table on stdout: DEVICE FROM TO ROUTE TIME OUTCOME, one row per device. */
+/* The table on stdout: DEVICE FROM TO ROUTE WAVE TIME OUTCOME, one row per device. */
 void eo_report_table(const struct eo_report_row *rows, size_t count);
 
 #endif

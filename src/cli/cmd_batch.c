@@ -25,6 +25,7 @@
 #include "espurna-ota/secrets_file.h"
 #include "espurna-ota/resolve.h"
 #include "options.h"
+#include "upgrade_json.h"
 
 static const char *devices_file, *image_arg, *firmware_dir, *manifest, *password_file;
 static const char *secrets_path;
@@ -389,6 +390,7 @@ static void print_table(const struct batch_job *job)
             .device = job->members[i].label, .from = from_version(o, &job->members[i]),
             .to = o->result.final_version, .route = route_of(o), .seconds = o->seconds,
             .outcome = eo_batch_state_name(o->state), .message = o->err.message,
+            .wave = job->summary.wave_count > 1 ? job->members[i].wave + 1 : 0,
         };
     }
     if (rows)
@@ -420,6 +422,10 @@ static json_t *device_json(const struct eo_batch_member *member,
                                              : json_null());
     const char *hint = eo_hint_name(outcome->err.hint);
     json_object_set_new(obj, "hint", hint ? json_string(hint) : json_null());
+    json_object_set_new(obj, "wave", json_integer(member->wave + 1));
+    json_object_set_new(obj, "plan", cli_upgrade_plan_json(&outcome->result));
+    json_object_set_new(obj, "core", cli_upgrade_core_json(&outcome->result));
+    json_object_set_new(obj, "steps", cli_upgrade_steps_json(&outcome->result));
     return obj;
 }
 

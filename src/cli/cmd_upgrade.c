@@ -16,6 +16,7 @@
 #include "espurna-ota/secret.h"
 #include "espurna-ota/upgrade.h"
 #include "options.h"
+#include "upgrade_json.h"
 #include "password.h"
 
 static const char *device_arg, *image_arg, *core_arg, *firmware_dir, *method_arg;
@@ -178,58 +179,6 @@ static void fill_request(struct upgrade_job *job, int method, const struct eo_ev
 
 /* ---- output ----------------------------------------------------------------------------- */
 
-static json_t *figure_json(uint64_t bytes, enum eo_certainty certainty)
-{
-    return json_pack("{s:o,s:s}", "bytes",
-                     certainty == EO_CERTAIN_UNKNOWN ? json_null() : json_integer((json_int_t)bytes),
-                     "certainty", eo_certainty_name(certainty));
-}
-
-static const char *step_image_name(enum eo_step_image image)
-{
-    return image == EO_STEP_CORE ? "core" : image == EO_STEP_TARGET_GZIP ? "gzip" : "image";
-}
-
-static json_t *plan_json(const struct eo_upgrade_result *result)
-{
-    const struct eo_plan *plan = &result->plan;
-    json_t *steps = json_array(), *notes = json_array();
-    for (unsigned i = 0; i < plan->step_count; i++) {
-        const struct eo_plan_step *step = &plan->steps[i];
-        json_array_append_new(steps, json_pack(
-            "{s:i,s:s,s:s,s:I,s:I,s:o,s:o,s:s,s:s}", "step", (int)i + 1, "image",
-            step_image_name(step->image), "method", eo_method_name(step->method), "bytes",
-            (json_int_t)step->bytes, "inflated", (json_int_t)step->inflated, "free_before",
-            figure_json(step->free_before, step->free_before_certainty), "free_after",
-            figure_json(step->free_after, step->free_after_certainty), "expect_version",
-            step->expect_version, "expect_kind",
-            eo_kind_name(step->expect_kind) ? eo_kind_name(step->expect_kind) : "unknown"));
-    }
-    for (unsigned i = 0; i < plan->note_count; i++)
-        json_array_append_new(notes, eo_out_json_text(plan->notes[i]));
-    return json_pack("{s:s,s:o,s:o,s:o,s:b}", "route", eo_route_name(plan->route), "summary",
-                     eo_out_json_text(plan->summary), "steps", steps, "notes", notes, "resumes",
-                     plan->resumes);
-}
-
-static json_t *steps_json(const struct eo_upgrade_result *result)
-{
-    json_t *steps = json_array();
-    for (unsigned i = 0; i < EO_PLAN_MAX_STEPS && result->steps[i].ran; i++) {
-        const struct eo_upgrade_step_result *step = &result->steps[i];
-        json_array_append_new(steps, json_pack(
-            "{s:i,s:s,s:s,s:I,s:f,s:f,s:f,s:s,s:s,s:o,s:o,s:o,s:o}", "step", (int)i + 1, "image",
-            step_image_name(step->image), "method", eo_method_name(step->method),
-            "bytes_confirmed", (json_int_t)step->bytes, "push_seconds", step->push_s,
-            "reboot_seconds", step->reboot_s, "back_seconds", step->back_s, "transfer", eo_status_name(step->push_status),
-            "outcome", eo_status_name(step->status), "version_after",
-            eo_out_json_text(step->version_after), "reply", eo_out_json_text(step->reply),
-            "note", eo_out_json_text(step->note), "fallback",
-            eo_out_json_text(step->fallback)));
-    }
-    return steps;
-}
-
 static json_t *identity_json(const struct eo_identity *identity)
 {
     const struct eo_device *device = &identity->device;
@@ -249,14 +198,9 @@ static void print_json(const struct upgrade_job *job, const struct eo_error *err
                                                  job->image.md5, "version",
                                                  eo_out_json_text(job->image.version)));
     json_object_set_new(obj, "before", identity_json(&result->before));
-    json_object_set_new(obj, "plan", result->planned ? plan_json(result) : json_null());
-    json_object_set_new(obj, "core", result->core.path[0]
-                                         ? json_pack("{s:o,s:o}", "path",
-                                                     eo_out_json_text(result->core.path),
-                                                     "reason",
-                                                     eo_out_json_text(result->core.reason))
-                                         : json_null());
-    json_object_set_new(obj, "steps", steps_json(result));
+    json_object_set_new(obj, "plan", cli_upgrade_plan_json(result));
+    json_object_set_new(obj, "core", cli_upgrade_core_json(result));
+    json_object_set_new(obj, "steps", cli_upgrade_steps_json(result));
     json_object_set_new(obj, "final_version", eo_out_json_text(result->final_version));
     json_object_set_new(obj, "check", json_string(eo_verify_check_name(result->check)));
     json_object_set_new(obj, "dry_run", json_boolean(result->dry_run));
@@ -285,7 +229,7 @@ static void print_plan_steps(const struct eo_upgrade_result *result)
         char label[16], before[48], after[48];
         snprintf(label, sizeof label, "step %u", i + 1);
         eo_out_field(label, "%s by %s: %llu bytes (%llu installed), free before %s, after %s, "
-                     "then it runs %s %s", step_image_name(step->image),
+                     "then it runs %s %s", cli_step_image_name(step->image),
                      eo_method_name(step->method), (unsigned long long)step->bytes,
                      (unsigned long long)step->inflated,
                      figure_text(step->free_before, step->free_before_certainty, before,
@@ -315,7 +259,7 @@ static void print_text(const struct upgrade_job *job)
         char label[16];
         snprintf(label, sizeof label, "step %u", i + 1);
         eo_out_field(label, "%s by %s: %llu bytes in %.1f s, back in %.1f s as %s%s%s",
-                     step_image_name(step->image), eo_method_name(step->method),
+                     cli_step_image_name(step->image), eo_method_name(step->method),
                      (unsigned long long)step->bytes, step->push_s, step->reboot_s,
                      step->version_after[0] ? step->version_after : "?",
                      step->note[0] ? "; " : "", step->note);

@@ -350,13 +350,16 @@ static const char *or_dash(const char *text) { return text && text[0] ? text : "
 
 void eo_report_table(const struct eo_report_row *rows, size_t count)
 {
-    printf("%-24s %-38s %-38s %-14s %7s  %s\n", "DEVICE", "FROM", "TO", "ROUTE", "TIME",
-           "OUTCOME");
+    printf("%-24s %-38s %-38s %-14s %4s %7s  %s\n", "DEVICE", "FROM", "TO", "ROUTE", "WAVE",
+           "TIME", "OUTCOME");
     for (size_t i = 0; i < count; i++) {
         const struct eo_report_row *row = &rows[i];
         bool why = row->message && row->message[0];
-        printf("%-24.24s %-38.38s %-38.38s %-14s %6.1fs  %s%s%s\n", or_dash(row->device),
-               or_dash(row->from), or_dash(row->to), or_dash(row->route), row->seconds,
+        char wave[16] = "-";
+        if (row->wave)
+            snprintf(wave, sizeof wave, "%u", row->wave);
+        printf("%-24.24s %-38.38s %-38.38s %-14s %4s %6.1fs  %s%s%s\n", or_dash(row->device),
+               or_dash(row->from), or_dash(row->to), or_dash(row->route), wave, row->seconds,
                or_dash(row->outcome), why ? ": " : "", why ? row->message : "");
     }
 }

@@ -37,6 +37,11 @@ assert_eq "two-step gzip-one-step up-to-date skipped" \
   "dry run plans"
 assert_contains "$(jq -r --arg d "$(host 6)" '.devices[] | select(.device == $d) | .error' <<<"$out")" \
   "give its environment in the device list" "a core device needs its environment"
+assert_eq "1 core:web image:espota true" \
+  "$(jq -r --arg d "$(host 1)" '.devices[] | select(.device == $d) |
+     "\(.wave) \([.plan.steps[] | "\(.image):\(.method)"] | join(" ")) \(.core.path |
+       endswith("-espurna-minimal-arduino-ota-1m.bin"))"' <<<"$out")" \
+  "dry run: wave, images and methods of each step, the core image"
 assert_eq "$before" "$(md5sum <"$LAB_DIR/dev/1/flash.bin")" "dry run: flash untouched"
 
 note "a malformed list: FILE:LINE, exit 12, nothing runs"
