@@ -16,6 +16,7 @@
 #define CONNECT_TIMEOUT_MS 5000
 #define IDLE_TIMEOUT_MS 30000   /* the data phase gives up after this long without bytes */
 #define READ_MAX 4096u
+#define LIE_FLOOD_MAX_MS 120000 /* ack-flood: the counts after the data end by then at the latest */
 
 static bool wait_fd(int fd, short events, int timeout_ms)
 {
@@ -70,6 +71,9 @@ static void send_text(int fd, const char *text)
 struct ack_queue {
     int fd;
     uint64_t latency_us;
+    const struct vdh_lies *lies; /* ack-over, ack-flood */
+    uint32_t image_size;
+    unsigned counts;          /* counts queued so far in this transfer */
     unsigned head, count;
     uint64_t due[ACKS_MAX];
     char text[ACKS_MAX][16];
@@ -189,8 +193,10 @@ static void ack_burst(struct ack_queue *q, uint32_t *burst)
     char ack[16];
     if (*burst == 0)
         return;
-    snprintf(ack, sizeof ack, "%u", (unsigned)*burst);
+    vdh_lies_count_text(q->lies, *burst, q->counts++, q->image_size, ack, sizeof ack);
     acks_push(q, ack);
+    if (q->lies->ack_flood)
+        vdh_lies_flood_burst(q->fd);
     *burst = 0;
 }
 
@@ -288,13 +294,16 @@ static void run_update(struct vdh_device *dev, struct in_addr host)
     vdh_log("espota: connected to %s:%u, receiving %u bytes", addr, ota->port, (unsigned)ota->size);
     dev->flash.corrupt_next = dev->opts.faults.corrupt_sector;
     bool write_failed;
-    struct ack_queue acks = {.fd = fd, .latency_us = vdh_wall_us(dev, dev->opts.ack_latency_ms)};
+    struct ack_queue acks = {.fd = fd, .latency_us = vdh_wall_us(dev, dev->opts.ack_latency_ms),
+                             .lies = &dev->opts.lies, .image_size = ota->size};
     uint32_t sectors = dev->flash.sector_writes;
     uint64_t start = vdh_now_us();
     bool complete = receive_image(dev, &acks, &write_failed);
     vdh_log("espota: received %u bytes in %u ms, %u sectors written",
             (unsigned)ota->updater->progress, (unsigned)((vdh_now_us() - start) / 1000u),
             dev->flash.sector_writes - sectors);
+    if (dev->opts.lies.ack_flood)
+        vdh_lies_flood_until_closed(fd, LIE_FLOOD_MAX_MS);
     bool reboot = conclude(dev, fd, complete, write_failed);
     dev->flash.corrupt_next = false;
     close(fd);

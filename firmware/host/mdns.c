@@ -21,6 +21,7 @@ struct vdh_mdns {
     bool want;                /* publish when the daemon is there */
     /* what to publish (a copy: the avahi thread reads it) */
     char name[64], fqdn[80];
+    char service_host[80];    /* the host the services name: fqdn unless a lie says another */
     AvahiAddress address;
     uint16_t espota_port, web_port, telnet_port; /* 0 = not served */
     struct vd_txt txt;
@@ -43,7 +44,7 @@ static void group_callback(AvahiEntryGroup *g, AvahiEntryGroupState state, void 
 static int add_service(struct vdh_mdns *m, const char *type, uint16_t port, AvahiStringList *txt)
 {
     return avahi_entry_group_add_service_strlst(m->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_INET, 0,
-                                                m->name, type, NULL, m->fqdn, port, txt);
+                                                m->name, type, NULL, m->service_host, port, txt);
 }
 
 static int add_entries(struct vdh_mdns *m)
@@ -54,6 +55,10 @@ static int add_entries(struct vdh_mdns *m)
     AvahiStringList *txt = avahi_string_list_new_from_array(items, (int)m->txt.count);
     int rc = avahi_entry_group_add_address(m->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_INET,
                                            AVAHI_PUBLISH_NO_REVERSE, m->fqdn, &m->address);
+    if (rc >= 0 && strcmp(m->service_host, m->fqdn) != 0) /* lie other-host: both names */
+        rc = avahi_entry_group_add_address(m->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_INET,
+                                           AVAHI_PUBLISH_NO_REVERSE, m->service_host,
+                                           &m->address);
     if (rc >= 0 && m->espota_port)
         rc = add_service(m, "_arduino._tcp", m->espota_port, txt);
     if (rc >= 0 && m->web_port)
@@ -134,8 +139,10 @@ void vdh_mdns_init(struct vdh_device *dev)
 
 static void snapshot(struct vdh_device *dev, const struct vd_mdns_plan *plan, struct vdh_mdns *m)
 {
-    snprintf(m->name, sizeof m->name, "%s", dev->hostname);
+    const char *shown = vdh_lies_hostname(&dev->opts.lies, dev->hostname);
+    snprintf(m->name, sizeof m->name, "%s", shown);
     snprintf(m->fqdn, sizeof m->fqdn, "%s.local", dev->hostname);
+    snprintf(m->service_host, sizeof m->service_host, "%s.local", shown);
     m->address.proto = AVAHI_PROTO_INET;
     m->address.data.ipv4.address = dev->address.s_addr;
     m->espota_port = plan->arduino ? dev->espota_port : 0;
@@ -145,6 +152,7 @@ static void snapshot(struct vdh_device *dev, const struct vd_mdns_plan *plan, st
                                  .mode = dev->opts.txt, .espurna_keys = plan->espurna_keys};
     memcpy(facts.mac, dev->mac, sizeof facts.mac);
     vd_txt_build(&dev->identity, &facts, &m->txt);
+    vdh_lies_txt(&dev->opts.lies, &m->txt);
 }
 
 void vdh_mdns_publish(struct vdh_device *dev)

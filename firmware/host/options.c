@@ -9,7 +9,7 @@
 #include "vdh.h"
 
 enum opt_kind { K_STRING, K_UINT, K_FLAG, K_FLASH_SIZE, K_DIALECT, K_PASSWORD, K_PASSWORD_FILE,
-                K_CHIP_ID, K_FAULT, K_TXT, K_SECTOR_MS, K_FLASH_KBPS, K_TIME_SCALE };
+                K_CHIP_ID, K_FAULT, K_TXT, K_SECTOR_MS, K_FLASH_KBPS, K_TIME_SCALE, K_LIE };
 
 struct opt {
     const char *name;
@@ -57,6 +57,7 @@ static const struct opt table[] = {
     {"fault", K_FAULT, OFF(faults), 0, "NAME[=VALUE]", "repeatable: drop-at=PERCENT, corrupt-sector, lose-udp=K, "
      "no-connect-back, no-space, slow-reboot=MS, never-return, old-image, lose-auth-reply, new-address=IPV4, "
      "verdict-delay=MS, no-verdict, crash-loop[=MS]"},
+    {"lie", K_LIE, OFF(lies), 0, "NAME[=V]", "repeatable, a lying device (lies.c): " VDH_LIES_NAMES},
     {"ports-file", K_STRING, OFF(ports_file), 0, "FILE", "written once listening: \"espota=P web=P telnet=P\""},
     {"pid-file", K_STRING, OFF(pid_file), 0, "FILE", "process id, written at start"},
     {"log", K_STRING, OFF(log_file), 0, "FILE", "log lines (default stderr)"},
@@ -225,6 +226,7 @@ static int store(const struct opt *o, const char *value, struct vdh_options *opt
     case K_PASSWORD_FILE: return read_password_file(value, target, sizeof opts->password);
     case K_CHIP_ID: return store_chip_id(value, target);
     case K_FAULT: return parse_fault(value, target);
+    case K_LIE: return vdh_lies_parse(value, target);
     case K_SECTOR_MS:
     case K_FLASH_KBPS:
     case K_TIME_SCALE: return store_timing(o, value, opts);

@@ -11,6 +11,8 @@
 
 #include "vdh.h"
 
+#define LIE_ENDLESS_MAX_MS 120000 /* telnet-endless: the output ends by then at the latest */
+
 static void client_write(void *ctx, const char *data, size_t len)
 {
     struct vdh_device *dev = ctx;
@@ -57,7 +59,7 @@ void vdh_telnet_accept(struct vdh_device *dev)
         /* core/minimal builds skip the password */
         .password = dev->identity.desc.kind == EO_KIND_FULL ? dev->opts.password : NULL,
         .identity = &dev->identity,
-        .hostname = dev->hostname,
+        .hostname = vdh_lies_hostname(&dev->opts.lies, dev->hostname),
         .chip_id = dev->opts.chip_id,
         .safe_mode = dev->safe_mode,
         .boot_counter = dev->stability.counter,
@@ -81,6 +83,11 @@ void vdh_telnet_readable(struct vdh_device *dev)
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n <= 0) {
+        vdh_telnet_close(dev);
+        return;
+    }
+    if (dev->opts.lies.telnet_endless && memchr(buf, '\n', (size_t)n)) {
+        vdh_lies_telnet_endless(dev->client_fd, LIE_ENDLESS_MAX_MS);
         vdh_telnet_close(dev);
         return;
     }

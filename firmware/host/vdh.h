@@ -19,6 +19,7 @@
 #include "vd_terminal.h"
 #include "vd_updater.h"
 #include "timing.h"
+#include "lies.h"
 
 /* ---- options --------------------------------------------------------------------------- */
 
@@ -67,6 +68,7 @@ struct vdh_options {
     bool flash_kbps_given, sector_ms_given; /* both set the sector time: one of them only */
     unsigned system_check_ms; /* uptime after which a boot counts as stable (SYSTEM_CHECK_TIME) */
     struct vdh_faults faults;
+    struct vdh_lies lies;     /* --lie: answers no real device gives (lies.c) */
     const char *ports_file, *pid_file, *log_file;
     unsigned watchdog;
 };

@@ -18,9 +18,12 @@
 
 #define POST_BUFFER 16384
 #define DROP_LIMIT ((uint64_t)EO_IMAGE_MAX_FILE_SIZE + 65536u) /* largest image + multipart */
+#define SILENT_MAX 16u /* lie web-silent: connections kept unanswered */
 
 struct vdh_web {
     struct MHD_Daemon *daemon;
+    struct MHD_Connection *silent[SILENT_MAX]; /* lie web-silent: suspended, never answered */
+    unsigned silent_count;
 };
 
 enum route { ROUTE_UPGRADE, ROUTE_DISCOVER, ROUTE_FORM, ROUTE_NOT_FOUND };
@@ -74,8 +77,10 @@ static enum MHD_Result reply_upgrade(struct MHD_Connection *c, unsigned status, 
 
 static enum MHD_Result reply_discover(struct vdh_device *dev, struct MHD_Connection *c)
 {
+    const struct vdh_lies *lies = &dev->opts.lies;
     json_t *obj = json_pack("{s:s, s:s, s:s, s:s}", "app", dev->identity.desc.app, "version",
-                            dev->identity.desc.version, "hostname", dev->hostname, "device",
+                            vdh_lies_version(lies, dev->identity.desc.version), "hostname",
+                            vdh_lies_hostname(lies, dev->hostname), "device",
                             dev->identity.desc.board);
     char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
     json_decref(obj);
@@ -186,6 +191,21 @@ static enum MHD_Result reply_form(struct MHD_Connection *c)
                  "<input type=submit></form>\n");
 }
 
+/* Lie web-silent: the body has been read; the answer never comes and the connection stays
+ * open (suspended until the device stops or reboots; the update stays unfinished). */
+static enum MHD_Result keep_silent(struct vdh_device *dev, struct MHD_Connection *c,
+                                   const struct request *req)
+{
+    struct vdh_web *web = dev->web;
+    vdh_log("web: lie web-silent: POST /upgrade (%u bytes) read, no answer",
+            (unsigned)req->upload.received);
+    if (web->silent_count == SILENT_MAX)
+        return MHD_NO; /* more than a test needs: this one is closed */
+    web->silent[web->silent_count++] = c;
+    MHD_suspend_connection(c);
+    return MHD_YES;
+}
+
 /* The response, once the request body has been read (or when it will not be). */
 static enum MHD_Result answer(struct vdh_device *dev, struct MHD_Connection *c,
                               struct request *req, const char *method, const char *url)
@@ -193,7 +213,10 @@ static enum MHD_Result answer(struct vdh_device *dev, struct MHD_Connection *c,
     if (!req->allowed)
         return reply_unauthorized(dev, c, req);
     switch (req->route) {
-    case ROUTE_UPGRADE: return finish_upload(dev, c, req);
+    case ROUTE_UPGRADE:
+        if (dev->opts.lies.web_silent)
+            return keep_silent(dev, c, req);
+        return finish_upload(dev, c, req);
     case ROUTE_DISCOVER: return reply_discover(dev, c);
     case ROUTE_FORM: return reply_form(c);
     case ROUTE_NOT_FOUND: break;
@@ -309,7 +332,8 @@ bool vdh_web_start(struct vdh_device *dev)
      * readiness after a short read, so a client's close queued behind the last data it sent
      * (a client killed mid upload) went unseen until the 30 s timeout, and the update ran on */
     web->daemon = MHD_start_daemon(
-        MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, dev,
+        MHD_USE_ERROR_LOG | (dev->opts.lies.web_silent ? MHD_ALLOW_SUSPEND_RESUME : 0), 0, NULL,
+        NULL, on_request, dev,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, dev, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
         MHD_OPTION_END);
@@ -326,6 +350,8 @@ void vdh_web_stop(struct vdh_device *dev)
 {
     if (!dev->web)
         return;
+    for (unsigned i = 0; i < dev->web->silent_count; i++) /* suspended ones must be resumed */
+        MHD_resume_connection(dev->web->silent[i]);
     MHD_stop_daemon(dev->web->daemon); /* closes the listening socket and every connection */
     free(dev->web);
     dev->web = NULL;

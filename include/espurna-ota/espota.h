@@ -124,6 +124,13 @@ void eo_espota_reply_close(struct eo_espota_reply *reply);
  * zero; the devices' counts are few and alike), the smallest total among those; a group no
  * split fits confirms nothing. */
 uint64_t eo_espota_counts_credit(const char *digits, uint64_t limit);
+/* The same reading, knowing the image size, and whether the counts claim more than was sent
+ * (*overclaim): a group that no reading fits within the limit, or one that must be a single
+ * count — separated, or at most image_size (no count is larger than the image, so only a
+ * larger group has to be glued counts) — and is above the limit. Such a group confirms
+ * nothing. A device that counts what it read never does that. */
+uint64_t eo_espota_counts_read(const char *digits, uint64_t limit, uint64_t image_size,
+                               bool *overclaim);
 /* 'E' before 'O': "ERROR" contains an O. */
 enum eo_espota_verdict eo_espota_reply_verdict(const struct eo_espota_reply *reply);
 /* The verdict text without trailing newline/spaces ("OK", "ERROR[7]: MD5 verification failed"). */

@@ -31,7 +31,9 @@
 #define TICK_MS 100              /* the stream wakes this often to check the clocks and cancel */
 #define SAMPLE_MS 50             /* TCP_INFO at most this often */
 #define DEVICE_LABEL_MAX 340
-#define IDLE_DATAGRAM "1\n" /* first number neither 0, 100 nor 200: back to idle, no answer */
+#define IDLE_DATAGRAM "1\n"
+#define RECEIVE_READS_MAX 16 /* reads per wake-up: a device that never stops talking still lets
+                              * the stream send and look at its clocks */ /* first number neither 0, 100 nor 200: back to idle, no answer */
 
 struct session {
     const struct eo_target *target;
@@ -434,6 +436,9 @@ struct transfer {
     struct eo_tcp_watch watch; /* the stall rule */
     struct eo_espota_reply reply;
     bool closed;
+    bool overclaimed;          /* its counts claimed more than was sent: no count is taken since */
+    char overclaim_digits[28]; /* what the first such feed said (its digits, cut) */
+    size_t overclaim_sent;     /* bytes sent then */
 };
 
 static double since_start(const struct session *s, double when)
@@ -495,13 +500,30 @@ static bool send_some(struct session *s, struct transfer *t)
     return true;
 }
 
+/* The counts ran ahead of the data: from now on they confirm nothing, and the verdict timer
+ * starts once the device's TCP took every byte (see verdict_clock). */
+static void on_overclaim(struct transfer *t)
+{
+    t->overclaimed = true;
+    size_t len = strlen(t->reply.digits);
+    snprintf(t->overclaim_digits, sizeof t->overclaim_digits, "%.20s%s", t->reply.digits,
+             len > 20 ? "..." : "");
+    t->overclaim_sent = t->sent;
+}
+
 /* The device confirmed bytes: progress, the window, and the verdict timer once all are in. */
 static void on_counts(struct session *s, struct transfer *t, const char *digits)
 {
     double now = eo_net_now();
-    uint64_t credit = eo_espota_counts_credit(digits, t->sent - t->confirmed);
+    bool over = false;
     if (t->stop_and_wait)
         t->retired = t->sent; /* any reply lets the reference send the next chunk */
+    if (t->overclaimed)
+        return;
+    uint64_t credit = eo_espota_counts_read(digits, t->sent - t->confirmed, s->image->size,
+                                            &over);
+    if (over)
+        on_overclaim(t);
     if (credit == 0)
         return;
     t->confirmed += credit;
@@ -528,7 +550,7 @@ static void sample(struct session *s, struct transfer *t, bool now_anyway)
 static void receive_some(struct session *s, struct transfer *t)
 {
     char buf[4096];
-    for (;;) {
+    for (int reads = 0; reads < RECEIVE_READS_MAX; reads++) {
         ssize_t n = recv(s->data_fd, buf, sizeof buf, 0);
         if (n > 0) {
             if (eo_espota_reply_feed(&t->reply, buf, (size_t)n) > 0)
@@ -574,6 +596,29 @@ static enum eo_status verdict_error(struct session *s, const struct transfer *t,
     return status;
 }
 
+/* "" or what the device's counts claimed beyond the data, for the messages. */
+static const char *overclaim_note(const struct transfer *t, char *out, size_t cap)
+{
+    if (!t->overclaimed)
+        return "";
+    snprintf(out, cap, "; the device acknowledged more bytes than were sent (its counts said "
+             "'%s' when %zu bytes had been sent), so its counts were not taken as progress "
+             "from then on", t->overclaim_digits, t->overclaim_sent);
+    return out;
+}
+
+/* "OK" from a device whose counts claimed bytes it was never sent: not a confirmation. */
+static enum eo_status untrusted_ok(struct session *s, const struct transfer *t,
+                                   struct eo_error *err)
+{
+    char note[256];
+    return eo_error_hinted(err, EO_ERR_UNKNOWN, EO_HINT_CHECK_VERSION, "device %s said OK after "
+                           "all %zu bytes%s; a verdict from a device that counts what it was "
+                           "never sent is not a confirmation: it may or may not install the "
+                           "image", s->label, s->image->size, overclaim_note(t, note,
+                                                                           sizeof note));
+}
+
 static enum eo_status judge(struct session *s, struct transfer *t,
                             enum eo_espota_verdict verdict, struct eo_error *err)
 {
@@ -585,6 +630,8 @@ static enum eo_status judge(struct session *s, struct transfer *t,
         return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_RETRY, "device %s said OK after "
                                "%zu of %zu bytes; the transfer is not trustworthy", s->label,
                                t->sent, s->image->size);
+    if (t->overclaimed)
+        return untrusted_ok(s, t, err);
     /* "OK" comes after the device verified every byte: it confirms them all */
     if (t->confirmed < s->image->size) {
         t->confirmed = s->image->size;
@@ -598,27 +645,31 @@ static enum eo_status judge(struct session *s, struct transfer *t,
 static enum eo_status outcome_unknown(struct session *s, const struct transfer *t,
                                       const char *what, struct eo_error *err)
 {
+    char note[256];
     return eo_error_hinted(err, EO_ERR_UNKNOWN, EO_HINT_CHECK_VERSION, "device %s took all %zu "
-                           "bytes (it confirmed %llu) but %s; it may install the image and "
+                           "bytes (it confirmed %llu) but %s%s; it may install the image and "
                            "reboot", s->label, s->image->size,
-                           (unsigned long long)t->confirmed, what);
+                           (unsigned long long)t->confirmed, what,
+                           overclaim_note(t, note, sizeof note));
 }
 
 static enum eo_status dropped(struct session *s, const struct transfer *t, struct eo_error *err)
 {
+    char note[256];
     if (took_everything(s, t))
         return outcome_unknown(s, t, "closed the connection without a verdict", err);
     return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_RETRY, "connection to device %s "
-                           "dropped at %u%% (it confirmed %llu of %zu bytes); it drops the "
+                           "dropped at %u%% (it confirmed %llu of %zu bytes%s); it drops the "
                            "update and keeps its firmware; it may have rebooted or lost its "
                            "network", s->label, percent(s, t->confirmed),
-                           (unsigned long long)t->confirmed, s->image->size);
+                           (unsigned long long)t->confirmed, s->image->size,
+                           overclaim_note(t, note, sizeof note));
 }
 
 static enum eo_status stalled(struct session *s, const struct transfer *t, double now,
                               struct eo_error *err)
 {
-    char what[160];
+    char what[160], note[256];
     double silent = now - t->watch.last_life;
     if (took_everything(s, t)) {
         snprintf(what, sizeof what, "showed no sign of life for %.1f s", silent);
@@ -626,18 +677,19 @@ static enum eo_status stalled(struct session *s, const struct transfer *t, doubl
     }
     return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_STALL, "transfer to device %s stalled "
                            "at %u%% (it confirmed %llu of %zu bytes; its network stack took "
-                           "%llu): no sign of life for %.1f s; it drops the update and keeps "
+                           "%llu): no sign of life for %.1f s%s; it drops the update and keeps "
                            "its firmware", s->label, percent(s, t->confirmed),
                            (unsigned long long)t->confirmed, s->image->size,
-                           (unsigned long long)received(t), silent);
+                           (unsigned long long)received(t), silent,
+                           overclaim_note(t, note, sizeof note));
 }
 
 static enum eo_status no_verdict(struct session *s, const struct transfer *t,
                                  struct eo_error *err)
 {
     char what[160];
-    snprintf(what, sizeof what, "gave no verdict within %.1f s of confirming the last byte",
-             s->opt->result_timeout_ms / 1000.0);
+    snprintf(what, sizeof what, "gave no verdict within %.1f s of %s the last byte",
+             s->opt->result_timeout_ms / 1000.0, t->overclaimed ? "taking" : "confirming");
     return outcome_unknown(s, t, what, err);
 }
 
@@ -660,6 +712,10 @@ static bool check_clocks(struct session *s, struct transfer *t, double *error_at
     enum eo_espota_verdict verdict = eo_espota_reply_verdict(&t->reply);
     if (cancelled(s))
         sample(s, t, true); /* where the device stands, as of now */
+    if (t->overclaimed && t->retired < t->tcp.acked) /* its counts say nothing: its TCP does */
+        t->retired = t->tcp.acked < t->sent ? (size_t)t->tcp.acked : t->sent;
+    if (t->overclaimed && t->all_confirmed_at == 0 && took_everything(s, t))
+        t->all_confirmed_at = now; /* ... and the verdict timer starts when it took the last byte */
     if (verdict == EO_ESPOTA_VERDICT_OK || verdict == EO_ESPOTA_VERDICT_ERROR)
         *status = judge(s, t, verdict, err);
     else if (verdict == EO_ESPOTA_VERDICT_ERROR_PARTIAL && *error_at > 0 &&

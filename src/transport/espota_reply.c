@@ -136,24 +136,45 @@ static uint64_t split_glued(const char *digits, size_t len, uint64_t limit)
     return none;
 }
 
-uint64_t eo_espota_counts_credit(const char *digits, uint64_t limit)
+/* What one group of digits confirms within `left`; *over set when it claims more. image_size 0:
+ * any group larger than left may be glued counts. */
+static uint64_t group_credit(const char *digits, size_t len, bool separated, uint64_t left,
+                             uint64_t image_size, bool *over)
+{
+    uint64_t whole = group_value(digits, 0, len);
+    if (whole <= left)
+        return whole;
+    /* one count (separated, or small enough to be one): more than was sent and unconfirmed */
+    if (separated || (image_size && whole <= image_size)) {
+        *over = true;
+        return 0;
+    }
+    uint64_t split = split_glued(digits, len, left);
+    if (split == UINT64_MAX)
+        *over = true; /* no reading of these digits fits what was sent */
+    return split == UINT64_MAX ? 0 : split;
+}
+
+uint64_t eo_espota_counts_read(const char *digits, uint64_t limit, uint64_t image_size,
+                               bool *overclaim)
 {
     uint64_t credit = 0;
     size_t i = 0, len = strlen(digits);
     bool separated = strchr(digits, ' ') != NULL; /* each group is one count */
+    bool over = false;
     while (i < len) {
         size_t end = i;
         while (end < len && digits[end] != ' ')
             end++;
-        uint64_t left = limit - credit;
-        uint64_t whole = group_value(digits, i, end);
-        if (whole <= left)
-            credit += whole;
-        else if (!separated) {
-            uint64_t split = split_glued(digits + i, end - i, left);
-            credit += split == UINT64_MAX ? 0 : split;
-        }
+        credit += group_credit(digits + i, end - i, separated, limit - credit, image_size, &over);
         i = end + 1;
     }
+    if (overclaim)
+        *overclaim = over;
     return credit;
+}
+
+uint64_t eo_espota_counts_credit(const char *digits, uint64_t limit)
+{
+    return eo_espota_counts_read(digits, limit, 0, NULL);
 }

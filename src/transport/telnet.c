@@ -294,6 +294,8 @@ static enum eo_term_line wait_prompt(struct eo_telnet *session, unsigned timeout
             return EO_TERM_TEXT;
         if (is_prompt(eo_terminal_classify(line)))
             return eo_terminal_classify(line);
+        if (eo_net_now() >= deadline)
+            return EO_TERM_TEXT; /* lines without end, none a prompt */
     }
 }
 
@@ -323,6 +325,7 @@ static enum eo_status wrong_password(struct eo_telnet *session, struct eo_error 
 static enum eo_status read_login_reply(struct eo_telnet *session, struct eo_error *err)
 {
     char line[256];
+    unsigned long other = 0; /* lines that were neither a welcome nor a refusal */
     double deadline = eo_net_now() + session->timeout_ms / 1000.0;
     for (;;) {
         int got = eo_telnet_read_line(session, (unsigned)eo_net_ms_left(deadline), line,
@@ -331,9 +334,15 @@ static enum eo_status read_login_reply(struct eo_telnet *session, struct eo_erro
             return wrong_password(session, err); /* 1.15-dev disconnects */
         if (got == 0 && eo_cancelled(session->cancel))
             return interrupted(session, err);
-        if (got == 0)
+        if (got == 1 && eo_net_now() >= deadline)
+            got = 0; /* lines without end: the time is up all the same */
+        if (got == 0 && other == 0)
             return eo_error_set(err, EO_ERR_UNREACHABLE,
                                 "%s did not answer after the terminal password", session->device);
+        if (got == 0)
+            return eo_error_set(err, EO_ERR_UNREACHABLE, "%s sent %lu lines after the terminal "
+                                "password but neither accepted nor refused it within %.1f s",
+                                session->device, other, session->timeout_ms / 1000.0);
         enum eo_term_line kind = eo_terminal_classify(line);
         if (kind == EO_TERM_WELCOME || kind == EO_TERM_OK) {
             session->authenticated = true;
@@ -341,6 +350,7 @@ static enum eo_status read_login_reply(struct eo_telnet *session, struct eo_erro
         }
         if (kind == EO_TERM_AUTH_FAILED || is_prompt(kind))
             return wrong_password(session, err); /* refused, or asked again */
+        other++;
     }
 }
 
@@ -380,12 +390,19 @@ static enum eo_status read_command_reply(struct eo_telnet *session, const char *
                                          char *reply, size_t reply_cap, struct eo_error *err)
 {
     char line[256];
+    unsigned long other = 0; /* lines that were not the answer */
     double deadline = eo_net_now() + session->timeout_ms / 1000.0;
     for (;;) {
         int got = eo_telnet_read_line(session, (unsigned)eo_net_ms_left(deadline), line,
                                       sizeof line);
         if (got == 0 && eo_cancelled(session->cancel))
             return interrupted(session, err);
+        if (got == 1 && eo_net_now() >= deadline)
+            got = 0; /* lines without end: the time is up all the same */
+        if (got == 0 && other > 0)
+            return eo_error_set(err, EO_ERR_UNREACHABLE, "%s sent %lu lines but no answer to "
+                                "'%s' within %.1f s", session->device, other, word,
+                                session->timeout_ms / 1000.0);
         if (got <= 0)
             return eo_error_set(err, EO_ERR_UNREACHABLE, "%s %s before answering '%s'",
                                 session->device, got < 0 ? "closed the terminal" : "timed out",
@@ -402,6 +419,7 @@ static enum eo_status read_command_reply(struct eo_telnet *session, const char *
                                 "%s refused '%s': %s", session->device, word,
                                 eo_terminal_error_text(line));
         }
+        other++;
     }
 }
 

@@ -12,6 +12,8 @@
 #include "espurna-ota/terminal.h"
 #include "espurna-ota/web.h"
 
+#define DRAIN_LINES_MAX 1000u /* lines read per look at the terminal */
+
 #define DEFAULT_CONNECT_MS 10000u
 #define DEFAULT_FETCH_MS 30000u
 #define DEFAULT_STALL_MS 30000u
@@ -74,7 +76,9 @@ static enum eo_status start_server(const struct eo_target *target, const struct 
 static void drain_terminal(struct watch *watch)
 {
     char line[256];
-    while (!watch->session->closed && eo_telnet_read_line(watch->session, 0, line, sizeof line) == 1) {
+    unsigned lines = 0; /* a device that never stops printing still lets the watch go on */
+    while (lines++ < DRAIN_LINES_MAX && !watch->session->closed &&
+           eo_telnet_read_line(watch->session, 0, line, sizeof line) == 1) {
         enum eo_term_line kind = eo_terminal_classify(line);
         watch->printed = true;
         if (kind == EO_TERM_OTA_SUCCESS || kind == EO_TERM_OTA_ERROR) {

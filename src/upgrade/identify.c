@@ -392,6 +392,8 @@ static enum eo_status read_info(struct attempt *attempt, struct eo_telnet *sessi
             kind == EO_TERM_PROMPT_ONE_TRY)
             return EO_OK;
         eo_info_parse_line(facts, line);
+        if (time_is_up(attempt))
+            return EO_OK; /* a terminal that never ends its answer: what came so far */
         wait = INFO_LINE_MS;
     }
 }

@@ -39,6 +39,24 @@ static struct eo_identify_options identify_options(const struct upgrade_run *run
     };
 }
 
+/* A device named by its host name must answer as that name (mDNS record, /discover or
+ * `info`): one that answers as another is not upgraded nor reported as the one asked for. An
+ * address, or a device whose name is not known, is taken as it is. */
+static enum eo_status check_identity(const struct upgrade_run *run, struct eo_error *err)
+{
+    const struct eo_device *device = &run->current.device;
+    const char *asked = run->req->device;
+    char numeric[64];
+    if (!device->hostname[0] || eo_net_canonical_address(asked, numeric, sizeof numeric) ||
+        eo_device_matches(device, asked))
+        return EO_OK;
+    return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_WRONG_DEVICE, "%s (%s) answers as "
+                           "%s, not %s: refusing to upgrade it or to report what it runs as "
+                           "%s's; check the name, or name the device by its address if it "
+                           "is the one you mean", asked, run->target.address, device->hostname,
+                           asked, asked);
+}
+
 /* A record from discovery is used as it is when it says what the device runs; one without
  * ESPurna's keys (a 1.13 core, a device in safe mode announces only ArduinoOTA's) is completed
  * over http and the terminal. */
@@ -60,7 +78,7 @@ static enum eo_status learn(struct upgrade_run *run, struct eo_error *err)
     }
     run->res->before = run->current;
     upgrade_note_identity(run, 0, "runs", &run->current);
-    return EO_OK;
+    return check_identity(run, err);
 }
 
 /* The flash size the core image must be built for: what the running build is for, else the

@@ -168,12 +168,42 @@ static void test_counts_credit(void **state)
     assert_true(eo_espota_counts_credit(many, 1000000) <= 1000000);
 }
 
+/* Counts that claim more than was sent: a count (at most the image size) above what is
+ * unconfirmed, a separated count above it, digits no reading fits; glued counts are not. */
+static void test_counts_overclaim(void **state)
+{
+    bool over = true;
+    (void)state;
+    assert_int_equal(eo_espota_counts_read("1460", 2920, 296960, &over), 1460);
+    assert_false(over);
+    assert_int_equal(eo_espota_counts_read("14601460", 2920, 296960, &over), 2920); /* glued */
+    assert_false(over);
+    assert_int_equal(eo_espota_counts_read("296960", 46720, 296960, &over), 0); /* all at once */
+    assert_true(over);
+    assert_int_equal(eo_espota_counts_read("8192", 4096, 296960, &over), 0); /* count + 4096 */
+    assert_true(over);
+    assert_int_equal(eo_espota_counts_read("1460", 0, 296960, &over), 0); /* nothing unconfirmed */
+    assert_true(over);
+    assert_int_equal(eo_espota_counts_read("4096 4096", 5000, 296960, &over), 4096);
+    assert_true(over); /* the second, separated, has no room */
+    char flood[EO_ESPOTA_DIGITS_MAX]; /* a stream of "1460"s, cut to the buffer */
+    for (size_t i = 0; i + 1 < sizeof flood; i++)
+        flood[i] = "1460"[i % 4];
+    flood[sizeof flood - 1] = '\0';
+    assert_int_equal(eo_espota_counts_read(flood, 11680, 296960, &over), 0);
+    assert_true(over);
+    assert_int_equal(eo_espota_counts_read("", 1000, 296960, &over), 0);
+    assert_false(over);
+    assert_int_equal(eo_espota_counts_read("296960", 296960, 296960, NULL), 296960);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts_only),
         cmocka_unit_test(test_feed_digits),
         cmocka_unit_test(test_counts_credit),
+        cmocka_unit_test(test_counts_overclaim),
         cmocka_unit_test(test_ok_every_split),
         cmocka_unit_test(test_ok_not_before_complete),
         cmocka_unit_test(test_error_every_split),
