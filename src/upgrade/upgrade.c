@@ -41,15 +41,17 @@ static struct eo_identify_options identify_options(const struct upgrade_run *run
 
 /* A device named by its host name must answer as that name (mDNS record, /discover or
  * `info`): one that answers as another is not upgraded nor reported as the one asked for. An
- * address, or a device whose name is not known, is taken as it is. */
+ * address, a chip id or MAC that is the device's, or a device whose name is not known, is taken
+ * as it is. */
 static enum eo_status check_identity(const struct upgrade_run *run, struct eo_error *err)
 {
     const struct eo_device *device = &run->current.device;
     const char *asked = run->req->device;
     char numeric[64];
     if (!device->hostname[0] || eo_net_canonical_address(asked, numeric, sizeof numeric) ||
-        eo_device_matches(device, asked))
-        return EO_OK;
+        eo_device_matches(device, asked) || strcasecmp(device->chip_id, asked) == 0 ||
+        strcasecmp(device->mac, asked) == 0)
+        return EO_OK; /* an address, its host name, its chip id or its MAC (a device list's) */
     return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_WRONG_DEVICE, "%s (%s) answers as "
                            "%s, not %s: refusing to upgrade it or to report what it runs as "
                            "%s's; check the name, or name the device by its address if it "
