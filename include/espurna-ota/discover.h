@@ -67,9 +67,10 @@ enum eo_status eo_discover_device(const char *name, const char *address, unsigne
                                   struct eo_error *err);
 
 /* ---- watching one device ------------------------------------------------------------------
- * Browses and resolves like eo_discover_run and keeps the resolvers of the device's services
- * running, so that their withdrawal (goodbye) and announcement, a TXT change included, show as
- * counters the caller compares between calls. Driven by the caller's thread. */
+ * Browses like eo_discover_run, resolves once the instances that may be the device's and keeps
+ * the resolvers of its own services running, so that their withdrawal (goodbye) and
+ * announcement, a TXT change included, show as counters the caller compares between calls.
+ * Other devices' instances cost nothing once known. Driven by the caller's thread. */
 struct eo_discover_watch;
 
 struct eo_discover_watch_state {
@@ -77,6 +78,7 @@ struct eo_discover_watch_state {
     unsigned announcements;   /* resolutions of its _arduino._tcp service (first one included) */
     unsigned reannouncements; /* of those, the ones that came after a goodbye of that service */
     bool present;             /* its _arduino._tcp service is announced now */
+    unsigned resolving;       /* resolves in flight that may still add to its record */
     struct eo_device device;  /* its latest record (valid once announcements > 0) */
 };
 

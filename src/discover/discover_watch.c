@@ -1,10 +1,14 @@
-/* discover_watch.c — watching one device over mDNS while it reboots: three service browsers,
- * and one resolver per service that stays running (so a re-announcement with a new TXT is seen
- * even when the goodbye and the announcement come too close for the browser to report them);
- * the device's withdrawals and announcements become counters in a state the caller polls. */
+/* discover_watch.c — watching one device over mDNS while it reboots: three service browsers;
+ * an instance that may be the device's is resolved once to learn whose it is, and the device's
+ * own instances keep one resolver each running (so a re-announcement with a new TXT is seen
+ * even when the goodbye and the announcement come too close for the browser to report them).
+ * The resolvers of other devices' instances end with their first answer: a watch holds a few
+ * avahi objects however many devices the network has. The device's withdrawals and
+ * announcements become counters in a state the caller polls. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <avahi-client/lookup.h>
 #include <avahi-common/error.h>
@@ -12,12 +16,13 @@
 #include "discover_session.h"
 #include "espurna-ota/discover.h"
 
-#define MAX_RESOLVERS 64
+#define MAX_KEPT 16 /* the device's own instances: one per service, a few spare */
 
 struct kept_resolver {
     AvahiServiceResolver *resolver; /* NULL: free slot */
     int service;
     char instance[EO_DEVICE_TEXT_MAX];
+    bool answered;                  /* it has resolved at least once */
 };
 
 struct eo_discover_watch {
@@ -26,22 +31,32 @@ struct eo_discover_watch {
     char name[256];
     char address[64];
     AvahiServiceBrowser *browsers[EO_SERVICE_COUNT];
-    struct kept_resolver resolvers[MAX_RESOLVERS];
+    struct kept_resolver kept[MAX_KEPT];
+    unsigned asking;      /* one-shot resolves in flight: whose is this instance? */
     struct eo_error error; /* the session's own: the client may fail between calls */
     bool said_goodbye;    /* its _arduino._tcp service was withdrawn and not yet announced again */
     struct eo_discover_watch_state state;
 };
 
-/* ---- resolvers kept by service and instance ------------------------------------------- */
+/* ---- resolvers kept on the device's own instances ----------------------------------------- */
 
 static struct kept_resolver *kept_find(struct eo_discover_watch *watch, int service,
                                        const char *instance)
 {
-    for (size_t i = 0; i < MAX_RESOLVERS; i++) {
-        struct kept_resolver *kept = &watch->resolvers[i];
+    for (size_t i = 0; i < MAX_KEPT; i++) {
+        struct kept_resolver *kept = &watch->kept[i];
         if (kept->resolver && kept->service == service && strcmp(kept->instance, instance) == 0)
             return kept;
     }
+    return NULL;
+}
+
+static struct kept_resolver *kept_of(struct eo_discover_watch *watch,
+                                     const AvahiServiceResolver *resolver)
+{
+    for (size_t i = 0; i < MAX_KEPT; i++)
+        if (watch->kept[i].resolver == resolver)
+            return &watch->kept[i];
     return NULL;
 }
 
@@ -53,11 +68,20 @@ static void kept_drop(struct kept_resolver *kept)
     }
 }
 
-static struct kept_resolver *kept_slot(struct eo_discover_watch *watch)
+/* A free slot, filled with this resolver. NULL when every slot is taken. */
+static struct kept_resolver *kept_add(struct eo_discover_watch *watch,
+                                      AvahiServiceResolver *resolver, int service,
+                                      const char *instance, bool answered)
 {
-    for (size_t i = 0; i < MAX_RESOLVERS; i++)
-        if (!watch->resolvers[i].resolver)
-            return &watch->resolvers[i];
+    for (size_t i = 0; i < MAX_KEPT; i++) {
+        struct kept_resolver *kept = &watch->kept[i];
+        if (kept->resolver)
+            continue;
+        *kept = (struct kept_resolver){.resolver = resolver, .service = service,
+                                       .answered = answered};
+        snprintf(kept->instance, sizeof kept->instance, "%s", instance);
+        return kept;
+    }
     return NULL;
 }
 
@@ -82,6 +106,47 @@ static void resolved(struct eo_discover_watch *watch, int service, struct eo_dev
     watch->state.present = true;
 }
 
+/* Whether an instance of `service` named `instance` is the device's without asking: it has
+ * the device's name (ESPurna names every service after its host), or it is the one its
+ * record already holds. */
+static bool known_as_target(struct eo_discover_watch *watch, int service, const char *instance)
+{
+    size_t len = strlen(instance);
+    if (watch->name[0] && len && strncasecmp(watch->name, instance, len) == 0 &&
+        (watch->name[len] == '\0' || strcasecmp(watch->name + len, ".local") == 0 ||
+         strcasecmp(watch->name + len, ".local.") == 0))
+        return true;
+    const struct eo_device *device = target(watch);
+    return device && strcmp(device->service_instance[service], instance) == 0;
+}
+
+/* Whether an instance must be asked about: the device's record has no instance of that
+ * service yet (a device announces one of each), so this one may be it. */
+static bool may_be_target(struct eo_discover_watch *watch, int service)
+{
+    const struct eo_device *device = target(watch);
+    return !device || !device->service_instance[service][0];
+}
+
+static struct eo_device *add_resolved(struct eo_discover_watch *watch, int service,
+                                      const char *name, const char *host_name,
+                                      const AvahiAddress *address, uint16_t port,
+                                      AvahiStringList *txt)
+{
+    return discover_add_resolved(&watch->list, service, name, host_name, address, port, txt);
+}
+
+/* The answer of a one-shot resolve: the resolver is kept when the instance is the device's. */
+static void asked(struct eo_discover_watch *watch, AvahiServiceResolver *resolver, int service,
+                  struct eo_device *device, const char *name)
+{
+    watch->asking--;
+    bool mine = device && device == target(watch) && !kept_find(watch, service, name);
+    if (!mine || !kept_add(watch, resolver, service, name, true))
+        avahi_service_resolver_free(resolver);
+    resolved(watch, service, device);
+}
+
 static void resolve_callback(AvahiServiceResolver *resolver, AvahiIfIndex interface,
                              AvahiProtocol protocol, AvahiResolverEvent event, const char *name,
                              const char *type, const char *domain, const char *host_name,
@@ -91,30 +156,48 @@ static void resolve_callback(AvahiServiceResolver *resolver, AvahiIfIndex interf
     struct eo_discover_watch *watch = userdata;
     (void)interface, (void)protocol, (void)domain, (void)flags;
     int service = discover_service_of_type(type);
-    if (event != AVAHI_RESOLVER_FOUND || service < 0) {
-        for (size_t i = 0; i < MAX_RESOLVERS; i++)
-            if (watch->resolvers[i].resolver == resolver)
-                kept_drop(&watch->resolvers[i]);
+    struct kept_resolver *kept = kept_of(watch, resolver);
+    bool found = event == AVAHI_RESOLVER_FOUND && service >= 0;
+    struct eo_device *device =
+        found ? add_resolved(watch, service, name, host_name, address, port, txt) : NULL;
+    if (!kept) {
+        asked(watch, resolver, service, device, name);
         return;
     }
-    resolved(watch, service,
-             discover_add_resolved(&watch->list, service, name, host_name, address, port, txt));
+    if (!found) {
+        kept_drop(kept);
+        return;
+    }
+    kept->answered = true;
+    resolved(watch, service, device);
 }
 
+static AvahiServiceResolver *new_resolver(struct eo_discover_watch *watch, AvahiIfIndex interface,
+                                          AvahiProtocol protocol, int service, const char *name,
+                                          const char *domain)
+{
+    return avahi_service_resolver_new(watch->session.client, interface, protocol, name,
+                                      discover_service_type((enum eo_service)service), domain,
+                                      AVAHI_PROTO_INET, 0, resolve_callback, watch);
+}
+
+/* A new instance: the device's own get a resolver that keeps running; one that may be the
+ * device's is asked once; the others (the device has that service already) are left alone. */
 static void start_resolver(struct eo_discover_watch *watch, AvahiIfIndex interface,
                            AvahiProtocol protocol, int service, const char *name,
                            const char *domain)
 {
-    kept_drop(kept_find(watch, service, name));
-    struct kept_resolver *kept = kept_slot(watch);
-    if (!kept)
+    bool mine = known_as_target(watch, service, name);
+    if (!mine && !may_be_target(watch, service))
         return;
-    kept->resolver = avahi_service_resolver_new(watch->session.client, interface, protocol, name,
-                                                discover_service_type((enum eo_service)service),
-                                                domain, AVAHI_PROTO_INET, 0, resolve_callback,
-                                                watch);
-    kept->service = service;
-    snprintf(kept->instance, sizeof kept->instance, "%s", name);
+    kept_drop(kept_find(watch, service, name));
+    AvahiServiceResolver *resolver = new_resolver(watch, interface, protocol, service, name,
+                                                  domain);
+    if (!resolver)
+        return; /* avahi-daemon's limit of objects per client: this instance stays unknown */
+    if (mine && kept_add(watch, resolver, service, name, false))
+        return;
+    watch->asking++;
 }
 
 /* A withdrawn service: a goodbye when it was one of the device's. */
@@ -188,11 +271,21 @@ enum eo_status eo_discover_watch_start(const char *name, const char *address,
     return EO_OK;
 }
 
+/* Resolves in flight that may still add to the device's record. */
+static void count_resolving(struct eo_discover_watch *watch)
+{
+    unsigned count = watch->asking;
+    for (size_t i = 0; i < MAX_KEPT; i++)
+        count += watch->kept[i].resolver && !watch->kept[i].answered;
+    watch->state.resolving = count;
+}
+
 enum eo_status eo_discover_watch_run(struct eo_discover_watch *watch, unsigned wait_ms,
                                      struct eo_error *err)
 {
     if (!watch->session.failed)
         avahi_simple_poll_iterate(watch->session.poll, (int)wait_ms);
+    count_resolving(watch);
     if (watch->session.failed)
         return eo_error_set(err, EO_ERR_DISCOVERY, "%s", watch->error.message);
     return EO_OK;
