@@ -1,14 +1,13 @@
 /* discover_watch.c — watching one device over mDNS while it reboots: three service browsers;
- * an instance that may be the device's is resolved once to learn whose it is, and the device's
- * own instances keep one resolver each running (so a re-announcement with a new TXT is seen
- * even when the goodbye and the announcement come too close for the browser to report them).
- * The resolvers of other devices' instances end with their first answer: a watch holds a few
- * avahi objects however many devices the network has. The device's withdrawals and
- * announcements become counters in a state the caller polls. */
+ * the device's own instances (named like it, or already in its record) keep one resolver each
+ * running, so a re-announcement with a new TXT is seen even when the goodbye and the
+ * announcement come too close for the browser to report them. Other instances are set aside
+ * (discover_focus.c); one that may still be the device's is resolved once to learn whose it
+ * is. A watch thus holds a few avahi objects however many devices the network has. The
+ * device's withdrawals and announcements become counters in a state the caller polls. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <avahi-client/lookup.h>
 #include <avahi-common/error.h>
@@ -111,10 +110,7 @@ static void resolved(struct eo_discover_watch *watch, int service, struct eo_dev
  * record already holds. */
 static bool known_as_target(struct eo_discover_watch *watch, int service, const char *instance)
 {
-    size_t len = strlen(instance);
-    if (watch->name[0] && len && strncasecmp(watch->name, instance, len) == 0 &&
-        (watch->name[len] == '\0' || strcasecmp(watch->name + len, ".local") == 0 ||
-         strcasecmp(watch->name + len, ".local.") == 0))
+    if (watch->name[0] && eo_discover_named_like(instance, watch->name))
         return true;
     const struct eo_device *device = target(watch);
     return device && strcmp(device->service_instance[service], instance) == 0;
@@ -215,20 +211,45 @@ static void withdrawn(struct eo_discover_watch *watch, int service, const char *
     eo_device_list_remove_service(&watch->list, (enum eo_service)service, name);
 }
 
+static void resolve_aside(void *ctx, AvahiIfIndex interface, AvahiProtocol protocol,
+                          int service, const char *name, const char *domain)
+{
+    start_resolver(ctx, interface, protocol, service, name, domain);
+}
+
+static int browser_service(const struct eo_discover_watch *watch,
+                           const AvahiServiceBrowser *browser)
+{
+    for (int s = 0; s < EO_SERVICE_COUNT; s++)
+        if (watch->browsers[s] == browser)
+            return s;
+    return -1;
+}
+
+/* A new instance is resolved when it may be the device's, else set aside until the browser
+ * has listed all it knows (discover_focus.c); CACHE_EXHAUSTED: nothing to do. */
 static void browse_callback(AvahiServiceBrowser *browser, AvahiIfIndex interface,
                             AvahiProtocol protocol, AvahiBrowserEvent event, const char *name,
                             const char *type, const char *domain, AvahiLookupResultFlags flags,
                             void *userdata)
 {
     struct eo_discover_watch *watch = userdata;
-    (void)browser, (void)flags;
-    int service = discover_service_of_type(type);
+    struct discover_session *session = &watch->session;
+    int service = browser_service(watch, browser); /* type is NULL for ALL_FOR_NOW */
+    (void)type, (void)flags;
     if (service < 0)
-        return; /* ALL_FOR_NOW, CACHE_EXHAUSTED, FAILURE: nothing to track */
-    if (event == AVAHI_BROWSER_NEW)
+        return;
+    if (event == AVAHI_BROWSER_NEW && eo_discover_focus_wants(&session->focus, service, name)) {
         start_resolver(watch, interface, protocol, service, name, domain);
-    else if (event == AVAHI_BROWSER_REMOVE)
+    } else if (event == AVAHI_BROWSER_NEW) {
+        discover_aside_keep(session, interface, protocol, service, name, domain);
+    } else if (event == AVAHI_BROWSER_REMOVE) {
+        discover_aside_drop(session, service, name);
         withdrawn(watch, service, name);
+    } else if ((event == AVAHI_BROWSER_ALL_FOR_NOW || event == AVAHI_BROWSER_FAILURE) &&
+               eo_discover_focus_listed(&session->focus, service)) {
+        discover_aside_release(session, service, resolve_aside, watch);
+    }
 }
 
 /* ---- the watch ---------------------------------------------------------------------------- */
@@ -259,6 +280,7 @@ enum eo_status eo_discover_watch_start(const char *name, const char *address,
     eo_device_list_init(&watch->list);
     eo_device_init(&watch->state.device);
     enum eo_status status = discover_session_open(&watch->session, &watch->error);
+    eo_discover_focus_init(&watch->session.focus, watch->name);
     if (status == EO_OK)
         status = start_browsers(watch, &watch->error);
     if (status != EO_OK) {
