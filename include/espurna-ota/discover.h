@@ -55,8 +55,8 @@ enum eo_status eo_discover_lookup(const char *name, unsigned timeout_ms, struct 
 #define EO_DISCOVER_DEVICE_SETTLE_MS 300u
 
 /* Finds the record of one device: the one `name` designates (host name with or without
- * ".local", instance name, address) or that has `address` (either may be NULL). Browses and
- * resolves like eo_discover_run, but returns as soon as that device's _arduino._tcp service is
+ * ".local", instance name, address) or that has `address` (either may be NULL). Browses like
+ * eo_discover_run and resolves what may be that device (eo_discover_focus_wants), and returns as soon as that device's _arduino._tcp service is
  * resolved (with its TXT) and either its other services are resolved too or
  * EO_DISCOVER_DEVICE_SETTLE_MS passed; or, not found, as soon as the network has gone quiet.
  * EO_ERR_DISCOVERY when avahi-daemon is not reachable; EO_ERR_UNREACHABLE when the device has
@@ -67,9 +67,10 @@ enum eo_status eo_discover_device(const char *name, const char *address, unsigne
                                   struct eo_error *err);
 
 /* ---- watching one device ------------------------------------------------------------------
- * Browses and resolves like eo_discover_run and keeps the resolvers of the device's services
- * running, so that their withdrawal (goodbye) and announcement, a TXT change included, show as
- * counters the caller compares between calls. Driven by the caller's thread. */
+ * Browses like eo_discover_run, resolves once the instances that may be the device's and keeps
+ * the resolvers of its own services running, so that their withdrawal (goodbye) and
+ * announcement, a TXT change included, show as counters the caller compares between calls.
+ * Other devices' instances cost nothing once known. Driven by the caller's thread. */
 struct eo_discover_watch;
 
 struct eo_discover_watch_state {
@@ -77,6 +78,7 @@ struct eo_discover_watch_state {
     unsigned announcements;   /* resolutions of its _arduino._tcp service (first one included) */
     unsigned reannouncements; /* of those, the ones that came after a goodbye of that service */
     bool present;             /* its _arduino._tcp service is announced now */
+    unsigned resolving;       /* resolves in flight that may still add to its record */
     struct eo_device device;  /* its latest record (valid once announcements > 0) */
 };
 
@@ -110,5 +112,30 @@ bool eo_discover_settled(const struct eo_settle *settle, double now_s, double se
  * again (never negative; at least 1 while waiting). */
 int eo_discover_wait_ms(const struct eo_settle *settle, double now_s, double settle_s,
                         double deadline_s);
+
+/* ---- resolving only what may be the wanted device, pure (unit-tested) --------------------
+ * When one device is looked up or watched by name, an instance named like it (ESPurna names
+ * every service after its host) is resolved at once and the others are set aside: they are
+ * resolved only once the browser of their service has listed all it knows and none was named
+ * like the device (a device known by another name). Without a name, or with an address as the
+ * name, everything is resolved. */
+struct eo_discover_focus {
+    const char *name;              /* NULL: no focus, resolve everything */
+    bool named[EO_SERVICE_COUNT];  /* an instance of this service is named like the device */
+    bool listed[EO_SERVICE_COUNT]; /* its browser has listed all it knows */
+};
+
+void eo_discover_focus_init(struct eo_discover_focus *focus, const char *name);
+
+/* Whether instance `instance` is named like `name`: equal, ignoring case and a ".local" or
+ * ".local." after the name. */
+bool eo_discover_named_like(const char *instance, const char *name);
+
+/* A new instance of `service`: true to resolve it now, false to set it aside. */
+bool eo_discover_focus_wants(struct eo_discover_focus *focus, int service, const char *instance);
+
+/* The browser of `service` has listed all it knows: true when the instances set aside must be
+ * resolved now (none was named like the device); true only once per service. */
+bool eo_discover_focus_listed(struct eo_discover_focus *focus, int service);
 
 #endif

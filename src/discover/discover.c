@@ -91,6 +91,7 @@ void discover_session_close(struct discover_session *session)
 {
     if (session->client)
         avahi_client_free(session->client); /* frees browsers and resolvers too */
+    discover_aside_free(session);
     if (session->poll)
         avahi_simple_poll_free(session->poll);
     session->client = NULL;
@@ -191,6 +192,12 @@ static void start_resolve(struct discover_session *session, AvahiIfIndex interfa
         session->failures++;
 }
 
+static void resolve_aside(void *ctx, AvahiIfIndex interface, AvahiProtocol protocol,
+                          int service, const char *name, const char *domain)
+{
+    start_resolve(ctx, interface, protocol, name, service_types[service], domain);
+}
+
 static int browser_service(const struct discover_session *session,
                            const AvahiServiceBrowser *browser)
 {
@@ -210,12 +217,18 @@ static void browse_callback(AvahiServiceBrowser *browser, AvahiIfIndex interface
     (void)type, (void)flags;
     session->settle.last_event_s = discover_now();
     if (event == AVAHI_BROWSER_NEW) {
-        start_resolve(session, interface, protocol, name, type, domain);
+        if (eo_discover_focus_wants(&session->focus, service, name))
+            start_resolve(session, interface, protocol, name, type, domain);
+        else
+            discover_aside_keep(session, interface, protocol, service, name, domain);
     } else if (event == AVAHI_BROWSER_REMOVE && service >= 0) {
+        discover_aside_drop(session, service, name);
         if (eo_device_list_remove_service(session->list, (enum eo_service)service, name))
             session->last_change_s = session->settle.last_event_s;
     } else if ((event == AVAHI_BROWSER_ALL_FOR_NOW || event == AVAHI_BROWSER_FAILURE) &&
                service >= 0 && session->browsing[service]) {
+        if (eo_discover_focus_listed(&session->focus, service))
+            discover_aside_release(session, service, resolve_aside, session);
         session->browsing[service] = false;
         session->settle.browsers_waiting--;
     }

@@ -1,7 +1,8 @@
-/* discover_device.c — the mDNS record of one device, for identification: browses and resolves
- * like a discovery run, but ends as soon as that device's _arduino._tcp service is resolved
- * with its TXT and its other services had a short moment to follow, or as soon as the network
- * went quiet without it. Cancellable within 100 ms. */
+/* discover_device.c — the mDNS record of one device, for identification: browses like a
+ * discovery run but resolves only what may be that device (discover_focus.c), and ends as soon
+ * as its _arduino._tcp service is resolved with its TXT and its other services had a short
+ * moment to follow, or as soon as the network went quiet without it. Cancellable within
+ * 100 ms. */
 #include <stdio.h>
 #include <string.h>
 
@@ -89,6 +90,7 @@ enum eo_status eo_discover_device(const char *name, const char *address, unsigne
     session.want_address = address;
     session.cancel = cancel;
     session.max_wait_ms = 100;
+    eo_discover_focus_init(&session.focus, name);
     session.settle_s = EO_DISCOVER_DEVICE_SETTLE_MS / 1000.0;
     status = search(&session, timeout_ms, err);
     const struct eo_device *found = discover_find_target(&list, name, address);

@@ -14,6 +14,14 @@
 #include "espurna-ota/cancel.h"
 #include "espurna-ota/discover.h"
 
+/* An instance set aside by the focus rule (discover_focus.c). */
+struct discover_aside {
+    AvahiIfIndex interface;
+    AvahiProtocol protocol;
+    int service;
+    char *name, *domain;
+};
+
 struct discover_session {
     AvahiSimplePoll *poll;
     AvahiClient *client;
@@ -36,6 +44,10 @@ struct discover_session {
     const char *want_name;        /* user's name for it, NULL: none */
     const char *want_address;     /* its numeric address, NULL or "": none */
     double matched_s;             /* when its _arduino._tcp record was first complete, 0: not */
+    /* resolving only what may be the wanted device (discover_focus.c) */
+    struct eo_discover_focus focus;
+    struct discover_aside *aside; /* instances set aside meanwhile */
+    size_t aside_count, aside_cap;
     /* loop control */
     const struct eo_cancel *cancel; /* NULL: never; the loop then ends as soon as it is set */
     unsigned max_wait_ms;         /* longest single wait of the loop, 0: no cap */
@@ -64,5 +76,19 @@ struct eo_device *discover_add_resolved(struct eo_device_list *list, int service
 /* The device of `list` that is `name` (host name, instance, address) or has `address`. */
 struct eo_device *discover_find_target(const struct eo_device_list *list, const char *name,
                                        const char *address);
+
+/* ---- instances set aside by the focus rule (discover_focus.c) ---- */
+typedef void (*discover_resolve_fn)(void *ctx, AvahiIfIndex interface, AvahiProtocol protocol,
+                                    int service, const char *name, const char *domain);
+/* Keeps a new instance for later; false when out of memory (it is then left unresolved). */
+bool discover_aside_keep(struct discover_session *session, AvahiIfIndex interface,
+                         AvahiProtocol protocol, int service, const char *name,
+                         const char *domain);
+/* Forgets one that was withdrawn meanwhile. */
+void discover_aside_drop(struct discover_session *session, int service, const char *name);
+/* Hands every instance of `service` set aside to resolve(), and forgets them. */
+void discover_aside_release(struct discover_session *session, int service,
+                            discover_resolve_fn resolve, void *ctx);
+void discover_aside_free(struct discover_session *session);
 
 #endif

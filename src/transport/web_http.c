@@ -50,9 +50,16 @@ struct request {
 
 enum stop_reason { GOING = 0, STOP_CANCELLED, STOP_STALLED, STOP_NO_ANSWER };
 
+/* The image as the form's file part, read in place (libcurl would otherwise copy it). */
+struct image_reader {
+    const struct eo_image *image;
+    size_t offset;
+};
+
 /* POST /upgrade: what the device's TCP took and when. */
 struct upload {
     struct request req;
+    struct image_reader reader;
     uint64_t image_size;
     uint64_t taken;          /* image bytes the device's TCP acknowledged */
     curl_off_t form_sent, form_total, answer_bytes; /* as libcurl last reported them */
@@ -453,14 +460,39 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : (path ? path : "firmware.bin");
 }
 
-static curl_mime *build_form(CURL *curl, const struct eo_image *image)
+static size_t read_image(char *buffer, size_t size, size_t count, void *ctx)
 {
+    struct image_reader *reader = ctx;
+    size_t left = reader->image->size - reader->offset;
+    size_t n = size * count < left ? size * count : left;
+    memcpy(buffer, reader->image->data + reader->offset, n);
+    reader->offset += n;
+    return n;
+}
+
+/* libcurl rewinds the part when it sends the body again (an auth round). */
+static int seek_image(void *ctx, curl_off_t offset, int origin)
+{
+    struct image_reader *reader = ctx;
+    if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > reader->image->size)
+        return CURL_SEEKFUNC_CANTSEEK;
+    reader->offset = (size_t)offset;
+    return CURL_SEEKFUNC_OK;
+}
+
+/* The form: one file part read from the image in place, so that N uploads at once do not
+ * hold N copies of it. */
+static curl_mime *build_form(CURL *curl, struct image_reader *reader)
+{
+    const struct eo_image *image = reader->image;
     curl_mime *mime = curl_mime_init(curl);
     curl_mimepart *part = mime ? curl_mime_addpart(mime) : NULL;
+    reader->offset = 0;
     if (!part || curl_mime_name(part, "upgrade") != CURLE_OK ||
         curl_mime_filename(part, base_name(image->path)) != CURLE_OK ||
         curl_mime_type(part, "application/octet-stream") != CURLE_OK ||
-        curl_mime_data(part, (const char *)image->data, image->size) != CURLE_OK) {
+        curl_mime_data_cb(part, (curl_off_t)image->size, read_image, seek_image, NULL, reader) !=
+            CURLE_OK) {
         curl_mime_free(mime);
         return NULL;
     }
@@ -481,7 +513,8 @@ static enum eo_status post_image(struct upload *up, const struct eo_image *image
                                  struct eo_error *err)
 {
     CURL *curl = up->req.curl;
-    curl_mime *mime = build_form(curl, image);
+    up->reader.image = image;
+    curl_mime *mime = build_form(curl, &up->reader);
     if (!mime)
         return eo_error_set(err, EO_ERR_INTERNAL, "cannot build the upload form (out of memory)");
     curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime);

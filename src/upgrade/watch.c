@@ -226,11 +226,13 @@ static void sight_close(struct sight *sight)
     sight->mdns = NULL;
 }
 
-/* Whether its record has not changed for RECORD_SETTLE_S: the services of a host resolve one
- * by one, and its kind (no _http._tcp: a core build) holds only once they all did. */
+/* Whether its record is complete: no resolve in flight may still add to it, and it has not
+ * changed for RECORD_SETTLE_S. The services of a host resolve one by one, and its kind (no
+ * _http._tcp: a core build) holds only once they all did. */
 static bool record_settled(const struct sight *sight, double now_s)
 {
-    return sight->seen.announcements > 0 && now_s - sight->record_since_s >= RECORD_SETTLE_S;
+    return sight->seen.announcements > 0 && sight->seen.resolving == 0 &&
+           now_s - sight->record_since_s >= RECORD_SETTLE_S;
 }
 
 /* The mDNS part of one look: waits up to TICK_MS for avahi-daemon's news. */
