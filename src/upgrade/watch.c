@@ -338,7 +338,10 @@ static enum eo_status interrupted_in_stage(const struct reboot_wait *wait, struc
 static enum eo_status not_back(const struct reboot_wait *wait, struct eo_error *err)
 {
     return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_CHECK_VERSION,
-                           "%s did not come back within %.0f s", wait->sight.label,
+                           "%s did not come back within %.0f s: it may still be copying the new "
+                           "image; if it never answers again, the copy was cut (a power loss "
+                           "during it leaves a broken image) and only serial flashing recovers "
+                           "it", wait->sight.label,
                            wait->options->timeout_ms ? wait->options->timeout_ms / 1000.0
                                                      : DEFAULT_REBOOT_TIMEOUT_MS / 1000.0);
 }
@@ -387,12 +390,15 @@ static enum eo_status check_went(struct reboot_wait *wait, struct eo_error *err)
     }
     const struct eo_device *device = &now.device;
     if (device->version[0])
-        return eo_error_set(err, EO_ERR_UNREACHABLE,
-                            "%s did not reboot: it still runs %s (%s) %.0f s after the push",
-                            wait->sight.label, device->version, eo_device_kind_name(device),
-                            eo_net_now() - wait->sight.start_s);
-    return eo_error_set(err, EO_ERR_UNREACHABLE, "%s did not reboot: it still answers %.0f s "
-                        "after the push", wait->sight.label, eo_net_now() - wait->sight.start_s);
+        return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_RESTART,
+                               "%s did not reboot: it still runs %s (%s) %.0f s after the push; "
+                               "it may install what it was sent at its next restart",
+                               wait->sight.label, device->version, eo_device_kind_name(device),
+                               eo_net_now() - wait->sight.start_s);
+    return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_RESTART,
+                           "%s did not reboot: it still answers %.0f s after the push; it may "
+                           "install what it was sent at its next restart", wait->sight.label,
+                           eo_net_now() - wait->sight.start_s);
 }
 
 /* Until it is back (EO_OK), or the timeouts, or a cancellation. */
