@@ -204,6 +204,14 @@ static bool differs(const struct eo_device *before, const struct eo_device *now)
     return version || kind;
 }
 
+/* Another version in its mDNS record. A kind told by the services alone (no _http._tcp: a core
+ * build) is no sign of a new build while the record is being torn down, service by service:
+ * a new kind shows with the re-announcement. */
+static bool record_version_differs(const struct eo_device *before, const struct eo_device *now)
+{
+    return before->version[0] && now->version[0] && strcmp(before->version, now->version);
+}
+
 static void sight_open(struct sight *sight, const struct eo_target *target, const char *name,
                        bool use_mdns)
 {
@@ -254,7 +262,7 @@ static void look_mdns(struct sight *sight, struct eo_reboot_signals *signals)
         sight->baseline = state->device; /* soak: the first complete record is the one to keep */
         sight->has_baseline = true;
     }
-    signals->changed = differs(&sight->baseline, &state->device);
+    signals->changed = state->present && record_version_differs(&sight->baseline, &state->device);
 }
 
 /* One look (at most TICK_MS): feeds the tracker. Returns the stage. */
@@ -425,12 +433,12 @@ static enum eo_status wait_back(struct reboot_wait *wait, struct eo_error *err)
     return EO_OK;
 }
 
-/* A record announced after it went (or that shows the new version) is fresh. */
+/* A live record announced after it went (or that shows the new version) is fresh. */
 static bool fresh_record(const struct sight *sight, unsigned reannouncements_at_start)
 {
-    return sight->mdns && record_settled(sight, eo_net_now()) &&
+    return sight->mdns && sight->seen.present && record_settled(sight, eo_net_now()) &&
            (sight->seen.reannouncements > reannouncements_at_start ||
-            differs(&sight->baseline, &sight->seen.device));
+            record_version_differs(&sight->baseline, &sight->seen.device));
 }
 
 /* Back on its ports: its new mDNS record usually follows within a moment. */
