@@ -4,7 +4,7 @@
  * unstable: safe mode, no web, no mDNS of its own), services by the image's features, the ports
  * file and the "listening" line; reboot = stop everything, stay silent for --reboot-ms, boot
  * again. Also the device's timers: the scheduled reboot, the system check's stable time, the
- * crash-loop fault. Device time becomes wall time here (--time-scale). */
+ * crash-loop fault; and the reboot faults no-reboot and power-cut. Device time becomes wall time here (--time-scale). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +23,36 @@ unsigned vdh_wall_ms(const struct vdh_device *dev, unsigned device_ms)
     return (unsigned)((vdh_wall_us(dev, device_ms) + 500u) / 1000u);
 }
 
+/* The fault power-cut, at the first reboot (not the power-on) that has a copy pending: the
+ * power goes halfway through the copy. eboot's command lives in RTC memory, which the power
+ * loss clears, so the copy is never resumed: offset 0 keeps a half-copied image. Returns
+ * whether the copy was cut. */
+static bool cut_power_during_copy(struct vdh_device *dev, uint8_t *scratch)
+{
+    struct vd_boot_record rec;
+    if (!dev->opts.faults.power_cut || dev->power_cut_spent || dev->boots < 2 ||
+        !vd_boot_record_read(&dev->flash.ops, &rec) || !rec.copy_pending)
+        return false;
+    dev->power_cut_spent = true;
+    uint32_t sectors = (rec.len + EO_SECTOR_SIZE - 1) / EO_SECTOR_SIZE;
+    dev->flash.erase_budget = sectors / 2;
+    vd_boot_run(&dev->flash.ops, &vdh_inflate, false, scratch);
+    dev->flash.erase_budget = -1;
+    rec.copy_pending = false; /* RTC memory lost with the power */
+    if (!vd_boot_record_write(&dev->flash.ops, &rec))
+        vdh_log("cannot write the boot record");
+    dev->next_reset = VD_RESET_POWER_ON;
+    vdh_log("fault power-cut: the power went during eboot's copy (%u of %u sectors copied); "
+            "the copy is lost with RTC memory", sectors / 2, sectors);
+    return true;
+}
+
 /* eboot's copy takes one sector time per sector it writes (the inflated ones for gzip). */
 static void run_eboot(struct vdh_device *dev)
 {
     static uint8_t scratch[VD_BOOT_SCRATCH_SIZE];
+    if (cut_power_during_copy(dev, scratch))
+        return;
     uint32_t sectors = dev->flash.sector_writes;
     uint64_t start = vdh_now_us();
     enum vd_boot_action action =
@@ -236,6 +262,15 @@ void vdh_schedule_reboot(struct vdh_device *dev, unsigned delay_ms, enum vd_rese
 {
     dev->reboot_at = vdh_now_ms() + vdh_wall_ms(dev, delay_ms);
     dev->next_reset = reason;
+}
+
+void vdh_schedule_update_reboot(struct vdh_device *dev, unsigned delay_ms)
+{
+    if (dev->opts.faults.no_reboot) {
+        vdh_log("fault no-reboot: the update is staged; no reboot until a reset or a power-on");
+        return;
+    }
+    vdh_schedule_reboot(dev, delay_ms, VD_RESET_SOFTWARE);
 }
 
 static int until(uint64_t at, uint64_t now, int best)

@@ -268,7 +268,8 @@ static bool conclude(struct vdh_device *dev, int fd, bool complete, bool write_f
     }
     struct vd_espota_verdict verdict;
     vd_espota_finish(ota, &verdict);
-    if (verdict.reboot) /* from here on the device is restarting: nothing else answers */
+    /* from here on the device is restarting: nothing else answers (unless it never will) */
+    if (verdict.reboot && !dev->opts.faults.no_reboot)
         vdh_stop_services(dev);
     send_verdict(dev, fd, &verdict);
     return verdict.reboot;
@@ -308,7 +309,7 @@ static void run_update(struct vdh_device *dev, struct in_addr host)
     dev->flash.corrupt_next = false;
     close(fd);
     if (reboot)
-        vdh_schedule_reboot(dev, 0, VD_RESET_SOFTWARE);
+        vdh_schedule_update_reboot(dev, 0);
 }
 
 /* Core 2.3.0 said "OK" before Update.begin(); a failing begin just never connects back. */

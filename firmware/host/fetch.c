@@ -4,7 +4,8 @@
  * and prints the "[OTA] ..." lines of the running era; a copy of each goes to the log. How it
  * ended: the server closed (or stopped early), the client closed, or no data came for the
  * client's receive timeout — all a disconnect, which installs what arrived; a reset; or no
- * connection at all. Reboots when the client staged the download. */
+ * connection at all. Reboots when the client staged the download. The faults fetch-drop-at (the
+ * download breaks off: a reset) and no-fetch (it never connects). */
 #include <curl/curl.h>
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -18,6 +19,9 @@ struct fetch {
     struct vd_ota_client client;
     struct vd_url url;
     bool connected;
+    CURL *curl;
+    uint64_t received;
+    bool broken;              /* fault fetch-drop-at: the download broke off */
 };
 
 /* Each message the client prints, for the log (line ends dropped, blank ones skipped). */
@@ -41,10 +45,30 @@ static int on_connected(void *userdata, char *ip, char *local_ip, int remote_por
     return CURL_PREREQFUNC_OK;
 }
 
+/* The fault fetch-drop-at: the download breaks off (the network goes) once PERCENT of the
+ * served Content-Length arrived. */
+static bool breaks_off(struct fetch *f, size_t len)
+{
+    curl_off_t total = -1;
+    int percent = f->dev->opts.faults.fetch_drop_at;
+    if (percent < 0 || curl_easy_getinfo(f->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &total) !=
+                           CURLE_OK || total <= 0)
+        return false;
+    if (f->received + len <= (uint64_t)total * (unsigned)percent / 100u)
+        return false;
+    vdh_log("telnet: ota: fault fetch-drop-at: the download breaks off after %llu of %lld bytes",
+            (unsigned long long)f->received, (long long)total);
+    f->broken = true;
+    return true;
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
     struct fetch *f = userdata;
     size_t len = size * nmemb;
+    if (breaks_off(f, len))
+        return 0;
+    f->received += len;
     return vd_ota_client_data(&f->client, (const uint8_t *)data, len) ? len : 0;
 }
 
@@ -69,6 +93,7 @@ static CURLcode download(struct fetch *f, const char *url)
     CURL *curl = curl_easy_init();
     if (!curl)
         return CURLE_OUT_OF_MEMORY;
+    f->curl = curl;
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
@@ -111,17 +136,21 @@ void vdh_fetch_run(struct vdh_device *dev, const char *url)
     vd_url_parse(url, &f.url);
     vd_ota_client_start(&f.client, vdh_telnet_terminal(dev), &echo, &dev->updater, dev->era);
     dev->flash.corrupt_next = dev->opts.faults.corrupt_sector;
-    CURLcode rc = download(&f, url);
+    CURLcode rc = CURLE_COULDNT_CONNECT;
+    if (dev->opts.faults.no_fetch)
+        vdh_log("telnet: ota: fault no-fetch: not connecting to %s", url);
+    else
+        rc = download(&f, url);
     if (rc != CURLE_OK)
         vdh_log("telnet: ota: download ended: %s", curl_easy_strerror(rc));
     bool staged = false;
     if (!f.connected)
         vd_ota_client_connect_failed(&f.client);
-    else if (ended_by_disconnect(rc, dev->era))
+    else if (!f.broken && ended_by_disconnect(rc, dev->era))
         staged = vd_ota_client_disconnected(&f.client);
     else
         vd_ota_client_reset(&f.client);
     dev->flash.corrupt_next = false;
     if (staged)
-        vdh_schedule_reboot(dev, vd_ota_client_reboot_delay_ms(dev->era), VD_RESET_SOFTWARE);
+        vdh_schedule_update_reboot(dev, vd_ota_client_reboot_delay_ms(dev->era));
 }

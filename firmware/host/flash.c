@@ -1,6 +1,7 @@
 /* flash.c — the device's flash as a file (created full of 0xFF), behind the core's vd_flash
  * ops; emulates the flash's time (one sector time per sector erased and written, whoever writes
- * it: an update through the Updater, or eboot's copy) and the corrupt-sector fault;
+ * it: an update through the Updater, or eboot's copy), the corrupt-sector fault and the power
+ * cut of the power-cut fault;
  * serial-flashes an image at offset 0 (--install). */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,14 +50,24 @@ static void spend_sector_time(struct vdh_flash *f, uint32_t offset)
         vdh_busy_us(f->sector_wall_us, &f->while_busy);
 }
 
+/* The fault power-cut: the erase that exhausts the budget is the last thing the flash does
+ * (the sector is left blank); the caller sees the failure and stops. */
+static bool power_goes(struct vdh_flash *f)
+{
+    if (f->erase_budget < 0)
+        return false;
+    return f->erase_budget-- == 0;
+}
+
 static bool flash_erase(void *ctx, uint32_t offset)
 {
     struct vdh_flash *f = ctx;
     spend_sector_time(f, offset);
     uint8_t ff[EO_SECTOR_SIZE];
     memset(ff, 0xFF, sizeof ff);
-    return offset % EO_SECTOR_SIZE == 0 && offset + EO_SECTOR_SIZE <= f->size &&
-           pwrite(f->fd, ff, sizeof ff, offset) == (ssize_t)sizeof ff;
+    bool erased = offset % EO_SECTOR_SIZE == 0 && offset + EO_SECTOR_SIZE <= f->size &&
+                  pwrite(f->fd, ff, sizeof ff, offset) == (ssize_t)sizeof ff;
+    return erased && !power_goes(f);
 }
 
 static bool fill_ff(int fd, uint32_t size)
@@ -78,6 +89,7 @@ bool vdh_flash_open(struct vdh_flash *f, const char *path, uint32_t create_size,
                     uint64_t sector_wall_us)
 {
     memset(f, 0, sizeof *f);
+    f->erase_budget = -1;
     f->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     struct stat st;
     if (f->fd < 0 || fstat(f->fd, &st) != 0) {

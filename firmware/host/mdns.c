@@ -162,6 +162,10 @@ void vdh_mdns_publish(struct vdh_device *dev)
     vd_mdns_plan(&dev->identity, dev->era, dev->safe_mode, &plan);
     if (!m || !(plan.arduino || plan.http || plan.telnet))
         return;
+    if (dev->opts.faults.mdns_vanish && dev->boots > 1) {
+        vdh_log("mdns: fault mdns-vanish: publishing nothing");
+        return;
+    }
     avahi_threaded_poll_lock(m->poll);
     snapshot(dev, &plan, m);
     m->want = true;

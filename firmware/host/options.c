@@ -56,7 +56,8 @@ static const struct opt table[] = {
     {"system-check-ms", K_UINT, OFF(system_check_ms), 3600000, "N", "uptime after which a boot counts as stable (SYSTEM_CHECK_TIME, default 60000)"},
     {"fault", K_FAULT, OFF(faults), 0, "NAME[=VALUE]", "repeatable: drop-at=PERCENT, corrupt-sector, lose-udp=K, "
      "no-connect-back, no-space, slow-reboot=MS, never-return, old-image, lose-auth-reply, new-address=IPV4, "
-     "verdict-delay=MS, no-verdict, crash-loop[=MS]"},
+     "verdict-delay=MS, no-verdict, crash-loop[=MS], web-drop-at=PERCENT, fetch-drop-at=PERCENT, no-fetch, "
+     "no-reboot, mdns-vanish, power-cut"},
     {"lie", K_LIE, OFF(lies), 0, "NAME[=V]", "repeatable, a lying device (lies.c): " VDH_LIES_NAMES},
     {"ports-file", K_STRING, OFF(ports_file), 0, "FILE", "written once listening: \"espota=P web=P telnet=P\""},
     {"pid-file", K_STRING, OFF(pid_file), 0, "FILE", "process id, written at start"},
@@ -121,6 +122,12 @@ static int parse_fault(const char *value, struct vdh_faults *f)
     unsigned long n = 0;
 #define IS(name) (name_len == strlen(name) && strncmp(value, name, name_len) == 0)
     if (IS("drop-at") && arg && parse_ulong(arg, 99, &n)) f->drop_at = (int)n;
+    else if (IS("web-drop-at") && arg && parse_ulong(arg, 99, &n)) f->web_drop_at = (int)n;
+    else if (IS("fetch-drop-at") && arg && parse_ulong(arg, 99, &n)) f->fetch_drop_at = (int)n;
+    else if (IS("no-fetch") && !arg) f->no_fetch = true;
+    else if (IS("no-reboot") && !arg) f->no_reboot = true;
+    else if (IS("mdns-vanish") && !arg) f->mdns_vanish = true;
+    else if (IS("power-cut") && !arg) f->power_cut = true;
     else if (IS("lose-udp") && arg && parse_ulong(arg, 1000000, &n)) f->lose_udp = (unsigned)n;
     else if (IS("slow-reboot") && arg && parse_ulong(arg, 3600000, &n)) f->slow_reboot_ms = (unsigned)n;
     else if (IS("corrupt-sector") && !arg) f->corrupt_sector = true;
@@ -137,7 +144,7 @@ static int parse_fault(const char *value, struct vdh_faults *f)
              f->new_address.s_addr != 0) { /* taken at the next reboot */ }
     else
         return usage("--fault '%s': unknown fault or bad value%s", value,
-                     " (drop-at=0..99, lose-udp=K, slow-reboot=MS, verdict-delay=MS, crash-loop[=MS>0], new-address=IPV4, or a name without value)");
+                     " (drop-at=0..99, web-drop-at=0..99, fetch-drop-at=0..99, lose-udp=K, slow-reboot=MS, verdict-delay=MS, crash-loop[=MS>0], new-address=IPV4, or a name without value)");
 #undef IS
     return 0;
 }
@@ -249,6 +256,8 @@ static void set_defaults(struct vdh_options *opts)
     opts->timing = (struct vdh_timing){VDH_SECTOR_US_DEFAULT, VDH_SCALE_ONE};
     opts->chip_id = UINT32_MAX; /* derived from the address later */
     opts->faults.drop_at = -1;
+    opts->faults.web_drop_at = -1;
+    opts->faults.fetch_drop_at = -1;
 }
 
 static const struct opt *find(const char *name, size_t len)

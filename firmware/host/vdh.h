@@ -39,6 +39,14 @@ struct vdh_faults {
     unsigned crash_loop_ms;   /* every stable boot crashes this long after it (0 = never) */
     struct in_addr new_address; /* taken at the next reboot and kept (a DHCP lease that moved);
                                * 0.0.0.0: never */
+    int web_drop_at;          /* percent of an upload body after which the web connection
+                               * closes, -1 none */
+    int fetch_drop_at;        /* percent of an `ota` download after which it breaks off (a
+                               * reset: nothing installed), -1 none */
+    bool no_fetch;            /* `ota <url>` never reaches the server: "Connection failed" */
+    bool no_reboot;           /* an accepted update is staged, the reboot never comes */
+    bool mdns_vanish;         /* boots after the first of this process publish nothing */
+    bool power_cut;           /* the next reboot's eboot copy is cut halfway (once) */
 };
 
 /* --dialect: auto follows the running image's version at every boot; the others force an era
@@ -115,6 +123,7 @@ struct vdh_flash {
     uint32_t sector_writes;   /* sectors erased and written since open (not --install's) */
     struct vdh_busy_work while_busy;
     bool corrupt_next;        /* flip a byte in the next sector-sized write (fault) */
+    int64_t erase_budget;     /* erases left before the power goes (fault power-cut), -1 none */
     struct vd_flash ops;
 };
 
@@ -162,6 +171,7 @@ struct vdh_device {
     uint64_t reboot_at;       /* scheduled reboot (monotonic ms), 0 = none */
     uint64_t settle_at;       /* when this boot's uptime reaches the system check time, 0 = done */
     uint64_t crash_at;        /* fault crash-loop: when this boot crashes, 0 = never */
+    bool power_cut_spent;     /* fault power-cut: the one cut copy happened */
 };
 
 /* Boot: eboot copy, identity, services. Returns false on a fatal setup error. */
@@ -177,6 +187,9 @@ void vdh_stop_services(struct vdh_device *dev);
 /* A reboot delay_ms of device time (scaled) from now, for `reason` (what the next boot's system
  * check sees). */
 void vdh_schedule_reboot(struct vdh_device *dev, unsigned delay_ms, enum vd_reset_reason reason);
+/* The reboot after an accepted update (espota, web, `ota`), unless the fault no-reboot keeps
+ * it from coming: the update stays staged until a `reset` or a power-on. */
+void vdh_schedule_update_reboot(struct vdh_device *dev, unsigned delay_ms);
 /* The device's own timers (reboot, system check, crash fault): ms until the next one is due
  * (-1 = none), and running those that are due; false on a fatal error. */
 int vdh_timers_next_ms(const struct vdh_device *dev);

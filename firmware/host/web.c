@@ -39,6 +39,8 @@ struct request {
     bool fault_armed;         /* corrupt-sector armed for this upload's update */
     uint64_t dropped;         /* body bytes read and dropped (nobody takes them) */
     uint64_t body_bytes;      /* request body bytes read, whatever became of them */
+    uint64_t drop_after;      /* fault web-drop-at: close once this much body arrived, or
+                               * UINT64_MAX */
     char line[48];            /* "METHOD /path" for the log */
 };
 
@@ -179,7 +181,7 @@ static enum MHD_Result finish_upload(struct vdh_device *dev, struct MHD_Connecti
     vdh_log("web: POST /upgrade (%u bytes) -> %u %s%s", (unsigned)req->upload.received,
             res.status, shown, req->started ? "" : " (no file part)");
     if (res.reboot)
-        vdh_schedule_reboot(dev, vd_web_reboot_delay_ms(dev->era), VD_RESET_SOFTWARE);
+        vdh_schedule_update_reboot(dev, vd_web_reboot_delay_ms(dev->era));
     return reply_upgrade(c, res.status, res.body);
 }
 
@@ -242,6 +244,19 @@ static bool expects_continue(struct MHD_Connection *c)
     return expect && strcasecmp(expect, "100-continue") == 0;
 }
 
+/* The fault web-drop-at: an allowed upload's connection closes once PERCENT of its body
+ * (Content-Length) arrived. */
+static uint64_t drop_point(struct vdh_device *dev, struct MHD_Connection *c,
+                           const struct request *req)
+{
+    const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    int percent = dev->opts.faults.web_drop_at;
+    if (percent < 0 || !req->post || !length)
+        return UINT64_MAX;
+    unsigned long long body = strtoull(length, NULL, 10);
+    return body ? body * (unsigned)percent / 100u : UINT64_MAX;
+}
+
 /* First call (headers only): route, credentials, and whether the body is taken. */
 static struct request *new_request(struct vdh_device *dev, struct MHD_Connection *c,
                                    const char *method, const char *url)
@@ -256,6 +271,7 @@ static struct request *new_request(struct vdh_device *dev, struct MHD_Connection
                    check_auth(dev, c, req, method);
     if (req->route == ROUTE_UPGRADE && req->allowed)
         req->post = MHD_create_post_processor(c, POST_BUFFER, on_part, req);
+    req->drop_after = drop_point(dev, c, req);
     return req;
 }
 
@@ -278,6 +294,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (*size == 0)
         return answer(dev, c, req, method, url);
+    if (req->body_bytes + *size > req->drop_after) {
+        vdh_log("web: fault web-drop-at: closing the connection after %llu of the body's bytes",
+                (unsigned long long)req->body_bytes);
+        return MHD_NO;
+    }
     req->body_bytes += *size;
     if (req->post)
         MHD_post_process(req->post, data, *size);

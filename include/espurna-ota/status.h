@@ -57,6 +57,7 @@ enum eo_hint {
     EO_HINT_CORE_IMAGE,       /* two steps are needed and no core image was found or given */
     EO_HINT_SERIAL,           /* nothing fits over the air: a smaller build or serial flashing */
     EO_HINT_RERUN,            /* the device is between steps: the same command again finishes */
+    EO_HINT_RESTART,          /* it took the image but did not reboot: a restart installs it */
     EO_HINT_COUNT
 };
 

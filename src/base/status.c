@@ -61,6 +61,7 @@ static const char *const hint_names[EO_HINT_COUNT] = {
     [EO_HINT_CORE_IMAGE] = "core_image",
     [EO_HINT_SERIAL] = "serial",
     [EO_HINT_RERUN] = "rerun",
+    [EO_HINT_RESTART] = "restart",
 };
 
 const char *eo_hint_name(enum eo_hint hint)

@@ -62,6 +62,9 @@ static const struct advice_row rows[] = {
     {EO_HINT_SERIAL, "*",
      "use a smaller build of the firmware, or flash this image over serial"},
     {EO_HINT_RERUN, "*", "run the same command again to finish"},
+    {EO_HINT_RESTART, "*",
+     "restart it (power-cycle it, or 'reset' on its terminal): it installs what it took at that "
+     "restart; then run the same command again"},
 };
 
 static const struct advice_row *find_row(enum eo_hint hint, const char *command)

@@ -300,6 +300,17 @@ static enum eo_status wait_for_reboot(struct upgrade_run *run, unsigned index,
     return status;
 }
 
+/* Back on the version it ran before while the step's image has another: it did not install it,
+ * whatever kind a record still resolving service by service suggests. */
+static bool back_on_old_version(const struct upgrade_run *run, const struct eo_plan_step *step,
+                                const struct eo_identity *after)
+{
+    const char *before = run->current.device.version, *now = after->device.version;
+    return before[0] && now[0] && step->expect_version[0] &&
+           eo_version_compare(now, before) == EO_VERSION_SAME &&
+           eo_version_compare(now, step->expect_version) != EO_VERSION_SAME;
+}
+
 /* The device is back: did it take the step's image? */
 static enum eo_status judge_step(struct upgrade_run *run, unsigned index,
                                  const struct eo_identity *after, enum eo_status push_status,
@@ -316,7 +327,7 @@ static enum eo_status judge_step(struct upgrade_run *run, unsigned index,
                  "(no mDNS record, a silent terminal): the next step tells");
         return EO_OK;
     }
-    if (upgrade_same_build(&run->current, after)) {
+    if (upgrade_same_build(&run->current, after) || back_on_old_version(run, step, after)) {
         if (push_status != EO_OK)
             return eo_error_set(err, push_status, "%s", push_err->message);
         return eo_error_hinted(err, EO_ERR_VERIFY, EO_HINT_RERUN,
@@ -380,7 +391,8 @@ static enum eo_status run_step(struct upgrade_run *run, unsigned index, struct e
     else if (status == EO_ERR_UNREACHABLE && out->push_status != EO_OK &&
              err->hint != EO_HINT_CHECK_VERSION)
         *err = push_err; /* it did not reboot: the transfer's failure is the story */
-    if (status == EO_OK || status == EO_ERR_VERIFY)
+    if (status == EO_OK ||
+        (status == EO_ERR_VERIFY && !back_on_old_version(run, &run->res->plan.steps[index], &after)))
         run->current = after;
     out->status = status;
     step_event(run, index, status);

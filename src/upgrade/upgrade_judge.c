@@ -148,10 +148,19 @@ static void where_failed(struct upgrade_run *run, const struct eo_error *err, ch
     const char *name = run->req->device;
     const struct eo_device *device = &run->current.device;
     const char *version = device->version[0] ? device->version : "an unknown version";
-    if (err && err->hint == EO_HINT_CHECK_VERSION)
+    if (err && err->hint == EO_HINT_CHECK_VERSION && err->status == EO_ERR_UNREACHABLE)
+        snprintf(out, cap, "%s may be installing what it was sent (last seen running %s %s): "
+                 "once it is back, the same command again finishes or reports it up to date; if "
+                 "it never answers again it may be bricked (a cut copy leaves a broken image): "
+                 "flash it over serial", name, eo_device_kind_name(device), version);
+    else if (err && err->hint == EO_HINT_CHECK_VERSION)
         snprintf(out, cap, "%s may be installing what it was sent (last seen running %s %s): "
                  "once it is back, the same command again finishes or reports it up to date",
                  name, eo_device_kind_name(device), version);
+    else if (err && err->hint == EO_HINT_RESTART)
+        snprintf(out, cap, "%s still runs %s %s and holds what it was sent: it installs it at its "
+                 "next restart (power-cycle it, or 'reset' on its terminal); then the same "
+                 "command again checks it", name, eo_device_kind_name(device), version);
     else if (run->res->planned && runs_core(device) && device->kind == EO_KIND_CORE)
         snprintf(out, cap, "%s is running the core image %s (no web UI, no sensors) - run the "
                  "same command again to finish", name, version);

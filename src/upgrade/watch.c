@@ -204,6 +204,14 @@ static bool differs(const struct eo_device *before, const struct eo_device *now)
     return version || kind;
 }
 
+/* Another version in its mDNS record. A kind told by the services alone (no _http._tcp: a core
+ * build) is no sign of a new build while the record is being torn down, service by service:
+ * a new kind shows with the re-announcement. */
+static bool record_version_differs(const struct eo_device *before, const struct eo_device *now)
+{
+    return before->version[0] && now->version[0] && strcmp(before->version, now->version);
+}
+
 static void sight_open(struct sight *sight, const struct eo_target *target, const char *name,
                        bool use_mdns)
 {
@@ -256,7 +264,7 @@ static void look_mdns(struct sight *sight, struct eo_reboot_signals *signals)
         sight->baseline = state->device; /* soak: the first complete record is the one to keep */
         sight->has_baseline = true;
     }
-    signals->changed = differs(&sight->baseline, &state->device);
+    signals->changed = state->present && record_version_differs(&sight->baseline, &state->device);
 }
 
 /* One look (at most TICK_MS): feeds the tracker. Returns the stage. */
@@ -340,7 +348,10 @@ static enum eo_status interrupted_in_stage(const struct reboot_wait *wait, struc
 static enum eo_status not_back(const struct reboot_wait *wait, struct eo_error *err)
 {
     return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_CHECK_VERSION,
-                           "%s did not come back within %.0f s", wait->sight.label,
+                           "%s did not come back within %.0f s: it may still be copying the new "
+                           "image; if it never answers again, the copy was cut (a power loss "
+                           "during it leaves a broken image) and only serial flashing recovers "
+                           "it", wait->sight.label,
                            wait->options->timeout_ms ? wait->options->timeout_ms / 1000.0
                                                      : DEFAULT_REBOOT_TIMEOUT_MS / 1000.0);
 }
@@ -389,12 +400,15 @@ static enum eo_status check_went(struct reboot_wait *wait, struct eo_error *err)
     }
     const struct eo_device *device = &now.device;
     if (device->version[0])
-        return eo_error_set(err, EO_ERR_UNREACHABLE,
-                            "%s did not reboot: it still runs %s (%s) %.0f s after the push",
-                            wait->sight.label, device->version, eo_device_kind_name(device),
-                            eo_net_now() - wait->sight.start_s);
-    return eo_error_set(err, EO_ERR_UNREACHABLE, "%s did not reboot: it still answers %.0f s "
-                        "after the push", wait->sight.label, eo_net_now() - wait->sight.start_s);
+        return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_RESTART,
+                               "%s did not reboot: it still runs %s (%s) %.0f s after the push; "
+                               "it may install what it was sent at its next restart",
+                               wait->sight.label, device->version, eo_device_kind_name(device),
+                               eo_net_now() - wait->sight.start_s);
+    return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_RESTART,
+                           "%s did not reboot: it still answers %.0f s after the push; it may "
+                           "install what it was sent at its next restart", wait->sight.label,
+                           eo_net_now() - wait->sight.start_s);
 }
 
 /* Until it is back (EO_OK), or the timeouts, or a cancellation. */
@@ -421,12 +435,12 @@ static enum eo_status wait_back(struct reboot_wait *wait, struct eo_error *err)
     return EO_OK;
 }
 
-/* A record announced after it went (or that shows the new version) is fresh. */
+/* A live record announced after it went (or that shows the new version) is fresh. */
 static bool fresh_record(const struct sight *sight, unsigned reannouncements_at_start)
 {
-    return sight->mdns && record_settled(sight, eo_net_now()) &&
+    return sight->mdns && sight->seen.present && record_settled(sight, eo_net_now()) &&
            (sight->seen.reannouncements > reannouncements_at_start ||
-            differs(&sight->baseline, &sight->seen.device));
+            record_version_differs(&sight->baseline, &sight->seen.device));
 }
 
 /* Back on its ports: its new mDNS record usually follows within a moment. */
