@@ -171,7 +171,8 @@ static enum eo_status never_fetched(struct watch *watch, struct eo_error *err)
         return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_FETCH_BACK,
                                "device never fetched the image from %s, and its terminal printed "
                                "nothing (1.12-1.14 core builds never do): it cannot reach this "
-                               "host (firewall or routing), or it did not take the command",
+                               "host (firewall or routing), or it did not take the command (busy "
+                               "with another update or another terminal client)",
                                eo_serve_base_url(watch->server));
     return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_FETCH_BACK,
                            "device never fetched the image from %s (it cannot reach this host: "
