@@ -142,6 +142,23 @@ const char *eo_verify_check_name(enum eo_verify_check check)
 
 /* ---- where the device stands ------------------------------------------------------------ */
 
+/* The last step that ran, NULL when none did. */
+static const struct eo_upgrade_step_result *last_step(const struct upgrade_run *run)
+{
+    const struct eo_upgrade_step_result *last = NULL;
+    for (unsigned i = 0; i < EO_PLAN_MAX_STEPS && run->res->steps[i].ran; i++)
+        last = &run->res->steps[i];
+    return last;
+}
+
+/* The device took the whole image of a step, and the step then failed before the device was seen
+ * again (interrupted in the reboot wait): it is rebooting into that image, or about to. */
+static bool took_then_unseen(const struct upgrade_run *run)
+{
+    const struct eo_upgrade_step_result *last = last_step(run);
+    return last && last->push_status == EO_OK && last->status != EO_OK && !last->version_after[0];
+}
+
 static void where_failed(struct upgrade_run *run, const struct eo_error *err, char *out,
                          size_t cap)
 {
@@ -161,6 +178,11 @@ static void where_failed(struct upgrade_run *run, const struct eo_error *err, ch
         snprintf(out, cap, "%s still runs %s %s and holds what it was sent: it installs it at its "
                  "next restart (power-cycle it, or 'reset' on its terminal); then the same "
                  "command again checks it", name, eo_device_kind_name(device), version);
+    else if (took_then_unseen(run))
+        snprintf(out, cap, "%s took the %s and may be rebooting into it (last seen running %s "
+                 "%s): once it is back, the same command again finishes or reports it up to date",
+                 name, last_step(run)->image == EO_STEP_CORE ? "core image" : "image",
+                 eo_device_kind_name(device), version);
     else if (run->res->planned && runs_core(device) && device->kind == EO_KIND_CORE)
         snprintf(out, cap, "%s is running the core image %s (no web UI, no sensors) - run the "
                  "same command again to finish", name, version);

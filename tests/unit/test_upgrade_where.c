@@ -1,6 +1,7 @@
 /* test_upgrade_where.c — the line that says where the device stands after a failed reboot wait:
  * one that never came back may be bricked by a cut copy (serial flashing recovers it); one that
- * never rebooted holds the image until its next restart; an unknown outcome keeps its words. */
+ * never rebooted holds the image until its next restart; an unknown outcome keeps its words; one
+ * interrupted in the reboot wait after it took the whole image is not "not changed". */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -73,12 +74,29 @@ static void test_no_reboot_holds_the_image(void **state)
     assert_string_equal(eo_hint_name(EO_HINT_RESTART), "restart");
 }
 
+static void test_interrupted_after_the_push_is_not_unchanged(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_init(&f);
+    f.res.steps[0].image = EO_STEP_CORE;
+    f.res.steps[0].push_status = EO_OK;
+    f.res.steps[0].status = EO_ERR_INTERRUPTED;
+    const char *where = where_after(&f, EO_ERR_INTERRUPTED, EO_HINT_NONE);
+    assert_non_null(strstr(where, "took the core image and may be rebooting into it"));
+    assert_null(strstr(where, "not changed"));
+    f.res.steps[0].push_status = EO_ERR_INTERRUPTED; /* interrupted mid-transfer: it drops it */
+    where = where_after(&f, EO_ERR_INTERRUPTED, EO_HINT_NONE);
+    assert_non_null(strstr(where, "was not changed"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_not_back_may_be_bricked),
         cmocka_unit_test(test_unknown_outcome_is_not_bricked),
         cmocka_unit_test(test_no_reboot_holds_the_image),
+        cmocka_unit_test(test_interrupted_after_the_push_is_not_unchanged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
