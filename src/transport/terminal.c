@@ -21,6 +21,8 @@
 #define PROMPT_WAIT_MS 1500u
 #define SETTLE_MS 2000u /* after a fetch ended short: time for the device's error line */
 #define TICK_MS 100u
+#define LOGIN_TRIES 4u        /* connections closed at once before the terminal takes one */
+#define LOGIN_RETRY_MS 500
 
 /* Everything the watch loop knows. */
 struct watch {
@@ -259,18 +261,38 @@ static enum eo_status watch_fetch(struct watch *watch, struct eo_error *err)
     }
 }
 
+/* Connects and logs in. The terminal takes one client at a time and closes the others at once:
+ * a session that just ended (identifying the device after its reboot) may hold it a moment
+ * longer, so a connection closed before any prompt is tried again, LOGIN_TRIES times at most. */
+static enum eo_status open_session(struct eo_telnet *session, const struct eo_target *target,
+                                   const struct eo_terminal_options *options, struct eo_error *err)
+{
+    enum eo_status status = EO_OK;
+    for (unsigned tries = 0; tries < LOGIN_TRIES; tries++) {
+        if (tries > 0) {
+            eo_telnet_close(session);
+            eo_net_poll_cancellable(NULL, 0, LOGIN_RETRY_MS, options->cancel);
+        }
+        status = eo_telnet_connect(session, target->name, target->address, target->telnet_port,
+                                   or_default(options->connect_timeout_ms, DEFAULT_CONNECT_MS),
+                                   options->cancel, err);
+        if (status == EO_OK)
+            status = eo_telnet_login(session, options->password, PROMPT_WAIT_MS, err);
+        bool closed_at_once = status == EO_ERR_UNREACHABLE && session->closed &&
+                              !session->authenticated;
+        if (!closed_at_once || eo_cancelled(options->cancel))
+            return status;
+    }
+    return status;
+}
+
 /* Logs in and sends `ota <url>`; the answer, if any, is read while the fetch is watched. */
 static enum eo_status request_fetch(struct eo_telnet *session, const struct eo_target *target,
                                     const struct eo_terminal_options *options,
                                     struct eo_serve *server, struct eo_error *err)
 {
     char command[256];
-    enum eo_status status = eo_telnet_connect(session, target->name, target->address,
-                                              target->telnet_port,
-                                              or_default(options->connect_timeout_ms, DEFAULT_CONNECT_MS),
-                                              options->cancel, err);
-    if (status == EO_OK)
-        status = eo_telnet_login(session, options->password, PROMPT_WAIT_MS, err);
+    enum eo_status status = open_session(session, target, options, err);
     if (status != EO_OK)
         return status;
     snprintf(command, sizeof command, "ota %s", eo_serve_url(server));

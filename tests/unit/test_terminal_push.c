@@ -2,7 +2,8 @@
  * server side (terminal_push.c), against a fake device on loopback: a thread that accepts the
  * telnet connection, answers "+OK", then fetches the served URL with libcurl the whole way, part
  * of the way, 1000 bytes into a buffer that takes the whole image, slowly (while the push is
- * interrupted) or not at all, and prints an "[OTA] ..." line or just hangs up. */
+ * interrupted) or not at all, and prints an "[OTA] ..." line or just hangs up; a terminal still
+ * held by another client (it closes new connections at once) is tried again, a few times. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,6 +37,7 @@ struct fake_device {
     pthread_t pusher; /* FETCH_SLOW: after 64 KiB it gets SIGUSR1 (the run is interrupted) */
     const char *last_line; /* printed after the fetch, or NULL to hang up silently */
     const char *answer;    /* its answer to the command; NULL: "+OK" and "[OTA] Downloading" */
+    unsigned close_first;  /* connections closed at once (another client holds the terminal) */
     pthread_t thread;
     char url[512];
 };
@@ -177,6 +179,10 @@ static void *device_main(void *arg)
 {
     struct fake_device *dev = arg;
     int fd = accept(dev->listen_fd, NULL, NULL);
+    for (unsigned closed = 0; fd >= 0 && closed < dev->close_first; closed++) {
+        close(fd);
+        fd = accept(dev->listen_fd, NULL, NULL); /* fails once device_stop shuts it */
+    }
     if (fd < 0)
         return NULL;
     read_command(dev, fd);
@@ -191,22 +197,18 @@ static void *device_main(void *arg)
 
 static void device_start_answering(struct fake_device *dev, enum fetch_mode mode,
                                    const char *last_line, const char *answer);
+static void device_start_busy(struct fake_device *dev, unsigned close_first);
 
 static void device_start(struct fake_device *dev, enum fetch_mode mode, const char *last_line)
 {
     device_start_answering(dev, mode, last_line, NULL);
 }
 
-/* A device that answers the command with `answer` (NULL: "+OK" and "[OTA] Downloading"). */
-static void device_start_answering(struct fake_device *dev, enum fetch_mode mode,
-                                   const char *last_line, const char *answer)
+/* Listens and starts the device's thread, its fields set. */
+static void device_launch(struct fake_device *dev)
 {
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof sin;
-    memset(dev, 0, sizeof *dev);
-    dev->mode = mode;
-    dev->last_line = last_line;
-    dev->answer = answer;
     dev->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(dev->listen_fd >= 0);
     assert_int_equal(bind(dev->listen_fd, (struct sockaddr *)&sin, sizeof sin), 0);
@@ -216,8 +218,31 @@ static void device_start_answering(struct fake_device *dev, enum fetch_mode mode
     assert_int_equal(pthread_create(&dev->thread, NULL, device_main, dev), 0);
 }
 
+/* A device that answers the command with `answer` (NULL: "+OK" and "[OTA] Downloading"). */
+static void device_start_answering(struct fake_device *dev, enum fetch_mode mode,
+                                   const char *last_line, const char *answer)
+{
+    memset(dev, 0, sizeof *dev);
+    dev->mode = mode;
+    dev->last_line = last_line;
+    dev->answer = answer;
+    device_launch(dev);
+}
+
+/* A device whose terminal closes the first `close_first` connections at once, then fetches. */
+static void device_start_busy(struct fake_device *dev, unsigned close_first)
+{
+    memset(dev, 0, sizeof *dev);
+    dev->mode = FETCH_ALL;
+    dev->last_line = "[OTA] Success: 8388608 bytes";
+    dev->close_first = close_first;
+    device_launch(dev);
+}
+
+/* Ends the device: a thread still waiting for a connection the tool gave up on wakes. */
 static void device_stop(struct fake_device *dev)
 {
+    shutdown(dev->listen_fd, SHUT_RDWR);
     pthread_join(dev->thread, NULL);
     close(dev->listen_fd);
 }
@@ -400,6 +425,30 @@ static void test_never_fetched_is_unreachable(void **state)
     assert_int_equal(err.hint, EO_HINT_FETCH_BACK);
 }
 
+/* Its own session of a moment before (identifying the device) may still hold the terminal. */
+static void test_terminal_held_a_moment_is_tried_again(void **state)
+{
+    struct fake_device dev;
+    struct eo_push_result result;
+    struct eo_error err;
+    (void)state;
+    device_start_busy(&dev, 2);
+    assert_int_equal(push(&dev, &result, &err), EO_OK);
+    assert_int_equal(result.bytes_confirmed, IMAGE_SIZE);
+}
+
+static void test_terminal_held_by_another_client(void **state)
+{
+    struct fake_device dev;
+    struct eo_push_result result;
+    struct eo_error err;
+    (void)state;
+    device_start_busy(&dev, 100);
+    assert_int_equal(push(&dev, &result, &err), EO_ERR_UNREACHABLE);
+    assert_non_null(strstr(err.message, "closed the terminal connection (another client may be "
+                                        "connected: it takes one at a time)"));
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -415,6 +464,8 @@ int main(void)
         cmocka_unit_test(test_partial_fetch_with_device_error),
         cmocka_unit_test(test_device_error_with_updater_code),
         cmocka_unit_test(test_never_fetched_is_unreachable),
+        cmocka_unit_test(test_terminal_held_a_moment_is_tried_again),
+        cmocka_unit_test(test_terminal_held_by_another_client),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
