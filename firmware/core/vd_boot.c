@@ -80,9 +80,9 @@ struct gz_pass {
     const struct vd_boot_record *rec;
     uint8_t *in, *out;
     bool write;
-    bool flash_error;         /* the pass failed on the flash, not on the stream */
-    uint32_t read, written;   /* staged bytes read, inflated bytes written */
-    uint32_t in_pos, in_len;  /* what of `in` is not yet inflated */
+    bool flash_error;        /* the pass failed on the flash, not on the stream */
+    uint32_t read, written;  /* staged bytes read, inflated bytes written */
+    uint32_t in_pos, in_len; /* what of `in` is not yet inflated */
 };
 
 /* Writes n inflated bytes at dst + written; false when that sector would erase staged bytes
@@ -123,8 +123,8 @@ static bool gz_run(struct gz_pass *g, const struct vd_inflate *inflate, void *h)
         if (g->in_pos == g->in_len && !gz_refill(g))
             return false; /* a truncated stream, or a flash error */
         size_t used = 0, made = 0;
-        status = inflate->run(h, g->in + g->in_pos, g->in_len - g->in_pos, &used,
-                              g->out + out_len, EO_SECTOR_SIZE - out_len, &made);
+        status = inflate->run(h, g->in + g->in_pos, g->in_len - g->in_pos, &used, g->out + out_len,
+                              EO_SECTOR_SIZE - out_len, &made);
         g->in_pos += (uint32_t)used;
         out_len += made;
         if (status == VD_INFLATE_MORE && used == 0 && made == 0 && g->in_pos < g->in_len)
@@ -139,8 +139,8 @@ static bool gz_run(struct gz_pass *g, const struct vd_inflate *inflate, void *h)
 
 /* Inflates the staged gzip image to dst; *size is the inflated size. */
 static enum vd_boot_action gz_copy(const struct vd_flash *flash, const struct vd_inflate *inflate,
-                                   const struct vd_boot_record *rec, uint8_t *scratch,
-                                   bool write, uint32_t *size)
+                                   const struct vd_boot_record *rec, uint8_t *scratch, bool write,
+                                   uint32_t *size)
 {
     struct gz_pass g = {flash, rec, scratch, scratch + EO_SECTOR_SIZE, write, false, 0, 0, 0, 0};
     void *h = inflate->begin();

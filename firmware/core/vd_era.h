@@ -21,7 +21,7 @@ enum vd_core { VD_CORE_2_3_0 = 0, VD_CORE_2_7_4 };
  * text that is not a version). */
 enum vd_era vd_era_for_version(const char *version);
 
-const char *vd_era_name(enum vd_era era);   /* "1.14.0", "1.14.1", "dev" */
+const char *vd_era_name(enum vd_era era); /* "1.14.0", "1.14.1", "dev" */
 enum vd_core vd_era_core(enum vd_era era);
 const char *vd_core_name(enum vd_core core); /* "2.3.0", "2.7.4" */
 

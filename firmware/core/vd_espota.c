@@ -79,8 +79,8 @@ static void new_nonce(struct vd_espota *ota)
 static int begin_update(struct vd_espota *ota, char *reply, size_t cap)
 {
     struct vd_updater *up = ota->updater;
-    enum vd_update_command command = ota->command == VD_ESPOTA_CMD_FS ? VD_UPDATE_FS
-                                                                      : VD_UPDATE_FLASH;
+    enum vd_update_command command =
+        ota->command == VD_ESPOTA_CMD_FS ? VD_UPDATE_FS : VD_UPDATE_FLASH;
     bool begun = vd_updater_begin(up, ota->size, command);
     bool early_ok = ota->config.core == VD_CORE_2_3_0;
     ota->state = begun ? VD_ESPOTA_UPDATE : VD_ESPOTA_IDLE;
@@ -145,8 +145,7 @@ static int on_auth(struct vd_espota *ota, struct cursor *c, char *reply, size_t 
     return begin_update(ota, reply, cap);
 }
 
-int vd_espota_datagram(struct vd_espota *ota, const char *data, size_t len, char *reply,
-                       size_t cap)
+int vd_espota_datagram(struct vd_espota *ota, const char *data, size_t len, char *reply, size_t cap)
 {
     struct cursor c = {data, data + len};
     reply[0] = '\0';

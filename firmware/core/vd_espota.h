@@ -24,15 +24,15 @@
 
 enum vd_espota_state {
     VD_ESPOTA_IDLE = 0,
-    VD_ESPOTA_WAIT_AUTH,  /* AUTH <nonce> sent */
-    VD_ESPOTA_UPDATE,     /* begun, OK sent: the port connects back and streams */
+    VD_ESPOTA_WAIT_AUTH, /* AUTH <nonce> sent */
+    VD_ESPOTA_UPDATE,    /* begun, OK sent: the port connects back and streams */
 };
 
 struct vd_espota_config {
     const struct vd_md5 *md5;
     vd_random_fn random;
-    char password_md5[33];    /* md5hex(password); "" = no password, no AUTH step */
-    enum vd_core core;        /* ArduinoOTA's behaviour follows the running build's core */
+    char password_md5[33]; /* md5hex(password); "" = no password, no AUTH step */
+    enum vd_core core;     /* ArduinoOTA's behaviour follows the running build's core */
 };
 
 struct vd_espota {
@@ -40,7 +40,7 @@ struct vd_espota {
     struct vd_updater *updater;
     enum vd_espota_state state;
     int command;
-    uint16_t port;            /* host's TCP port from the invitation */
+    uint16_t port; /* host's TCP port from the invitation */
     uint32_t size;
     char md5[33];
     char nonce[33];
@@ -49,8 +49,8 @@ struct vd_espota {
 /* What the port must do after a datagram (bits). */
 enum vd_espota_action {
     VD_ESPOTA_IGNORE = 0,
-    VD_ESPOTA_REPLY = 1,      /* send `reply` to the datagram's source address and port */
-    VD_ESPOTA_CONNECT = 2,    /* connect back to the source address, port `port`, and stream */
+    VD_ESPOTA_REPLY = 1,        /* send `reply` to the datagram's source address and port */
+    VD_ESPOTA_CONNECT = 2,      /* connect back to the source address, port `port`, and stream */
     VD_ESPOTA_BEGIN_FAILED = 4, /* Update.begin() failed; on 2.3.0 after "OK" was already sent */
 };
 
@@ -70,8 +70,8 @@ uint32_t vd_espota_remaining(const struct vd_espota *ota);
 /* What goes back on the data connection at the end, and when: pause_before_ms, then text,
  * then pause_after_ms, then the connection closes. */
 struct vd_espota_verdict {
-    bool reboot;              /* the update is staged: the device restarts into it */
-    char text[128];           /* "OK" or what Update.printError() prints */
+    bool reboot;    /* the update is staged: the device restarts into it */
+    char text[128]; /* "OK" or what Update.printError() prints */
     unsigned pause_before_ms, pause_after_ms;
 };
 /* End of the data: Update.end() and the verdict. Back to IDLE either way. */

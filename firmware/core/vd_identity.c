@@ -34,14 +34,15 @@ static void identity_from_desc(struct vd_identity *out, const struct eo_image_la
     out->desc = img->desc;
 }
 
-bool vd_identity_read(const uint8_t *buf, size_t len, uint32_t recorded_size,
-                      uint32_t flash_size, const struct vd_md5 *md5, struct vd_identity *out)
+bool vd_identity_read(const uint8_t *buf, size_t len, uint32_t recorded_size, uint32_t flash_size,
+                      const struct vd_md5 *md5, struct vd_identity *out)
 {
     memset(out, 0, sizeof *out);
     out->flash_size = flash_size;
     out->desc.kind = EO_KIND_UNKNOWN;
     if (eo_image_is_gzip(buf, len)) {
-        copy_str(out->why, sizeof out->why, "a gzip image at offset 0 (only the boot copy of an update inflates)");
+        copy_str(out->why, sizeof out->why,
+                 "a gzip image at offset 0 (only the boot copy of an update inflates)");
         return false;
     }
     struct eo_image_layout img;
@@ -72,7 +73,8 @@ bool vd_identity_settle_board(struct vd_identity *id, enum vd_era era, struct vd
         return true;
     }
     bool reads_stored = id->desc.kind == EO_KIND_CORE && vd_era_is_1_14(era) && settings->board[0];
-    copy_str(id->board_name, sizeof id->board_name, reads_stored ? settings->board : id->desc.board);
+    copy_str(id->board_name, sizeof id->board_name,
+             reads_stored ? settings->board : id->desc.board);
     return false;
 }
 
@@ -108,9 +110,10 @@ bool vd_identity_has(const struct vd_identity *id, uint16_t feature)
 void vd_identity_support(const struct vd_identity *id, char *out, size_t cap)
 {
     if (id->desc.kind == EO_KIND_FULL)
-        copy_str(out, cap, "ALEXA API BUTTON DEBUG_SERIAL DEBUG_TELNET DEBUG_WEB DOMOTICZ "
-                           "HOMEASSISTANT LED MDNS_SERVER MQTT NTP OTA RELAY SCHEDULER TELNET "
-                           "TERMINAL WEB ARDUINO_OTA");
+        copy_str(out, cap,
+                 "ALEXA API BUTTON DEBUG_SERIAL DEBUG_TELNET DEBUG_WEB DOMOTICZ "
+                 "HOMEASSISTANT LED MDNS_SERVER MQTT NTP OTA RELAY SCHEDULER TELNET "
+                 "TERMINAL WEB ARDUINO_OTA");
     else if (id->desc.kind == EO_KIND_WEBUI)
         copy_str(out, cap, "OTA WEB");
     else
@@ -119,8 +122,8 @@ void vd_identity_support(const struct vd_identity *id, char *out, size_t cap)
 
 void vd_format_mac(const uint8_t mac[6], enum vd_era era, char out[18])
 {
-    const char *fmt = vd_era_is_1_14(era) ? "%02X:%02X:%02X:%02X:%02X:%02X"
-                                          : "%02X%02X%02X%02X%02X%02X";
+    const char *fmt =
+        vd_era_is_1_14(era) ? "%02X:%02X:%02X:%02X:%02X:%02X" : "%02X%02X%02X%02X%02X%02X";
     snprintf(out, 18, fmt, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
@@ -165,7 +168,8 @@ static void add_malformed_keys(const struct vd_identity *id, struct vd_txt *txt)
     add(txt, "junk");
 }
 
-void vd_txt_build(const struct vd_identity *id, const struct vd_txt_facts *facts, struct vd_txt *out)
+void vd_txt_build(const struct vd_identity *id, const struct vd_txt_facts *facts,
+                  struct vd_txt *out)
 {
     memset(out, 0, sizeof *out);
     add(out, EO_TXT_TCP_CHECK "=no");

@@ -15,28 +15,30 @@
 
 struct vd_identity {
     bool bootable;
-    char why[128];            /* when not bootable: what is wrong with offset 0 */
-    bool has_desc;            /* false: no descriptor, booted as a full build "unknown" */
-    struct eo_app_desc desc;  /* the image's descriptor (without one: full, "unknown") */
-    uint32_t image_size;      /* running sketch size, bytes */
-    uint32_t built_for;       /* flash size the header names, bytes (0 unknown) */
-    uint32_t flash_size;      /* real flash, bytes */
-    uint32_t free_space;      /* free OTA space in the running build's layout, bytes */
-    char sketch_md5[33];      /* ESP.getSketchMD5(): md5hex of image_size bytes at offset 0 */
-    char board_name[48];      /* getBoardName(): what target_board shows (see vd_identity_settle_board) */
+    char why[128];           /* when not bootable: what is wrong with offset 0 */
+    bool has_desc;           /* false: no descriptor, booted as a full build "unknown" */
+    struct eo_app_desc desc; /* the image's descriptor (without one: full, "unknown") */
+    uint32_t image_size;     /* running sketch size, bytes */
+    uint32_t built_for;      /* flash size the header names, bytes (0 unknown) */
+    uint32_t flash_size;     /* real flash, bytes */
+    uint32_t free_space;     /* free OTA space in the running build's layout, bytes */
+    char sketch_md5[33];     /* ESP.getSketchMD5(): md5hex of image_size bytes at offset 0 */
+    char
+        board_name[48]; /* getBoardName(): what target_board shows (see vd_identity_settle_board) */
 };
 
 /* Reads the identity from the sketch area `buf` (len bytes from offset 0). recorded_size is
  * the installed image's size from the boot record (0 = unknown: use the header's end). md5
  * (NULL: skipped) computes sketch_md5. */
-bool vd_identity_read(const uint8_t *buf, size_t len, uint32_t recorded_size,
-                      uint32_t flash_size, const struct vd_md5 *md5, struct vd_identity *out);
+bool vd_identity_read(const uint8_t *buf, size_t len, uint32_t recorded_size, uint32_t flash_size,
+                      const struct vd_md5 *md5, struct vd_identity *out);
 
 /* The board name of this boot, and what the settings keep: a full build stores its own board;
  * a 1.12-1.14 core build never sets one and shows the stored name (its own when none was
  * stored); dev minimal builds show their own. Returns true when `settings` changed and must
  * be written back. */
-bool vd_identity_settle_board(struct vd_identity *id, enum vd_era era, struct vd_settings *settings);
+bool vd_identity_settle_board(struct vd_identity *id, enum vd_era era,
+                              struct vd_settings *settings);
 
 bool vd_identity_has(const struct vd_identity *id, uint16_t feature);
 
@@ -63,17 +65,17 @@ void vd_mdns_plan(const struct vd_identity *id, enum vd_era era, bool safe_mode,
                   struct vd_mdns_plan *out);
 
 enum vd_txt_mode {
-    VD_TXT_FULL = 0,     /* ArduinoOTA's keys + ESPurna's */
-    VD_TXT_MINIMAL,      /* ArduinoOTA's keys only (1.13-style core builds) */
-    VD_TXT_MALFORMED,    /* test fault: garbage numbers, over-long values, a key without '=' */
+    VD_TXT_FULL = 0,  /* ArduinoOTA's keys + ESPurna's */
+    VD_TXT_MINIMAL,   /* ArduinoOTA's keys only (1.13-style core builds) */
+    VD_TXT_MALFORMED, /* test fault: garbage numbers, over-long values, a key without '=' */
 };
 
 struct vd_txt_facts {
     uint8_t mac[6];
-    bool auth;               /* a password is set */
+    bool auth; /* a password is set */
     enum vd_era era;
     enum vd_txt_mode mode;
-    bool espurna_keys;       /* false: ArduinoOTA's four keys only (safe mode) */
+    bool espurna_keys; /* false: ArduinoOTA's four keys only (safe mode) */
 };
 
 #define VD_TXT_MAX 16
@@ -84,6 +86,7 @@ struct vd_txt {
 };
 
 /* The `_arduino._tcp` TXT strings for this identity. */
-void vd_txt_build(const struct vd_identity *id, const struct vd_txt_facts *facts, struct vd_txt *out);
+void vd_txt_build(const struct vd_identity *id, const struct vd_txt_facts *facts,
+                  struct vd_txt *out);
 
 #endif

@@ -70,8 +70,8 @@ void vd_ota_client_start(struct vd_ota_client *c, struct vd_terminal *term,
     c->era = era;
 }
 
-__attribute__((format(printf, 2, 3))) static void say(struct vd_ota_client *c,
-                                                      const char *format, ...)
+__attribute__((format(printf, 2, 3))) static void say(struct vd_ota_client *c, const char *format,
+                                                      ...)
 {
     char text[VD_TERM_LINE_MAX + 64];
     va_list ap;

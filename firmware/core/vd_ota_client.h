@@ -14,9 +14,9 @@
 #include "vd_updater.h"
 
 struct vd_url {
-    char protocol[16];        /* before "://" ("" when there is none) */
+    char protocol[16]; /* before "://" ("" when there is none) */
     char host[128];
-    unsigned port;            /* 80 for http, 443 for https, unless given */
+    unsigned port;               /* 80 for http, 443 for https, unless given */
     char path[VD_TERM_LINE_MAX]; /* from the first '/' after the host, "/" when none */
 };
 
@@ -37,9 +37,9 @@ struct vd_ota_client {
     struct vd_ota_client_echo echo;
     struct vd_updater *updater;
     enum vd_era era;
-    bool data_started;        /* the first body bytes were seen */
-    bool ended;               /* the client closed the connection itself */
-    uint32_t size;            /* body bytes written */
+    bool data_started; /* the first body bytes were seen */
+    bool ended;        /* the client closed the connection itself */
+    uint32_t size;     /* body bytes written */
 };
 
 void vd_ota_client_start(struct vd_ota_client *c, struct vd_terminal *term,

@@ -35,9 +35,8 @@ struct vd_md5 {
 enum vd_inflate_status { VD_INFLATE_MORE, VD_INFLATE_END, VD_INFLATE_ERROR };
 struct vd_inflate {
     void *(*begin)(void);
-    enum vd_inflate_status (*run)(void *handle, const uint8_t *in, size_t in_len,
-                                  size_t *in_used, uint8_t *out, size_t out_cap,
-                                  size_t *out_len);
+    enum vd_inflate_status (*run)(void *handle, const uint8_t *in, size_t in_len, size_t *in_used,
+                                  uint8_t *out, size_t out_cap, size_t *out_len);
     void (*end)(void *handle);
 };
 

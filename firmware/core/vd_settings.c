@@ -9,7 +9,7 @@
 
 #define SETTINGS_MAGIC "VDSET001"
 #define BOARD_AT 8u
-#define CHECK_AT (BOARD_AT + sizeof ((struct vd_settings *)0)->board)
+#define CHECK_AT (BOARD_AT + sizeof((struct vd_settings *)0)->board)
 #define RECORD_SIZE (CHECK_AT + 4u)
 
 uint32_t vd_settings_offset(const struct vd_flash *flash)
@@ -40,10 +40,12 @@ bool vd_settings_write(const struct vd_flash *flash, const struct vd_settings *s
     memcpy(raw, SETTINGS_MAGIC, 8);
     const char *end = memchr(settings->board, '\0', sizeof settings->board);
     size_t len = end ? (size_t)(end - settings->board) : sizeof settings->board - 1;
-    memcpy(raw + BOARD_AT, settings->board, len < sizeof settings->board ? len : sizeof settings->board - 1);
+    memcpy(raw + BOARD_AT, settings->board,
+           len < sizeof settings->board ? len : sizeof settings->board - 1);
     uint32_t check = vd_check32(raw, CHECK_AT);
     for (int i = 0; i < 4; i++)
         raw[CHECK_AT + i] = (uint8_t)(check >> (8 * i));
     uint32_t offset = vd_settings_offset(flash);
-    return flash->erase_sector(flash->ctx, offset) && flash->write(flash->ctx, offset, raw, sizeof raw);
+    return flash->erase_sector(flash->ctx, offset) &&
+           flash->write(flash->ctx, offset, raw, sizeof raw);
 }

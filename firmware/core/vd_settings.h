@@ -12,7 +12,7 @@
 #include "vd_ports.h"
 
 struct vd_settings {
-    char board[48];           /* "" = never stored */
+    char board[48]; /* "" = never stored */
 };
 
 /* Offset of the EEPROM sector: flash size - 5 sectors. */

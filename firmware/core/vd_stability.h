@@ -18,7 +18,7 @@
 
 #include "vd_era.h"
 
-#define VD_SYSTEM_CHECK_MAX 5u          /* general.h in every ESPurna version read */
+#define VD_SYSTEM_CHECK_MAX 5u /* general.h in every ESPurna version read */
 #define VD_SYSTEM_CHECK_TIME_MS 60000u
 
 enum vd_reset_reason {
@@ -28,9 +28,9 @@ enum vd_reset_reason {
 };
 
 struct vd_stability {
-    bool rtc_valid;           /* RTC memory holds the counter (false until the first boot) */
+    bool rtc_valid; /* RTC memory holds the counter (false until the first boot) */
     uint8_t counter;
-    bool stable;              /* this boot's verdict */
+    bool stable; /* this boot's verdict */
 };
 
 /* Boot: updates the counter for the reset reason and decides whether this boot is stable. */

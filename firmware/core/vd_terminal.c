@@ -116,7 +116,8 @@ static void info_1_14_layout(struct vd_terminal *term, const struct vd_identity 
     uint32_t index = 0, free = id->free_space;
     uint32_t ota = free > EO_SECTOR_SIZE ? (free - EO_SECTOR_SIZE) & ~(EO_SECTOR_SIZE - 1u) : 0;
     layout_line(term, "Flash size (CHIP)", id->flash_size, true, &index);
-    layout_line(term, "Flash size (SDK)", id->built_for ? id->built_for : id->flash_size, true, &index);
+    layout_line(term, "Flash size (SDK)", id->built_for ? id->built_for : id->flash_size, true,
+                &index);
     layout_line(term, "Reserved", EO_SECTOR_SIZE, true, &index);
     layout_line(term, "Firmware size", id->image_size, false, &index);
     layout_line(term, "Max OTA size", ota, false, &index);
@@ -137,7 +138,8 @@ static void info_1_14(struct vd_terminal *term)
     vd_terminal_send(term, "[MAIN] CPU chip ID: 0x%06X\n", (unsigned)term->config.chip_id);
     vd_terminal_send(term, "[MAIN] CPU frequency: 80 MHz\n");
     vd_terminal_send(term, "[MAIN] SDK version: 1.5.3(aec24ac9)\n");
-    vd_terminal_send(term, "[MAIN] Core version: %s\n", vd_core_name(vd_era_core(term->config.era)));
+    vd_terminal_send(term, "[MAIN] Core version: %s\n",
+                     vd_core_name(vd_era_core(term->config.era)));
     vd_terminal_send(term, "\n");
     info_1_14_layout(term, id);
     vd_terminal_send(term, "\n");
@@ -160,7 +162,8 @@ static void info_dev(struct vd_terminal *term)
     vd_identity_support(id, support, sizeof support);
     vd_terminal_send(term, "%s %s built %s\n", id->desc.app, id->desc.version, id->desc.build_date);
     vd_terminal_send(term, "device: %s\n", id->desc.board);
-    vd_terminal_send(term, "mcu: esp8266 chipid: %06X freq: 80mhz\n", (unsigned)term->config.chip_id);
+    vd_terminal_send(term, "mcu: esp8266 chipid: %06X freq: 80mhz\n",
+                     (unsigned)term->config.chip_id);
     vd_terminal_send(term, "sdk: 2.2.2-dev(38a443e) core: %s\n", vd_core_name(VD_CORE_2_7_4));
     vd_terminal_send(term, "md5: %s\n", id->sketch_md5);
     vd_terminal_send(term, "support: %s\n", support);
@@ -183,7 +186,8 @@ static int cmd_ota(struct vd_terminal *term, const char *args, unsigned argc)
     struct vd_url url;
     bool usable = vd_url_parse(term->ota_url, &url) && vd_url_supported(&url);
     if (!usable)
-        vd_terminal_send(term, dev ? "[OTA] Unsupported protocol\n" : "[OTA] Incorrect URL specified\n");
+        vd_terminal_send(term,
+                         dev ? "[OTA] Unsupported protocol\n" : "[OTA] Incorrect URL specified\n");
     else if (dev)
         vd_terminal_send(term, "[OTA] Connecting to %s:%u\n", url.host, url.port);
     ok(term);

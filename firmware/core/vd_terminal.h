@@ -22,14 +22,14 @@ struct vd_terminal_io {
 
 struct vd_terminal_config {
     enum vd_era era;
-    bool silent;                      /* nothing reaches telnet (1.14 core builds) */
-    const char *password;             /* NULL or "" = no prompt */
+    bool silent;          /* nothing reaches telnet (1.14 core builds) */
+    const char *password; /* NULL or "" = no prompt */
     const struct vd_identity *identity;
     const char *hostname;
     uint32_t chip_id;
     uint8_t mac[6];
-    bool safe_mode;                   /* this boot is unstable (info says so) */
-    unsigned boot_counter;            /* the stability counter (dev info) */
+    bool safe_mode;        /* this boot is unstable (info says so) */
+    unsigned boot_counter; /* the stability counter (dev info) */
 };
 
 enum vd_terminal_state { VD_TERM_PASSWORD = 0, VD_TERM_READY, VD_TERM_CLOSED };
@@ -49,7 +49,7 @@ struct vd_terminal {
     struct vd_terminal_config config;
     struct vd_terminal_io io;
     enum vd_terminal_state state;
-    bool line_start;          /* the last message ended a line: the next one gets the prefix */
+    bool line_start; /* the last message ended a line: the next one gets the prefix */
     char line[VD_TERM_LINE_MAX];
     size_t line_len;
     bool line_overflow;

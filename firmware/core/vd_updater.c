@@ -225,7 +225,8 @@ void vd_updater_print_error(const struct vd_updater *up, char *out, size_t cap)
         snprintf(out + at, cap - at, "Flash config wrong real: %u IDE: %u\n",
                  (unsigned)up->flash->size, (unsigned)up->running.flash_size);
     else if (up->error == VD_UPDATE_ERROR_NEW_FLASH_CONFIG)
-        snprintf(out + at, cap - at, "new Flash config wrong real: %u\n", (unsigned)up->flash->size);
+        snprintf(out + at, cap - at, "new Flash config wrong real: %u\n",
+                 (unsigned)up->flash->size);
     else
         snprintf(out + at, cap - at, "%s\r\n", plain ? plain : "UNKNOWN");
 }

@@ -40,8 +40,8 @@ enum vd_update_command { VD_UPDATE_FLASH = 0, VD_UPDATE_FS = 100 };
 
 /* What runs now: needed for the space arithmetic and the flash config check (error 8). */
 struct vd_running {
-    uint32_t size;            /* bytes of the running sketch */
-    uint32_t flash_size;      /* flash size its header claims (bytes), 0 = unknown */
+    uint32_t size;       /* bytes of the running sketch */
+    uint32_t flash_size; /* flash size its header claims (bytes), 0 = unknown */
 };
 
 /* The flash size whose standard layout the running build uses: its linker script fixed where
@@ -56,19 +56,19 @@ uint32_t vd_sketch_flash_size(uint32_t built_for, uint32_t chip_size);
 struct vd_updater {
     const struct vd_flash *flash;
     const struct vd_md5 *md5;
-    enum vd_core core;        /* the Arduino core the running build uses: checks and wording */
-    bool fault_no_space;      /* test fault: every begin fails with error 4 */
+    enum vd_core core;   /* the Arduino core the running build uses: checks and wording */
+    bool fault_no_space; /* test fault: every begin fails with error 4 */
     struct eo_layout layout;
     struct vd_running running;
-    bool active;              /* between a successful begin and end/abort (isRunning()) */
-    uint32_t start;           /* staging address */
-    uint32_t size;            /* bytes reserved by begin (exact image size on the espota path) */
-    uint32_t progress;        /* bytes accepted so far */
-    uint32_t buffered;        /* bytes in buffer not yet written */
-    uint32_t sector_writes;   /* sectors written since begin (fault injection counts these) */
-    int error;                /* enum vd_update_error; 0 = none */
-    char expected_md5[33];    /* "" = do not check */
-    char calculated_md5[33];  /* what end() found (core 2.7.4 prints both) */
+    bool active;             /* between a successful begin and end/abort (isRunning()) */
+    uint32_t start;          /* staging address */
+    uint32_t size;           /* bytes reserved by begin (exact image size on the espota path) */
+    uint32_t progress;       /* bytes accepted so far */
+    uint32_t buffered;       /* bytes in buffer not yet written */
+    uint32_t sector_writes;  /* sectors written since begin (fault injection counts these) */
+    int error;               /* enum vd_update_error; 0 = none */
+    char expected_md5[33];   /* "" = do not check */
+    char calculated_md5[33]; /* what end() found (core 2.7.4 prints both) */
     uint8_t buffer[EO_SECTOR_SIZE];
 };
 
@@ -109,7 +109,7 @@ void vd_updater_print_error(const struct vd_updater *up, char *out, size_t cap);
 struct vd_boot_record {
     bool copy_pending;
     uint32_t src, dst, len;
-    uint32_t image_size;      /* size of the image at offset 0, 0 = unknown */
+    uint32_t image_size; /* size of the image at offset 0, 0 = unknown */
 };
 
 uint32_t vd_boot_record_offset(const struct vd_flash *flash);
@@ -119,10 +119,10 @@ bool vd_boot_record_write(const struct vd_flash *flash, const struct vd_boot_rec
 
 enum vd_boot_action {
     VD_BOOT_NOTHING,
-    VD_BOOT_COPIED,      /* the staged image is at dst now (inflated when it was gzip) */
-    VD_BOOT_DISCARDED,   /* fault old-image, or an insane command: dropped, old image kept */
-    VD_BOOT_BAD_GZIP,    /* a gzip update that cannot be inflated in place: dropped, old kept */
-    VD_BOOT_FAILED,      /* flash error: the command stays pending */
+    VD_BOOT_COPIED,    /* the staged image is at dst now (inflated when it was gzip) */
+    VD_BOOT_DISCARDED, /* fault old-image, or an insane command: dropped, old image kept */
+    VD_BOOT_BAD_GZIP,  /* a gzip update that cannot be inflated in place: dropped, old kept */
+    VD_BOOT_FAILED,    /* flash error: the command stays pending */
 };
 #define VD_BOOT_SCRATCH_SIZE (2u * EO_SECTOR_SIZE)
 /* eboot: when a copy is pending, copies len bytes from src to dst sector by sector, inflating

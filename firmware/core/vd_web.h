@@ -20,19 +20,19 @@
 #define VD_WEB_ITEM_SIZE 1460u
 
 struct vd_web_result {
-    unsigned status;          /* HTTP status */
+    unsigned status; /* HTTP status */
     char body[128];
-    bool reboot;              /* reboot shortly after sending the response */
+    bool reboot; /* reboot shortly after sending the response */
 };
 
 struct vd_web_upload {
     struct vd_updater *updater;
     enum vd_era era;
-    bool owner;               /* this upload began the Updater */
-    bool decided;             /* 1.14.1+: a status and text were set; later pieces are ignored */
-    bool finalized;           /* end() succeeded: the device reboots into the upload */
-    uint32_t index;           /* bytes handed to the handler so far */
-    uint32_t received;        /* bytes of the file part received */
+    bool owner;        /* this upload began the Updater */
+    bool decided;      /* 1.14.1+: a status and text were set; later pieces are ignored */
+    bool finalized;    /* end() succeeded: the device reboots into the upload */
+    uint32_t index;    /* bytes handed to the handler so far */
+    uint32_t received; /* bytes of the file part received */
     uint8_t item[VD_WEB_ITEM_SIZE];
     uint32_t item_len;
     struct vd_web_result result;

@@ -50,7 +50,10 @@ static void copy_value(char *dst, const char *text, size_t len)
 
 static char *field_slot(struct digest_fields *f, const char *name, size_t len)
 {
-    static const struct { const char *name; size_t offset; } slots[] = {
+    static const struct {
+        const char *name;
+        size_t offset;
+    } slots[] = {
         {"username", offsetof(struct digest_fields, username)},
         {"realm", offsetof(struct digest_fields, realm)},
         {"nonce", offsetof(struct digest_fields, nonce)},

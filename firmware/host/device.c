@@ -4,7 +4,8 @@
  * unstable: safe mode, no web, no mDNS of its own), services by the image's features, the ports
  * file and the "listening" line; reboot = stop everything, stay silent for --reboot-ms, boot
  * again. Also the device's timers: the scheduled reboot, the system check's stable time, the
- * crash-loop fault; and the reboot faults no-reboot and power-cut. Device time becomes wall time here (--time-scale). */
+ * crash-loop fault; and the reboot faults no-reboot and power-cut. Device time becomes wall time
+ * here (--time-scale). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,8 @@ static bool cut_power_during_copy(struct vdh_device *dev, uint8_t *scratch)
         vdh_log("cannot write the boot record");
     dev->next_reset = VD_RESET_POWER_ON;
     vdh_log("fault power-cut: the power went during eboot's copy (%u of %u sectors copied); "
-            "the copy is lost with RTC memory", sectors / 2, sectors);
+            "the copy is lost with RTC memory",
+            sectors / 2, sectors);
     return true;
 }
 
@@ -117,7 +119,8 @@ static void check_stability(struct vdh_device *dev)
     uint64_t now = vdh_now_ms();
     dev->settle_at = now + dev->opts.system_check_ms;
     dev->crash_at = !dev->safe_mode && dev->opts.faults.crash_loop_ms
-                        ? now + dev->opts.faults.crash_loop_ms : 0;
+                        ? now + dev->opts.faults.crash_loop_ms
+                        : 0;
 }
 
 static void init_core(struct vdh_device *dev)
@@ -125,11 +128,10 @@ static void init_core(struct vdh_device *dev)
     struct vd_running running = {dev->identity.image_size, dev->identity.built_for};
     vd_updater_init(&dev->updater, &dev->flash.ops, &vdh_md5, &running, vd_era_core(dev->era));
     dev->updater.fault_no_space = dev->opts.faults.no_space;
-    struct vd_espota_config config = {.md5 = &vdh_md5, .random = vdh_random,
-                                      .core = vd_era_core(dev->era)};
+    struct vd_espota_config config = {
+        .md5 = &vdh_md5, .random = vdh_random, .core = vd_era_core(dev->era)};
     if (dev->opts.password[0])
-        vd_md5_hex(&vdh_md5, dev->opts.password, strlen(dev->opts.password),
-                   config.password_md5);
+        vd_md5_hex(&vdh_md5, dev->opts.password, strlen(dev->opts.password), config.password_md5);
     vd_espota_init(&dev->espota, &config, &dev->updater);
 }
 
@@ -186,7 +188,8 @@ static void log_boot(const struct vdh_device *dev)
             vd_core_name(vd_era_core(dev->era)), dev->safe_mode ? ", safe mode" : "");
     if (dev->safe_mode)
         vdh_log("system check: boot unstable after %u quick restarts: safe mode (Wi-Fi, OTA and "
-                "telnet only)", VD_SYSTEM_CHECK_MAX);
+                "telnet only)",
+                VD_SYSTEM_CHECK_MAX);
 }
 
 bool vdh_boot(struct vdh_device *dev)

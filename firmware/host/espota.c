@@ -14,9 +14,10 @@
 #include "vdh.h"
 
 #define CONNECT_TIMEOUT_MS 5000
-#define IDLE_TIMEOUT_MS 30000   /* the data phase gives up after this long without bytes */
+#define IDLE_TIMEOUT_MS 30000 /* the data phase gives up after this long without bytes */
 #define READ_MAX 4096u
-#define LIE_FLOOD_MAX_MS 120000 /* ack-flood: the counts after the data end by then at the latest */
+/* ack-flood: the counts after the data end by then at the latest */
+#define LIE_FLOOD_MAX_MS 120000
 
 static bool wait_fd(int fd, short events, int timeout_ms)
 {
@@ -73,7 +74,7 @@ struct ack_queue {
     uint64_t latency_us;
     const struct vdh_lies *lies; /* ack-over, ack-flood */
     uint32_t image_size;
-    unsigned counts;          /* counts queued so far in this transfer */
+    unsigned counts; /* counts queued so far in this transfer */
     unsigned head, count;
     uint64_t due[ACKS_MAX];
     char text[ACKS_MAX][16];
@@ -295,8 +296,10 @@ static void run_update(struct vdh_device *dev, struct in_addr host)
     vdh_log("espota: connected to %s:%u, receiving %u bytes", addr, ota->port, (unsigned)ota->size);
     dev->flash.corrupt_next = dev->opts.faults.corrupt_sector;
     bool write_failed;
-    struct ack_queue acks = {.fd = fd, .latency_us = vdh_wall_us(dev, dev->opts.ack_latency_ms),
-                             .lies = &dev->opts.lies, .image_size = ota->size};
+    struct ack_queue acks = {.fd = fd,
+                             .latency_us = vdh_wall_us(dev, dev->opts.ack_latency_ms),
+                             .lies = &dev->opts.lies,
+                             .image_size = ota->size};
     uint32_t sectors = dev->flash.sector_writes;
     uint64_t start = vdh_now_us();
     bool complete = receive_image(dev, &acks, &write_failed);

@@ -21,7 +21,7 @@ struct fetch {
     bool connected;
     CURL *curl;
     uint64_t received;
-    bool broken;              /* fault fetch-drop-at: the download broke off */
+    bool broken; /* fault fetch-drop-at: the download broke off */
 };
 
 /* Each message the client prints, for the log (line ends dropped, blank ones skipped). */
@@ -51,8 +51,9 @@ static bool breaks_off(struct fetch *f, size_t len)
 {
     curl_off_t total = -1;
     int percent = f->dev->opts.faults.fetch_drop_at;
-    if (percent < 0 || curl_easy_getinfo(f->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &total) !=
-                           CURLE_OK || total <= 0)
+    if (percent < 0 ||
+        curl_easy_getinfo(f->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &total) != CURLE_OK ||
+        total <= 0)
         return false;
     if (f->received + len <= (uint64_t)total * (unsigned)percent / 100u)
         return false;
@@ -120,12 +121,10 @@ static bool ended_by_disconnect(CURLcode rc, enum vd_era era)
     case CURLE_OK:
     case CURLE_PARTIAL_FILE: /* the server closed before its Content-Length: ignored */
     case CURLE_WRITE_ERROR:  /* the client closed it itself */
-    case CURLE_GOT_NOTHING:
-        return true;
+    case CURLE_GOT_NOTHING: return true;
     case CURLE_OPERATION_TIMEDOUT: /* the receive timeout closes it, if there is one */
         return vd_ota_client_rx_timeout_s(era) != 0;
-    default:
-        return false;
+    default: return false;
     }
 }
 

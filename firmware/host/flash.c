@@ -101,8 +101,8 @@ bool vdh_flash_open(struct vdh_flash *f, const char *path, uint32_t create_size,
         return false;
     }
     if (st.st_size != 0 && !valid_size(st.st_size)) {
-        vdh_log("flash %s: size %lld is not 1, 2 or 4 MiB; remove it or pass another file",
-                path, (long long)st.st_size);
+        vdh_log("flash %s: size %lld is not 1, 2 or 4 MiB; remove it or pass another file", path,
+                (long long)st.st_size);
         return false;
     }
     f->size = st.st_size ? (uint32_t)st.st_size : create_size;
@@ -133,7 +133,9 @@ bool vdh_flash_install(struct vdh_flash *f, const char *image_path)
     bool ok = buf && len > 0 && len <= eo_layout_sketch_end(&layout);
     if (!ok) {
         vdh_log("cannot install %s: %s", image_path,
-                !buf ? strerror(errno) : len == 0 ? "empty file" : "larger than the sketch area");
+                !buf       ? strerror(errno)
+                : len == 0 ? "empty file"
+                           : "larger than the sketch area");
         free(buf);
         return false;
     }

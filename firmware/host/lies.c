@@ -10,13 +10,13 @@
 #include "espurna-ota/vocabulary.h"
 #include "vdh.h"
 
-#define TXT_STRING_MAX 255u   /* one TXT string: a length byte, then at most 255 bytes */
+#define TXT_STRING_MAX 255u /* one TXT string: a length byte, then at most 255 bytes */
 #define LONG_VERSION_LEN 1000u
 #define FLOOD_COUNT "1460"
 #define FLOOD_BURST_COUNTS 64u
 #define FLOOD_TAIL_BYTES 4096u
 #define FLOOD_TAIL_PAUSE_MS 10
-#define ENDLESS_LONG_EVERY 50u     /* every so many lines, one very long run without a line end */
+#define ENDLESS_LONG_EVERY 50u /* every so many lines, one very long run without a line end */
 #define ENDLESS_LONG_BYTES 16384u
 
 int vdh_lies_parse(const char *value, struct vdh_lies *lies)
@@ -25,18 +25,26 @@ int vdh_lies_parse(const char *value, struct vdh_lies *lies)
     size_t name_len = eq ? (size_t)(eq - value) : strlen(value);
     const char *arg = eq ? eq + 1 : NULL;
 #define IS(name) (name_len == strlen(name) && strncmp(value, name, name_len) == 0)
-    if (IS("txt-long") && !arg) lies->txt_long = true;
-    else if (IS("ack-flood") && !arg) lies->ack_flood = true;
-    else if (IS("ack-over") && !arg) lies->ack_over = true;
-    else if (IS("web-silent") && !arg) lies->web_silent = true;
-    else if (IS("telnet-endless") && !arg) lies->telnet_endless = true;
-    else if (IS("numbers") && !arg) lies->numbers = true;
+    if (IS("txt-long") && !arg)
+        lies->txt_long = true;
+    else if (IS("ack-flood") && !arg)
+        lies->ack_flood = true;
+    else if (IS("ack-over") && !arg)
+        lies->ack_over = true;
+    else if (IS("web-silent") && !arg)
+        lies->web_silent = true;
+    else if (IS("telnet-endless") && !arg)
+        lies->telnet_endless = true;
+    else if (IS("numbers") && !arg)
+        lies->numbers = true;
     else if (IS("other-host") && arg && arg[0] && strlen(arg) < sizeof lies->other_host &&
              !strpbrk(arg, ". \t"))
         snprintf(lies->other_host, sizeof lies->other_host, "%s", arg);
     else {
-        fprintf(stderr, "espurna-vdev: --lie '%s': unknown lie or bad value (%s)\n"
-                        "try 'espurna-vdev --help'\n", value, VDH_LIES_NAMES);
+        fprintf(stderr,
+                "espurna-vdev: --lie '%s': unknown lie or bad value (%s)\n"
+                "try 'espurna-vdev --help'\n",
+                value, VDH_LIES_NAMES);
         return 2;
     }
 #undef IS
@@ -108,8 +116,8 @@ void vdh_lies_txt(const struct vdh_lies *lies, struct vd_txt *txt)
 
 /* ---- espota counts --------------------------------------------------------------------------- */
 
-void vdh_lies_count_text(const struct vdh_lies *lies, uint32_t burst, unsigned index,
-                         uint32_t size, char *out, size_t cap)
+void vdh_lies_count_text(const struct vdh_lies *lies, uint32_t burst, unsigned index, uint32_t size,
+                         char *out, size_t cap)
 {
     uint64_t said = burst;
     if (lies->ack_over)

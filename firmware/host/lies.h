@@ -10,17 +10,18 @@
 
 #include "vd_identity.h"
 
-#define VDH_LIES_NAMES "txt-long, ack-flood, ack-over, web-silent, telnet-endless, numbers, " \
-                       "other-host=NAME"
+#define VDH_LIES_NAMES                                                                             \
+    "txt-long, ack-flood, ack-over, web-silent, telnet-endless, numbers, "                         \
+    "other-host=NAME"
 
 struct vdh_lies {
-    bool txt_long;        /* every TXT value padded to 255 bytes, extra keys */
-    bool ack_flood;       /* espota: counts without end, faster than the data */
-    bool ack_over;        /* espota: counts run ahead of what the host sent */
-    bool web_silent;      /* POST /upgrade: the body is read, the answer never comes */
-    bool telnet_endless;  /* terminal: output without end after the first line, no prompt */
-    bool numbers;         /* huge, negative and zero figures in TXT and /discover */
-    char other_host[64];  /* answers (mDNS, /discover, info) as this host name; "" = its own */
+    bool txt_long;       /* every TXT value padded to 255 bytes, extra keys */
+    bool ack_flood;      /* espota: counts without end, faster than the data */
+    bool ack_over;       /* espota: counts run ahead of what the host sent */
+    bool web_silent;     /* POST /upgrade: the body is read, the answer never comes */
+    bool telnet_endless; /* terminal: output without end after the first line, no prompt */
+    bool numbers;        /* huge, negative and zero figures in TXT and /discover */
+    char other_host[64]; /* answers (mDNS, /discover, info) as this host name; "" = its own */
 };
 
 /* One --lie value into lies. 0, or 2 after a usage message on stderr. */
@@ -37,8 +38,8 @@ void vdh_lies_txt(const struct vdh_lies *lies, struct vd_txt *txt);
 
 /* The text of one espota count: `burst` bytes read, the `index`-th count of a transfer of
  * `size` bytes; ack-over makes the first one the whole size and every later one 4096 more. */
-void vdh_lies_count_text(const struct vdh_lies *lies, uint32_t burst, unsigned index,
-                         uint32_t size, char *out, size_t cap);
+void vdh_lies_count_text(const struct vdh_lies *lies, uint32_t burst, unsigned index, uint32_t size,
+                         char *out, size_t cap);
 
 /* ack-flood: a burst of count texts on fd, sent at once (no wait). */
 void vdh_lies_flood_burst(int fd);

@@ -49,7 +49,8 @@ static bool write_pid_file(const char *path)
 static bool derive_identity(struct vdh_device *dev)
 {
     if (inet_pton(AF_INET, dev->opts.address, &dev->address) != 1) {
-        fprintf(stderr, "espurna-vdev: --address '%s' is not an IPv4 address\ntry 'espurna-vdev --help'\n",
+        fprintf(stderr,
+                "espurna-vdev: --address '%s' is not an IPv4 address\ntry 'espurna-vdev --help'\n",
                 dev->opts.address);
         return false;
     }

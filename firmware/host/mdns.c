@@ -18,10 +18,10 @@ struct vdh_mdns {
     AvahiThreadedPoll *poll;
     AvahiClient *client;
     AvahiEntryGroup *group;
-    bool want;                /* publish when the daemon is there */
+    bool want; /* publish when the daemon is there */
     /* what to publish (a copy: the avahi thread reads it) */
     char name[64], fqdn[80];
-    char service_host[80];    /* the host the services name: fqdn unless a lie says another */
+    char service_host[80]; /* the host the services name: fqdn unless a lie says another */
     AvahiAddress address;
     uint16_t espota_port, web_port, telnet_port; /* 0 = not served */
     struct vd_txt txt;
@@ -57,8 +57,7 @@ static int add_entries(struct vdh_mdns *m)
                                            AVAHI_PUBLISH_NO_REVERSE, m->fqdn, &m->address);
     if (rc >= 0 && strcmp(m->service_host, m->fqdn) != 0) /* lie other-host: both names */
         rc = avahi_entry_group_add_address(m->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_INET,
-                                           AVAHI_PUBLISH_NO_REVERSE, m->service_host,
-                                           &m->address);
+                                           AVAHI_PUBLISH_NO_REVERSE, m->service_host, &m->address);
     if (rc >= 0 && m->espota_port)
         rc = add_service(m, "_arduino._tcp", m->espota_port, txt);
     if (rc >= 0 && m->web_port)
@@ -75,7 +74,8 @@ static void create_entries(struct vdh_mdns *m)
     if (!m->client || avahi_client_get_state(m->client) != AVAHI_CLIENT_S_RUNNING)
         return;
     if (!m->group && !(m->group = avahi_entry_group_new(m->client, group_callback, m))) {
-        vdh_log("mdns: cannot create entry group: %s", avahi_strerror(avahi_client_errno(m->client)));
+        vdh_log("mdns: cannot create entry group: %s",
+                avahi_strerror(avahi_client_errno(m->client)));
         return;
     }
     avahi_entry_group_reset(m->group);
@@ -148,8 +148,10 @@ static void snapshot(struct vdh_device *dev, const struct vd_mdns_plan *plan, st
     m->espota_port = plan->arduino ? dev->espota_port : 0;
     m->web_port = plan->http ? dev->web_port : 0;
     m->telnet_port = plan->telnet ? dev->telnet_port : 0;
-    struct vd_txt_facts facts = {.auth = dev->opts.password[0] != '\0', .era = dev->era,
-                                 .mode = dev->opts.txt, .espurna_keys = plan->espurna_keys};
+    struct vd_txt_facts facts = {.auth = dev->opts.password[0] != '\0',
+                                 .era = dev->era,
+                                 .mode = dev->opts.txt,
+                                 .espurna_keys = plan->espurna_keys};
     memcpy(facts.mac, dev->mac, sizeof facts.mac);
     vd_txt_build(&dev->identity, &facts, &m->txt);
     vdh_lies_txt(&dev->opts.lies, &m->txt);

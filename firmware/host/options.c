@@ -8,14 +8,28 @@
 
 #include "vdh.h"
 
-enum opt_kind { K_STRING, K_UINT, K_FLAG, K_FLASH_SIZE, K_DIALECT, K_PASSWORD, K_PASSWORD_FILE,
-                K_CHIP_ID, K_FAULT, K_TXT, K_SECTOR_MS, K_FLASH_KBPS, K_TIME_SCALE, K_LIE };
+enum opt_kind {
+    K_STRING,
+    K_UINT,
+    K_FLAG,
+    K_FLASH_SIZE,
+    K_DIALECT,
+    K_PASSWORD,
+    K_PASSWORD_FILE,
+    K_CHIP_ID,
+    K_FAULT,
+    K_TXT,
+    K_SECTOR_MS,
+    K_FLASH_KBPS,
+    K_TIME_SCALE,
+    K_LIE
+};
 
 struct opt {
     const char *name;
     enum opt_kind kind;
-    size_t offset;            /* into struct vdh_options */
-    unsigned long max;        /* K_UINT bound */
+    size_t offset;     /* into struct vdh_options */
+    unsigned long max; /* K_UINT bound */
     const char *arg;
     const char *help;
 };
@@ -24,14 +38,21 @@ struct opt {
 #define CRASH_LOOP_DEFAULT_MS 500u
 
 static const struct opt table[] = {
-    {"flash", K_STRING, OFF(flash_path), 0, "FILE", "the device's flash (created, filled with 0xFF, when missing)"},
-    {"flash-size", K_FLASH_SIZE, OFF(flash_size), 0, "1M|2M|4M", "size when creating (default 1M); an existing file's size wins"},
-    {"install", K_STRING, OFF(install), 0, "IMAGE", "serial-flash IMAGE at offset 0 before booting"},
+    {"flash", K_STRING, OFF(flash_path), 0, "FILE",
+     "the device's flash (created, filled with 0xFF, when missing)"},
+    {"flash-size", K_FLASH_SIZE, OFF(flash_size), 0, "1M|2M|4M",
+     "size when creating (default 1M); an existing file's size wins"},
+    {"install", K_STRING, OFF(install), 0, "IMAGE",
+     "serial-flash IMAGE at offset 0 before booting"},
     {"address", K_STRING, OFF(address), 0, "ADDR", "IPv4 address every service binds to"},
     {"hostname", K_STRING, OFF(hostname), 0, "NAME", "default ESPURNA-<chip id>"},
-    {"chip-id", K_CHIP_ID, OFF(chip_id), 0, "HEX", "chip id, up to 6 hex digits (default: from the address)"},
-    {"dialect", K_DIALECT, OFF(dialect), 0, "auto|1.14.0|1.14.1|dev", "era whose answers the device gives (default auto: from the running version at each boot; 1.14 is taken as 1.14.1)"},
-    {"password-file", K_PASSWORD_FILE, OFF(password), 0, "FILE", "admin password (default \"fibonacci\")"},
+    {"chip-id", K_CHIP_ID, OFF(chip_id), 0, "HEX",
+     "chip id, up to 6 hex digits (default: from the address)"},
+    {"dialect", K_DIALECT, OFF(dialect), 0, "auto|1.14.0|1.14.1|dev",
+     "era whose answers the device gives (default auto: from the running version at each boot; "
+     "1.14 is taken as 1.14.1)"},
+    {"password-file", K_PASSWORD_FILE, OFF(password), 0, "FILE",
+     "admin password (default \"fibonacci\")"},
     {"password", K_PASSWORD, OFF(password), 0, "PW", "admin password (prefer --password-file)"},
     {"espota-port", K_UINT, OFF(espota_port), 65535, "N", "espota UDP port (8266; 0 = ephemeral)"},
     {"web-port", K_UINT, OFF(web_port), 65535, "N", "web port (80; 0 = ephemeral)"},
@@ -41,7 +62,8 @@ static const struct opt table[] = {
     {"reboot-ms", K_UINT, OFF(reboot_ms), 3600000, "N",
      "boot time: nothing answers while rebooting (default 3000), on top of eboot's copy of a "
      "staged update"},
-    {"ack-latency-ms", K_UINT, OFF(ack_latency_ms), 60000, "N", "network delay of each espota ack, sent when due (default 0)"},
+    {"ack-latency-ms", K_UINT, OFF(ack_latency_ms), 60000, "N",
+     "network delay of each espota ack, sent when due (default 0)"},
     {"flash-sector-ms", K_SECTOR_MS, OFF(timing), 0, "MS",
      "erase + write of one 4096-byte sector, by the Updater or eboot's copy (default 33; 0 = no "
      "flash time)"},
@@ -53,16 +75,23 @@ static const struct opt table[] = {
     {"rcvbuf", K_UINT, OFF(rcvbuf), 16777216, "BYTES",
      "SO_RCVBUF of the sockets that take an image (espota, web, ota; default 5840, lwIP's "
      "window, with its MSS 1460; 0 = the kernel's socket: autotuned buffers, loopback MSS)"},
-    {"system-check-ms", K_UINT, OFF(system_check_ms), 3600000, "N", "uptime after which a boot counts as stable (SYSTEM_CHECK_TIME, default 60000)"},
-    {"fault", K_FAULT, OFF(faults), 0, "NAME[=VALUE]", "repeatable: drop-at=PERCENT, corrupt-sector, lose-udp=K, "
-     "no-connect-back, no-space, slow-reboot=MS, never-return, old-image, lose-auth-reply, new-address=IPV4, "
-     "verdict-delay=MS, no-verdict, crash-loop[=MS], web-drop-at=PERCENT, fetch-drop-at=PERCENT, no-fetch, "
+    {"system-check-ms", K_UINT, OFF(system_check_ms), 3600000, "N",
+     "uptime after which a boot counts as stable (SYSTEM_CHECK_TIME, default 60000)"},
+    {"fault", K_FAULT, OFF(faults), 0, "NAME[=VALUE]",
+     "repeatable: drop-at=PERCENT, corrupt-sector, lose-udp=K, "
+     "no-connect-back, no-space, slow-reboot=MS, never-return, old-image, lose-auth-reply, "
+     "new-address=IPV4, "
+     "verdict-delay=MS, no-verdict, crash-loop[=MS], web-drop-at=PERCENT, fetch-drop-at=PERCENT, "
+     "no-fetch, "
      "no-reboot, mdns-vanish, power-cut"},
-    {"lie", K_LIE, OFF(lies), 0, "NAME[=V]", "repeatable, a lying device (lies.c): " VDH_LIES_NAMES},
-    {"ports-file", K_STRING, OFF(ports_file), 0, "FILE", "written once listening: \"espota=P web=P telnet=P\""},
+    {"lie", K_LIE, OFF(lies), 0, "NAME[=V]",
+     "repeatable, a lying device (lies.c): " VDH_LIES_NAMES},
+    {"ports-file", K_STRING, OFF(ports_file), 0, "FILE",
+     "written once listening: \"espota=P web=P telnet=P\""},
     {"pid-file", K_STRING, OFF(pid_file), 0, "FILE", "process id, written at start"},
     {"log", K_STRING, OFF(log_file), 0, "FILE", "log lines (default stderr)"},
-    {"watchdog", K_UINT, OFF(watchdog), 86400 * 7, "SECONDS", "exit after this long no matter what (default 0 = none)"},
+    {"watchdog", K_UINT, OFF(watchdog), 86400 * 7, "SECONDS",
+     "exit after this long no matter what (default 0 = none)"},
 };
 
 #define TABLE_SIZE (sizeof table / sizeof table[0])
@@ -121,30 +150,51 @@ static int parse_fault(const char *value, struct vdh_faults *f)
     const char *arg = eq ? eq + 1 : NULL;
     unsigned long n = 0;
 #define IS(name) (name_len == strlen(name) && strncmp(value, name, name_len) == 0)
-    if (IS("drop-at") && arg && parse_ulong(arg, 99, &n)) f->drop_at = (int)n;
-    else if (IS("web-drop-at") && arg && parse_ulong(arg, 99, &n)) f->web_drop_at = (int)n;
-    else if (IS("fetch-drop-at") && arg && parse_ulong(arg, 99, &n)) f->fetch_drop_at = (int)n;
-    else if (IS("no-fetch") && !arg) f->no_fetch = true;
-    else if (IS("no-reboot") && !arg) f->no_reboot = true;
-    else if (IS("mdns-vanish") && !arg) f->mdns_vanish = true;
-    else if (IS("power-cut") && !arg) f->power_cut = true;
-    else if (IS("lose-udp") && arg && parse_ulong(arg, 1000000, &n)) f->lose_udp = (unsigned)n;
-    else if (IS("slow-reboot") && arg && parse_ulong(arg, 3600000, &n)) f->slow_reboot_ms = (unsigned)n;
-    else if (IS("corrupt-sector") && !arg) f->corrupt_sector = true;
-    else if (IS("no-connect-back") && !arg) f->no_connect_back = true;
-    else if (IS("no-space") && !arg) f->no_space = true;
-    else if (IS("never-return") && !arg) f->never_return = true;
-    else if (IS("old-image") && !arg) f->old_image = true;
-    else if (IS("lose-auth-reply") && !arg) f->lose_auth_reply = true;
-    else if (IS("verdict-delay") && arg && parse_ulong(arg, 3600000, &n)) f->verdict_delay_ms = (unsigned)n;
-    else if (IS("no-verdict") && !arg) f->no_verdict = true;
-    else if (IS("crash-loop") && !arg) f->crash_loop_ms = CRASH_LOOP_DEFAULT_MS;
-    else if (IS("crash-loop") && arg && parse_ulong(arg, 3600000, &n) && n > 0) f->crash_loop_ms = (unsigned)n;
+    if (IS("drop-at") && arg && parse_ulong(arg, 99, &n))
+        f->drop_at = (int)n;
+    else if (IS("web-drop-at") && arg && parse_ulong(arg, 99, &n))
+        f->web_drop_at = (int)n;
+    else if (IS("fetch-drop-at") && arg && parse_ulong(arg, 99, &n))
+        f->fetch_drop_at = (int)n;
+    else if (IS("no-fetch") && !arg)
+        f->no_fetch = true;
+    else if (IS("no-reboot") && !arg)
+        f->no_reboot = true;
+    else if (IS("mdns-vanish") && !arg)
+        f->mdns_vanish = true;
+    else if (IS("power-cut") && !arg)
+        f->power_cut = true;
+    else if (IS("lose-udp") && arg && parse_ulong(arg, 1000000, &n))
+        f->lose_udp = (unsigned)n;
+    else if (IS("slow-reboot") && arg && parse_ulong(arg, 3600000, &n))
+        f->slow_reboot_ms = (unsigned)n;
+    else if (IS("corrupt-sector") && !arg)
+        f->corrupt_sector = true;
+    else if (IS("no-connect-back") && !arg)
+        f->no_connect_back = true;
+    else if (IS("no-space") && !arg)
+        f->no_space = true;
+    else if (IS("never-return") && !arg)
+        f->never_return = true;
+    else if (IS("old-image") && !arg)
+        f->old_image = true;
+    else if (IS("lose-auth-reply") && !arg)
+        f->lose_auth_reply = true;
+    else if (IS("verdict-delay") && arg && parse_ulong(arg, 3600000, &n))
+        f->verdict_delay_ms = (unsigned)n;
+    else if (IS("no-verdict") && !arg)
+        f->no_verdict = true;
+    else if (IS("crash-loop") && !arg)
+        f->crash_loop_ms = CRASH_LOOP_DEFAULT_MS;
+    else if (IS("crash-loop") && arg && parse_ulong(arg, 3600000, &n) && n > 0)
+        f->crash_loop_ms = (unsigned)n;
     else if (IS("new-address") && arg && inet_pton(AF_INET, arg, &f->new_address) == 1 &&
-             f->new_address.s_addr != 0) { /* taken at the next reboot */ }
-    else
-        return usage("--fault '%s': unknown fault or bad value%s", value,
-                     " (drop-at=0..99, web-drop-at=0..99, fetch-drop-at=0..99, lose-udp=K, slow-reboot=MS, verdict-delay=MS, crash-loop[=MS>0], new-address=IPV4, or a name without value)");
+             f->new_address.s_addr != 0) { /* taken at the next reboot */
+    } else
+        return usage(
+            "--fault '%s': unknown fault or bad value%s", value,
+            " (drop-at=0..99, web-drop-at=0..99, fetch-drop-at=0..99, lose-udp=K, slow-reboot=MS, "
+            "verdict-delay=MS, crash-loop[=MS>0], new-address=IPV4, or a name without value)");
 #undef IS
     return 0;
 }
@@ -213,7 +263,8 @@ static int store(const struct opt *o, const char *value, struct vdh_options *opt
 {
     void *target = (char *)opts + o->offset;
     unsigned long n;
-    static const char *const dialects[] = {"auto", "1.14.0", "1.14.1", "dev"}; /* vdh_dialect_choice */
+    static const char *const dialects[] = {"auto", "1.14.0", "1.14.1",
+                                           "dev"}; /* vdh_dialect_choice */
     static const char *const txts[] = {"full", "minimal", "malformed"};
     switch (o->kind) {
     case K_STRING: *(const char **)target = value; return 0;
@@ -294,7 +345,7 @@ int vdh_options_parse(int argc, char **argv, struct vdh_options *opts)
     if (!opts->flash_path || !opts->address)
         return usage("--flash FILE and --address ADDR are required%s%s", "", "");
     if (opts->flash_kbps_given && opts->sector_ms_given)
-        return usage("--flash-kbps and --flash-sector-ms both set the flash time; give one%s%s",
-                     "", "");
+        return usage("--flash-kbps and --flash-sector-ms both set the flash time; give one%s%s", "",
+                     "");
     return 0;
 }

@@ -24,29 +24,29 @@
 /* ---- options --------------------------------------------------------------------------- */
 
 struct vdh_faults {
-    int drop_at;              /* percent of the image after which the espota connection drops, -1 none */
-    bool corrupt_sector;      /* flip a byte in one written sector of each update */
-    unsigned lose_udp;        /* ignore the first K datagrams (since start) */
+    int drop_at;         /* percent of the image after which the espota connection drops, -1 none */
+    bool corrupt_sector; /* flip a byte in one written sector of each update */
+    unsigned lose_udp;   /* ignore the first K datagrams (since start) */
     bool no_connect_back;
     bool no_space;
-    unsigned slow_reboot_ms;  /* added to every reboot */
-    bool never_return;        /* the next reboot never ends */
-    bool old_image;           /* boots discard the staged update */
-    bool lose_auth_reply;     /* every espota "200 ..." datagram is lost on the way */
-    unsigned verdict_delay_ms; /* the espota verdict goes out this much later */
-    bool no_verdict;          /* the espota verdict is lost: the connection closes without it
-                               * (the update itself ends as it would) */
-    unsigned crash_loop_ms;   /* every stable boot crashes this long after it (0 = never) */
+    unsigned slow_reboot_ms;    /* added to every reboot */
+    bool never_return;          /* the next reboot never ends */
+    bool old_image;             /* boots discard the staged update */
+    bool lose_auth_reply;       /* every espota "200 ..." datagram is lost on the way */
+    unsigned verdict_delay_ms;  /* the espota verdict goes out this much later */
+    bool no_verdict;            /* the espota verdict is lost: the connection closes without it
+                                 * (the update itself ends as it would) */
+    unsigned crash_loop_ms;     /* every stable boot crashes this long after it (0 = never) */
     struct in_addr new_address; /* taken at the next reboot and kept (a DHCP lease that moved);
-                               * 0.0.0.0: never */
-    int web_drop_at;          /* percent of an upload body after which the web connection
-                               * closes, -1 none */
-    int fetch_drop_at;        /* percent of an `ota` download after which it breaks off (a
-                               * reset: nothing installed), -1 none */
-    bool no_fetch;            /* `ota <url>` never reaches the server: "Connection failed" */
-    bool no_reboot;           /* an accepted update is staged, the reboot never comes */
-    bool mdns_vanish;         /* boots after the first of this process publish nothing */
-    bool power_cut;           /* the next reboot's eboot copy is cut halfway (once) */
+                                 * 0.0.0.0: never */
+    int web_drop_at;            /* percent of an upload body after which the web connection
+                                 * closes, -1 none */
+    int fetch_drop_at;          /* percent of an `ota` download after which it breaks off (a
+                                 * reset: nothing installed), -1 none */
+    bool no_fetch;              /* `ota <url>` never reaches the server: "Connection failed" */
+    bool no_reboot;             /* an accepted update is staged, the reboot never comes */
+    bool mdns_vanish;           /* boots after the first of this process publish nothing */
+    bool power_cut;             /* the next reboot's eboot copy is cut halfway (once) */
 };
 
 /* --dialect: auto follows the running image's version at every boot; the others force an era
@@ -76,7 +76,7 @@ struct vdh_options {
     bool flash_kbps_given, sector_ms_given; /* both set the sector time: one of them only */
     unsigned system_check_ms; /* uptime after which a boot counts as stable (SYSTEM_CHECK_TIME) */
     struct vdh_faults faults;
-    struct vdh_lies lies;     /* --lie: answers no real device gives (lies.c) */
+    struct vdh_lies lies; /* --lie: answers no real device gives (lies.c) */
     const char *ports_file, *pid_file, *log_file;
     unsigned watchdog;
 };
@@ -93,8 +93,8 @@ void vdh_log(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- time ------------------------------------------------------------------------------ */
 
-uint64_t vdh_now_ms(void);   /* monotonic */
-uint64_t vdh_now_us(void);   /* monotonic */
+uint64_t vdh_now_ms(void); /* monotonic */
+uint64_t vdh_now_us(void); /* monotonic */
 /* Sleeps up to ms (us), returning early (false) when the process is asked to stop. */
 bool vdh_sleep_ms(unsigned ms);
 bool vdh_sleep_us(uint64_t us);
@@ -110,7 +110,8 @@ struct vdh_busy_work {
  * the process is asked to stop. */
 bool vdh_busy_us(uint64_t us, const struct vdh_busy_work *work);
 
-/* ---- flash file, crypto and inflate ops --------------------------------------------------------- */
+/* ---- flash file, crypto and inflate ops ---------------------------------------------------------
+ */
 
 /* The flash file. Every sector erase (an update's sector, a sector of the boot copy) takes the
  * sector time, during which the device does nothing else: it does not read its sockets; only
@@ -118,12 +119,12 @@ bool vdh_busy_us(uint64_t us, const struct vdh_busy_work *work);
 struct vdh_flash {
     int fd;
     uint32_t size;
-    uint64_t sector_wall_us;  /* one sector erase + write, wall time (scaled), 0 = no time */
-    bool timed;               /* erases take time (not while serial-flashing --install) */
-    uint32_t sector_writes;   /* sectors erased and written since open (not --install's) */
+    uint64_t sector_wall_us; /* one sector erase + write, wall time (scaled), 0 = no time */
+    bool timed;              /* erases take time (not while serial-flashing --install) */
+    uint32_t sector_writes;  /* sectors erased and written since open (not --install's) */
     struct vdh_busy_work while_busy;
-    bool corrupt_next;        /* flip a byte in the next sector-sized write (fault) */
-    int64_t erase_budget;     /* erases left before the power goes (fault power-cut), -1 none */
+    bool corrupt_next;    /* flip a byte in the next sector-sized write (fault) */
+    int64_t erase_budget; /* erases left before the power goes (fault power-cut), -1 none */
     struct vd_flash ops;
 };
 
@@ -145,21 +146,21 @@ struct vdh_device {
     struct vdh_options opts;
     struct vdh_flash flash;
     struct in_addr address;
-    char address_text[16];    /* the address in use when a fault moved it (opts.address) */
+    char address_text[16]; /* the address in use when a fault moved it (opts.address) */
     uint8_t mac[6];
     char hostname[64];
-    uint64_t boot_ms;         /* when the current boot started (uptime base) */
+    uint64_t boot_ms; /* when the current boot started (uptime base) */
     unsigned boots;
 
     struct vd_identity identity;
-    enum vd_era era;          /* this boot's: forced by --dialect, else from the version */
-    struct vd_settings settings; /* the EEPROM sector's record, as of this boot */
-    struct vd_stability stability; /* "RTC memory": kept across reboots of this process */
-    bool safe_mode;           /* this boot is unstable: Wi-Fi, espota and telnet only */
+    enum vd_era era;                 /* this boot's: forced by --dialect, else from the version */
+    struct vd_settings settings;     /* the EEPROM sector's record, as of this boot */
+    struct vd_stability stability;   /* "RTC memory": kept across reboots of this process */
+    bool safe_mode;                  /* this boot is unstable: Wi-Fi, espota and telnet only */
     enum vd_reset_reason next_reset; /* why the next boot happens */
     struct vd_updater updater;
     struct vd_espota espota;
-    unsigned udp_seen;        /* datagrams received since start (lose-udp) */
+    unsigned udp_seen; /* datagrams received since start (lose-udp) */
 
     int udp_fd, telnet_fd, client_fd;
     struct vd_terminal term;
@@ -168,10 +169,10 @@ struct vdh_device {
 
     uint16_t espota_port, web_port, telnet_port; /* bound (after the first boot: reused) */
     bool serving;
-    uint64_t reboot_at;       /* scheduled reboot (monotonic ms), 0 = none */
-    uint64_t settle_at;       /* when this boot's uptime reaches the system check time, 0 = done */
-    uint64_t crash_at;        /* fault crash-loop: when this boot crashes, 0 = never */
-    bool power_cut_spent;     /* fault power-cut: the one cut copy happened */
+    uint64_t reboot_at;   /* scheduled reboot (monotonic ms), 0 = none */
+    uint64_t settle_at;   /* when this boot's uptime reaches the system check time, 0 = done */
+    uint64_t crash_at;    /* fault crash-loop: when this boot crashes, 0 = never */
+    bool power_cut_spent; /* fault power-cut: the one cut copy happened */
 };
 
 /* Boot: eboot copy, identity, services. Returns false on a fatal setup error. */

@@ -31,17 +31,17 @@ enum route { ROUTE_UPGRADE, ROUTE_DISCOVER, ROUTE_FORM, ROUTE_NOT_FOUND };
 struct request {
     struct vdh_device *dev;
     enum route route;
-    bool allowed;             /* credentials good, or none needed */
+    bool allowed; /* credentials good, or none needed */
     bool auth_header;
     struct MHD_PostProcessor *post; /* an allowed POST /upgrade */
     struct vd_web_upload upload;
-    bool started;             /* a file part arrived */
-    bool fault_armed;         /* corrupt-sector armed for this upload's update */
-    uint64_t dropped;         /* body bytes read and dropped (nobody takes them) */
-    uint64_t body_bytes;      /* request body bytes read, whatever became of them */
-    uint64_t drop_after;      /* fault web-drop-at: close once this much body arrived, or
-                               * UINT64_MAX */
-    char line[48];            /* "METHOD /path" for the log */
+    bool started;        /* a file part arrived */
+    bool fault_armed;    /* corrupt-sector armed for this upload's update */
+    uint64_t dropped;    /* body bytes read and dropped (nobody takes them) */
+    uint64_t body_bytes; /* request body bytes read, whatever became of them */
+    uint64_t drop_after; /* fault web-drop-at: close once this much body arrived, or
+                          * UINT64_MAX */
+    char line[48];       /* "METHOD /path" for the log */
 };
 
 static struct MHD_Response *new_response(const char *type, const char *body)
@@ -80,10 +80,10 @@ static enum MHD_Result reply_upgrade(struct MHD_Connection *c, unsigned status, 
 static enum MHD_Result reply_discover(struct vdh_device *dev, struct MHD_Connection *c)
 {
     const struct vdh_lies *lies = &dev->opts.lies;
-    json_t *obj = json_pack("{s:s, s:s, s:s, s:s}", "app", dev->identity.desc.app, "version",
-                            vdh_lies_version(lies, dev->identity.desc.version), "hostname",
-                            vdh_lies_hostname(lies, dev->hostname), "device",
-                            dev->identity.desc.board);
+    json_t *obj =
+        json_pack("{s:s, s:s, s:s, s:s}", "app", dev->identity.desc.app, "version",
+                  vdh_lies_version(lies, dev->identity.desc.version), "hostname",
+                  vdh_lies_hostname(lies, dev->hostname), "device", dev->identity.desc.board);
     char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
     json_decref(obj);
     if (!text)
@@ -98,8 +98,8 @@ static bool basic_ok(struct vdh_device *dev, struct MHD_Connection *c)
 {
     char *password = NULL;
     char *user = MHD_basic_auth_get_username_password(c, &password);
-    bool ok = user && password && strcmp(user, "admin") == 0 &&
-              strcmp(password, dev->opts.password) == 0;
+    bool ok =
+        user && password && strcmp(user, "admin") == 0 && strcmp(password, dev->opts.password) == 0;
     MHD_free(user);
     MHD_free(password);
     return ok;
@@ -178,8 +178,8 @@ static enum MHD_Result finish_upload(struct vdh_device *dev, struct MHD_Connecti
     char shown[sizeof res.body];
     snprintf(shown, sizeof shown, "%s", res.body);
     shown[strcspn(shown, "\r\n")] = '\0';
-    vdh_log("web: POST /upgrade (%u bytes) -> %u %s%s", (unsigned)req->upload.received,
-            res.status, shown, req->started ? "" : " (no file part)");
+    vdh_log("web: POST /upgrade (%u bytes) -> %u %s%s", (unsigned)req->upload.received, res.status,
+            shown, req->started ? "" : " (no file part)");
     if (res.reboot)
         vdh_schedule_update_reboot(dev, vd_web_reboot_delay_ms(dev->era));
     return reply_upgrade(c, res.status, res.body);
@@ -209,8 +209,8 @@ static enum MHD_Result keep_silent(struct vdh_device *dev, struct MHD_Connection
 }
 
 /* The response, once the request body has been read (or when it will not be). */
-static enum MHD_Result answer(struct vdh_device *dev, struct MHD_Connection *c,
-                              struct request *req, const char *method, const char *url)
+static enum MHD_Result answer(struct vdh_device *dev, struct MHD_Connection *c, struct request *req,
+                              const char *method, const char *url)
 {
     if (!req->allowed)
         return reply_unauthorized(dev, c, req);
@@ -354,10 +354,9 @@ bool vdh_web_start(struct vdh_device *dev)
      * (a client killed mid upload) went unseen until the 30 s timeout, and the update ran on */
     web->daemon = MHD_start_daemon(
         MHD_USE_ERROR_LOG | (dev->opts.lies.web_silent ? MHD_ALLOW_SUSPEND_RESUME : 0), 0, NULL,
-        NULL, on_request, dev,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, dev, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-        MHD_OPTION_END);
+        NULL, on_request, dev, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, dev,
+        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
     if (!web->daemon) {
         vdh_close(&fd);
         free(web);
@@ -388,8 +387,8 @@ int vdh_web_poll_fds(struct vdh_device *dev, struct pollfd *fds, int n, int cap)
     if (!dev->web || MHD_get_fdset(dev->web->daemon, &reads, &writes, &errors, &max) != MHD_YES)
         return n;
     for (MHD_socket fd = 0; fd <= max && n < cap; fd++) {
-        short events = (short)((FD_ISSET(fd, &reads) ? POLLIN : 0) |
-                               (FD_ISSET(fd, &writes) ? POLLOUT : 0));
+        short events =
+            (short)((FD_ISSET(fd, &reads) ? POLLIN : 0) | (FD_ISSET(fd, &writes) ? POLLOUT : 0));
         if (events)
             fds[n++] = (struct pollfd){fd, events, 0};
     }

@@ -49,7 +49,8 @@ static void usage(FILE *out)
             "  --compress-ratio PERCENT    gzip -9 keeps about this much of the filler,\n"
             "                              %u-100 (default 70, like ESP8266 firmware;\n"
             "                              100 = random bytes)\n"
-            "  --gzip  --no-descriptor  --bad-checksum\n", COMPRESS_MIN);
+            "  --gzip  --no-descriptor  --bad-checksum\n",
+            COMPRESS_MIN);
 }
 
 /* xorshift32: the deterministic source of every filler byte. */
@@ -75,8 +76,8 @@ static unsigned random_share_permille(unsigned percent)
 {
     if (percent * 10u <= COPY_COST_PERMILLE)
         return 0;
-    unsigned share = (percent * 10u - COPY_COST_PERMILLE) * 1000u /
-                     (RANDOM_COST_PERMILLE - COPY_COST_PERMILLE);
+    unsigned share =
+        (percent * 10u - COPY_COST_PERMILLE) * 1000u / (RANDOM_COST_PERMILLE - COPY_COST_PERMILLE);
     return share > 1000u ? 1000u : share;
 }
 
@@ -140,9 +141,14 @@ static bool parse_flash_size(const char *value, uint8_t *code)
 
 static bool parse_freq(const char *value, uint8_t *code)
 {
-    static const struct { const char *name; uint8_t code; } rows[] = {
-        {"40m", EO_FLASH_FREQ_40M}, {"26m", EO_FLASH_FREQ_26M},
-        {"20m", EO_FLASH_FREQ_20M}, {"80m", EO_FLASH_FREQ_80M},
+    static const struct {
+        const char *name;
+        uint8_t code;
+    } rows[] = {
+        {"40m", EO_FLASH_FREQ_40M},
+        {"26m", EO_FLASH_FREQ_26M},
+        {"20m", EO_FLASH_FREQ_20M},
+        {"80m", EO_FLASH_FREQ_80M},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         if (strcasecmp(value, rows[i].name) == 0) {
@@ -173,9 +179,7 @@ static bool apply_option(struct settings *s, int option, const char *value)
     char *end = NULL;
     switch (option) {
     case 'o': s->output = value; return true;
-    case 's':
-        s->size = strtoul(value, &end, 10);
-        return *end == '\0' && s->size > 0;
+    case 's': s->size = strtoul(value, &end, 10); return *end == '\0' && s->size > 0;
     case 'k':
         if ((choice = parse_choice(value, kinds, 3)) < 0)
             return false;
@@ -183,7 +187,8 @@ static bool apply_option(struct settings *s, int option, const char *value)
         s->desc.features = eo_kind_default_features((enum eo_image_kind)choice);
         return true;
     case 'v': return set_string(s->desc.version, sizeof s->desc.version, value, "version");
-    case 'e': return set_string(s->desc.environment, sizeof s->desc.environment, value, "environment");
+    case 'e':
+        return set_string(s->desc.environment, sizeof s->desc.environment, value, "environment");
     case 'b': return set_string(s->desc.board, sizeof s->desc.board, value, "board");
     case 'a': return set_string(s->desc.app, sizeof s->desc.app, value, "app");
     case 'd': return set_string(s->desc.build_date, sizeof s->desc.build_date, value, "build date");
@@ -213,14 +218,22 @@ static bool apply_option(struct settings *s, int option, const char *value)
 static int parse_args(int argc, char **argv, struct settings *s)
 {
     static const struct option options[] = {
-        {"output", required_argument, NULL, 'o'}, {"size", required_argument, NULL, 's'},
-        {"kind", required_argument, NULL, 'k'}, {"version", required_argument, NULL, 'v'},
-        {"environment", required_argument, NULL, 'e'}, {"board", required_argument, NULL, 'b'},
-        {"app", required_argument, NULL, 'a'}, {"build-date", required_argument, NULL, 'd'},
-        {"flash-size", required_argument, NULL, 'F'}, {"flash-mode", required_argument, NULL, 'M'},
-        {"flash-freq", required_argument, NULL, 'Q'}, {"layout", required_argument, NULL, 'L'},
-        {"gzip", no_argument, NULL, 'z'}, {"no-descriptor", no_argument, NULL, 'n'},
-        {"bad-checksum", no_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+        {"output", required_argument, NULL, 'o'},
+        {"size", required_argument, NULL, 's'},
+        {"kind", required_argument, NULL, 'k'},
+        {"version", required_argument, NULL, 'v'},
+        {"environment", required_argument, NULL, 'e'},
+        {"board", required_argument, NULL, 'b'},
+        {"app", required_argument, NULL, 'a'},
+        {"build-date", required_argument, NULL, 'd'},
+        {"flash-size", required_argument, NULL, 'F'},
+        {"flash-mode", required_argument, NULL, 'M'},
+        {"flash-freq", required_argument, NULL, 'Q'},
+        {"layout", required_argument, NULL, 'L'},
+        {"gzip", no_argument, NULL, 'z'},
+        {"no-descriptor", no_argument, NULL, 'n'},
+        {"bad-checksum", no_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
         {"compress-ratio", required_argument, NULL, 'r'},
         {NULL, 0, NULL, 0},
     };
@@ -309,11 +322,17 @@ static int write_file(const char *path, const uint8_t *data, size_t len, bool gz
 int main(int argc, char **argv)
 {
     struct settings s = {
-        .desc = {.kind = EO_KIND_FULL, .app = "ESPURNA", .version = "1.15.0",
-                 .environment = "itead-sonoff-basic", .board = "ITEAD_SONOFF_BASIC",
+        .desc = {.kind = EO_KIND_FULL,
+                 .app = "ESPURNA",
+                 .version = "1.15.0",
+                 .environment = "itead-sonoff-basic",
+                 .board = "ITEAD_SONOFF_BASIC",
                  .build_date = "2026-11-01 12:00:00"},
-        .flash_size_code = EO_FLASH_SIZE_1M, .flash_mode = EO_FLASH_MODE_DOUT,
-        .flash_freq = EO_FLASH_FREQ_40M, .compress_percent = COMPRESS_DEFAULT, .arduino = true,
+        .flash_size_code = EO_FLASH_SIZE_1M,
+        .flash_mode = EO_FLASH_MODE_DOUT,
+        .flash_freq = EO_FLASH_FREQ_40M,
+        .compress_percent = COMPRESS_DEFAULT,
+        .arduino = true,
         .descriptor = true,
     };
     s.desc.features = eo_kind_default_features(EO_KIND_FULL);

@@ -41,28 +41,29 @@ enum eo_auth { EO_AUTH_UNKNOWN = 0, EO_AUTH_REQUIRED, EO_AUTH_NONE };
 struct eo_device {
     /* reach */
     char hostname[EO_DEVICE_TEXT_MAX]; /* without ".local" */
-    char instance[EO_DEVICE_TEXT_MAX]; /* mDNS instance name of its _arduino._tcp (or first) service */
+    char instance[EO_DEVICE_TEXT_MAX]; /* mDNS instance name of its _arduino._tcp (or first) service
+                                        */
     char addresses[EO_DEVICE_MAX_ADDRESSES][64];
     unsigned address_count;
     uint16_t ports[EO_SERVICE_COUNT]; /* 0 = service not announced */
     /* the instance name that announced each service ("" = not announced) */
     char service_instance[EO_SERVICE_COUNT][EO_DEVICE_TEXT_MAX];
     /* identity (empty string = unknown) */
-    bool espurna_txt;                  /* announced at least one ESPurna TXT key */
+    bool espurna_txt; /* announced at least one ESPurna TXT key */
     char app[EO_DEVICE_TEXT_MAX];
     char version[EO_DEVICE_TEXT_MAX];
     char build_date[EO_DEVICE_TEXT_MAX];
-    char mac[18];                      /* "AA:BB:CC:DD:EE:FF" whatever the dialect */
-    char chip_id[7];                   /* 6 upper-case hex digits */
-    char board[EO_DEVICE_TEXT_MAX];    /* target_board */
+    char mac[18];                           /* "AA:BB:CC:DD:EE:FF" whatever the dialect */
+    char chip_id[7];                        /* 6 upper-case hex digits */
+    char board[EO_DEVICE_TEXT_MAX];         /* target_board */
     char arduino_board[EO_DEVICE_TEXT_MAX]; /* ArduinoOTA's own "board" key */
-    uint8_t kind;                      /* enum eo_image_kind: FULL, CORE or UNKNOWN */
+    uint8_t kind;                           /* enum eo_image_kind: FULL, CORE or UNKNOWN */
     /* flash */
-    struct eo_figure flash_real;       /* mem_size */
-    struct eo_figure flash_built;      /* sdk_size */
-    struct eo_figure free_space;       /* free_space */
+    struct eo_figure flash_real;  /* mem_size */
+    struct eo_figure flash_built; /* sdk_size */
+    struct eo_figure free_space;  /* free_space */
     /* what it takes */
-    unsigned methods;                  /* bit (1u << enum eo_method) per offered method */
+    unsigned methods; /* bit (1u << enum eo_method) per offered method */
     enum eo_auth auth;
     /* things the decoder had to say ("free_space unit guessed: ..."), each one line */
     char notes[EO_DEVICE_MAX_NOTES][96];

@@ -68,21 +68,21 @@ enum eo_listed_kind {
 
 /* One line (or JSON entry) of the list. Unset fields are empty strings, NULL, -1 or 0. */
 struct eo_listed_device {
-    char device[256];   /* as written */
+    char device[256]; /* as written */
     enum eo_listed_kind kind;
     /* the device in one spelling, for matching and duplicates: a host name in lower case without
      * ".local" or a final dot; a chip id as 6 upper-case hex digits; a MAC in upper case; an
      * address as inet_ntop writes it (IPv6 scope kept, lower case) */
     char identity[256];
-    char *image;        /* NULL when not given; owned by the roster */
+    char *image; /* NULL when not given; owned by the roster */
     char env[EO_ROSTER_ENV_MAX];
     char passwords[EO_ROSTER_PASSWORDS_MAX][EO_ROSTER_PASSWORD_NAME_MAX]; /* secret names */
     unsigned password_count;
-    int method;         /* enum eo_method, -1 when not given */
-    uint16_t port;      /* espota; 0 when not given */
+    int method;    /* enum eo_method, -1 when not given */
+    uint16_t port; /* espota; 0 when not given */
     uint16_t web_port;
     uint16_t telnet_port;
-    unsigned line;      /* where it was written (the line an entry's JSON object starts on) */
+    unsigned line; /* where it was written (the line an entry's JSON object starts on) */
 };
 
 struct eo_device_roster {
@@ -101,8 +101,7 @@ enum eo_status eo_roster_parse(const char *name, const char *text, size_t len,
  * blocking, EO_ERR_FILE; so is a file larger than EO_ROSTER_FILE_MAX) and parses it. A relative
  * image path is made relative to the list's folder ("fleet/devices.txt" with image=a.bin gives
  * "fleet/a.bin"); absolute ones are kept. */
-enum eo_status eo_roster_load(const char *path, struct eo_device_roster *out,
-                              struct eo_error *err);
+enum eo_status eo_roster_load(const char *path, struct eo_device_roster *out, struct eo_error *err);
 
 /* Frees what a roster holds and leaves it empty; safe on an empty roster. */
 void eo_roster_release(struct eo_device_roster *roster);

@@ -29,11 +29,11 @@ struct eo_discover_options {
 
 /* What a run saw, for --verbose style messages and the benchmark. Times since the start. */
 struct eo_discover_stats {
-    double elapsed_s;      /* until the run returned */
-    double last_change_s;  /* last time a device was added, changed or removed */
-    unsigned resolved;     /* services resolved */
-    unsigned failed;       /* services that did not resolve (timed out, vanished) */
-    bool timed_out;        /* stopped by the timeout rather than by quiet */
+    double elapsed_s;     /* until the run returned */
+    double last_change_s; /* last time a device was added, changed or removed */
+    unsigned resolved;    /* services resolved */
+    unsigned failed;      /* services that did not resolve (timed out, vanished) */
+    bool timed_out;       /* stopped by the timeout rather than by quiet */
 };
 
 /* Discovers the devices on the network into `out` (initialised by the caller, sorted by
@@ -42,7 +42,6 @@ struct eo_discover_stats {
 enum eo_status eo_discover_run(const struct eo_discover_options *options,
                                struct eo_device_list *out, struct eo_discover_stats *stats,
                                struct eo_error *err);
-
 
 /* Looks one name up over mDNS, without browsing: "x.local" as a host name; a name without dots
  * both as x.local and as an _arduino._tcp instance name (first answer wins); anything else as
@@ -56,12 +55,12 @@ enum eo_status eo_discover_lookup(const char *name, unsigned timeout_ms, struct 
 
 /* Finds the record of one device: the one `name` designates (host name with or without
  * ".local", instance name, address) or that has `address` (either may be NULL). Browses like
- * eo_discover_run and resolves what may be that device (eo_discover_focus_wants), and returns as soon as that device's _arduino._tcp service is
- * resolved (with its TXT) and either its other services are resolved too or
- * EO_DISCOVER_DEVICE_SETTLE_MS passed; or, not found, as soon as the network has gone quiet.
- * EO_ERR_DISCOVERY when avahi-daemon is not reachable; EO_ERR_UNREACHABLE when the device has
- * no record (within timeout_ms, 0 = EO_DISCOVER_LOOKUP_TIMEOUT_MS); EO_ERR_INTERRUPTED when
- * `cancel` (may be NULL) is set, noticed within 100 ms. */
+ * eo_discover_run and resolves what may be that device (eo_discover_focus_wants), and returns as
+ * soon as that device's _arduino._tcp service is resolved (with its TXT) and either its other
+ * services are resolved too or EO_DISCOVER_DEVICE_SETTLE_MS passed; or, not found, as soon as the
+ * network has gone quiet. EO_ERR_DISCOVERY when avahi-daemon is not reachable; EO_ERR_UNREACHABLE
+ * when the device has no record (within timeout_ms, 0 = EO_DISCOVER_LOOKUP_TIMEOUT_MS);
+ * EO_ERR_INTERRUPTED when `cancel` (may be NULL) is set, noticed within 100 ms. */
 enum eo_status eo_discover_device(const char *name, const char *address, unsigned timeout_ms,
                                   const struct eo_cancel *cancel, struct eo_device *out,
                                   struct eo_error *err);
@@ -92,7 +91,8 @@ enum eo_status eo_discover_watch_start(const char *name, const char *address,
 enum eo_status eo_discover_watch_run(struct eo_discover_watch *watch, unsigned wait_ms,
                                      struct eo_error *err);
 
-const struct eo_discover_watch_state *eo_discover_watch_state(const struct eo_discover_watch *watch);
+const struct eo_discover_watch_state *
+eo_discover_watch_state(const struct eo_discover_watch *watch);
 
 void eo_discover_watch_stop(struct eo_discover_watch *watch);
 
@@ -101,7 +101,7 @@ void eo_discover_watch_stop(struct eo_discover_watch *watch);
 struct eo_settle {
     unsigned browsers_waiting; /* browsers that have not yet said "all for now" */
     unsigned resolves_pending;
-    double last_event_s;       /* last browse or resolve event */
+    double last_event_s; /* last browse or resolve event */
 };
 
 /* True when every browser has reported, no resolve is pending and nothing happened for

@@ -81,8 +81,7 @@ enum eo_status eo_espota_auth_compute(const char *password, const char *nonce,
                                       const char *file_name, uint64_t size, const char *file_md5,
                                       const char *device_address,
                                       char cnonce[EO_ESPOTA_AUTH_HEX_MAX],
-                                      char response[EO_ESPOTA_AUTH_HEX_MAX],
-                                      struct eo_error *err);
+                                      char response[EO_ESPOTA_AUTH_HEX_MAX], struct eo_error *err);
 
 /* ---- the device's TCP replies (espota_reply.c) ---------------------------------------------
  * During the data phase the device sends decimal byte counts with no separator; after the last
@@ -92,21 +91,21 @@ enum eo_status eo_espota_auth_compute(const char *password, const char *nonce,
 #define EO_ESPOTA_DIGITS_MAX 96u
 
 enum eo_espota_verdict {
-    EO_ESPOTA_VERDICT_NONE = 0,  /* only counts so far */
-    EO_ESPOTA_VERDICT_OK,        /* "OK" seen and no 'E' */
+    EO_ESPOTA_VERDICT_NONE = 0,      /* only counts so far */
+    EO_ESPOTA_VERDICT_OK,            /* "OK" seen and no 'E' */
     EO_ESPOTA_VERDICT_ERROR_PARTIAL, /* an error has started; its line is not complete yet */
-    EO_ESPOTA_VERDICT_ERROR,     /* an error line is complete (newline or connection closed) */
+    EO_ESPOTA_VERDICT_ERROR,         /* an error line is complete (newline or connection closed) */
 };
 
 struct eo_espota_reply {
-    uint64_t digit_chars;      /* count digits seen so far (counts cannot be told apart) */
-    uint64_t feed_value;       /* value of the digits the last feed brought, as one number
-                                * (saturating); 0 when it brought none */
+    uint64_t digit_chars;              /* count digits seen so far (counts cannot be told apart) */
+    uint64_t feed_value;               /* value of the digits the last feed brought, as one number
+                                        * (saturating); 0 when it brought none */
     char digits[EO_ESPOTA_DIGITS_MAX]; /* the counts the last feed brought, as sent: digit runs,
-                                * a space where the device put a separator; NUL-terminated and
-                                * cut short (a prefix) when longer */
-    bool text_started;         /* a non-digit arrived: everything after is the verdict text */
-    bool text_complete;        /* newline seen, or eo_espota_reply_close() */
+                                        * a space where the device put a separator; NUL-terminated
+                                        * and cut short (a prefix) when longer */
+    bool text_started;  /* a non-digit arrived: everything after is the verdict text */
+    bool text_complete; /* newline seen, or eo_espota_reply_close() */
     char text[EO_ESPOTA_REPLY_TEXT_MAX];
     size_t text_len;
 };

@@ -21,24 +21,25 @@ enum eo_phase {
 };
 
 enum eo_event_kind {
-    EO_EVENT_PHASE = 0,    /* a phase begins (text says what, e.g. "core image over web") */
-    EO_EVENT_PROGRESS,     /* done/total bytes the device confirmed during a push */
-    EO_EVENT_NOTE,         /* one line worth telling (a fallback, a figure that was guessed) */
-    EO_EVENT_STEP_RESULT,  /* a step ended: status, elapsed_s, text (the device's reply) */
-    EO_EVENT_DEVICE_RESULT, /* the whole upgrade of a device ended: status, text (where it stands) */
-    EO_EVENT_STANDING      /* batch: a device's place in the run changed; text is "running" or
-                            * its final state ("done", "failed", "offline", "skipped", ...) */
+    EO_EVENT_PHASE = 0,     /* a phase begins (text says what, e.g. "core image over web") */
+    EO_EVENT_PROGRESS,      /* done/total bytes the device confirmed during a push */
+    EO_EVENT_NOTE,          /* one line worth telling (a fallback, a figure that was guessed) */
+    EO_EVENT_STEP_RESULT,   /* a step ended: status, elapsed_s, text (the device's reply) */
+    EO_EVENT_DEVICE_RESULT, /* the whole upgrade of a device ended: status, text (where it stands)
+                             */
+    EO_EVENT_STANDING       /* batch: a device's place in the run changed; text is "running" or
+                             * its final state ("done", "failed", "offline", "skipped", ...) */
 };
 
 struct eo_event {
     enum eo_event_kind kind;
-    const char *device;   /* how the device is named for the user (host name or address) */
-    unsigned step;        /* 1-based step of the plan, 0 outside steps */
-    unsigned steps;       /* steps in the plan, 0 when not yet planned */
+    const char *device; /* how the device is named for the user (host name or address) */
+    unsigned step;      /* 1-based step of the plan, 0 outside steps */
+    unsigned steps;     /* steps in the plan, 0 when not yet planned */
     enum eo_phase phase;
-    uint64_t done, total; /* PROGRESS: bytes the device confirmed, of total (0: unknown) */
-    double elapsed_s;     /* since the phase (PHASE, PROGRESS) or the step (STEP_RESULT) began */
-    const char *text;     /* one line, no trailing newline; may be NULL */
+    uint64_t done, total;  /* PROGRESS: bytes the device confirmed, of total (0: unknown) */
+    double elapsed_s;      /* since the phase (PHASE, PROGRESS) or the step (STEP_RESULT) began */
+    const char *text;      /* one line, no trailing newline; may be NULL */
     enum eo_status status; /* STEP_RESULT, DEVICE_RESULT */
 };
 

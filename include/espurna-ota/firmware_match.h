@@ -18,20 +18,20 @@
 
 /* One environment of the catalogue: its newest release image. */
 struct eo_firmware_entry {
-    char environment[96];  /* "itead-sonoff-basic", "espurna-minimal-arduino-ota-1m" */
-    char version[64];      /* "1.15.0" */
-    char path[PATH_MAX];   /* "<folder>/espurna-<version>-<environment>.bin[.gz]" */
-    uint8_t kind;          /* enum eo_image_kind from the environment: FULL, CORE or WEBUI */
-    uint32_t flash_size;   /* bytes, from a -1m/-4m/-1MB suffix of the environment; 0 not named */
-    bool gzip;             /* the file is .bin.gz */
-    uint64_t size;         /* manifest only: the checked file size (0 from a folder) */
-    char md5[33];          /* manifest only: the checked MD5, lower-case ("" from a folder) */
+    char environment[96]; /* "itead-sonoff-basic", "espurna-minimal-arduino-ota-1m" */
+    char version[64];     /* "1.15.0" */
+    char path[PATH_MAX];  /* "<folder>/espurna-<version>-<environment>.bin[.gz]" */
+    uint8_t kind;         /* enum eo_image_kind from the environment: FULL, CORE or WEBUI */
+    uint32_t flash_size;  /* bytes, from a -1m/-4m/-1MB suffix of the environment; 0 not named */
+    bool gzip;            /* the file is .bin.gz */
+    uint64_t size;        /* manifest only: the checked file size (0 from a folder) */
+    char md5[33];         /* manifest only: the checked MD5, lower-case ("" from a folder) */
 };
 
 struct eo_firmware_catalog {
-    char dir[PATH_MAX];     /* the folder the images are in (the manifest's folder) */
-    char manifest[PATH_MAX]; /* the manifest it came from, "" for a folder */
-    char version[64];       /* the manifest's version, "" for a folder */
+    char dir[PATH_MAX];                /* the folder the images are in (the manifest's folder) */
+    char manifest[PATH_MAX];           /* the manifest it came from, "" for a folder */
+    char version[64];                  /* the manifest's version, "" for a folder */
     struct eo_firmware_entry *entries; /* sorted by environment, one per environment */
     size_t count;
     size_t capacity;
@@ -114,8 +114,8 @@ enum eo_status eo_release_manifest_parse(const char *path, const char *text, siz
 /* ---- matching one device -------------------------------------------------------------- */
 
 struct eo_firmware_choice {
-    bool matched;               /* false: the device is skipped, `reason` says why */
-    char path[PATH_MAX];        /* the full image */
+    bool matched;        /* false: the device is skipped, `reason` says why */
+    char path[PATH_MAX]; /* the full image */
     char version[64];
     char environment[96];
     char how[160];              /* "target_board ITEAD_SONOFF_BASIC", "environment from the

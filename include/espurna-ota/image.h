@@ -18,9 +18,9 @@
 #define EO_IMAGE_MAGIC 0xE9u
 #define EO_IMAGE_HEADER_SIZE 8u
 #define EO_IMAGE_SEGMENT_HEADER_SIZE 8u
-#define EO_IMAGE_MAX_SEGMENTS 16u      /* esptool's limit; more is "absurd" */
+#define EO_IMAGE_MAX_SEGMENTS 16u /* esptool's limit; more is "absurd" */
 #define EO_IMAGE_CHECKSUM_SEED 0xEFu
-#define EO_ARDUINO_APP_OFFSET 0x1000u  /* application image offset in an Arduino .bin */
+#define EO_ARDUINO_APP_OFFSET 0x1000u /* application image offset in an Arduino .bin */
 #define EO_ARDUINO_PAD_BYTE 0xAAu
 #define EO_IMAGE_MAX_FILE_SIZE (16u * 1024u * 1024u) /* largest ESP8266 flash */
 
@@ -31,7 +31,12 @@ enum eo_image_format {
     EO_IMAGE_FORMAT_GZIP,        /* gzip of a PLAIN or ARDUINO image */
 };
 
-enum eo_flash_mode { EO_FLASH_MODE_QIO = 0, EO_FLASH_MODE_QOUT, EO_FLASH_MODE_DIO, EO_FLASH_MODE_DOUT };
+enum eo_flash_mode {
+    EO_FLASH_MODE_QIO = 0,
+    EO_FLASH_MODE_QOUT,
+    EO_FLASH_MODE_DIO,
+    EO_FLASH_MODE_DOUT
+};
 
 /* Header byte 3 high nibble. Values are the codes in the header. */
 enum eo_flash_size_code {
@@ -62,14 +67,14 @@ struct eo_image_segment {
 
 /* One esptool v1 image, as parsed from a buffer. */
 struct eo_image_header {
-    uint32_t offset;        /* where this image starts in the buffer */
+    uint32_t offset; /* where this image starts in the buffer */
     uint8_t segment_count;
-    uint8_t flash_mode;     /* enum eo_flash_mode (values > 3 are reported, not trusted) */
+    uint8_t flash_mode; /* enum eo_flash_mode (values > 3 are reported, not trusted) */
     uint8_t flash_size_code;
     uint8_t flash_freq_code;
     uint32_t entry;
     struct eo_image_segment segments[EO_IMAGE_MAX_SEGMENTS];
-    uint32_t end;           /* offset just past the checksum byte (16-byte padded) */
+    uint32_t end; /* offset just past the checksum byte (16-byte padded) */
     uint8_t checksum_stored;
     uint8_t checksum_computed;
 };
@@ -126,8 +131,8 @@ enum eo_feature {
 };
 
 struct eo_app_desc {
-    uint8_t kind;       /* enum eo_image_kind */
-    uint16_t features;  /* enum eo_feature bits */
+    uint8_t kind;      /* enum eo_image_kind */
+    uint16_t features; /* enum eo_feature bits */
     char app[16];
     char version[48];
     char environment[48];
@@ -155,10 +160,10 @@ bool eo_desc_find(const uint8_t *buf, size_t len, const struct eo_image_header *
 /* What an uncompressed image buffer is: its format, the header that carries the flash
  * configuration (offset 0), the application image (== boot for PLAIN), descriptor. */
 struct eo_image_layout {
-    enum eo_image_format format;   /* PLAIN or ARDUINO (never GZIP here) */
-    struct eo_image_header boot;   /* image at offset 0; its byte 2/3 are the flash config */
-    struct eo_image_header app;    /* application image (same as boot for PLAIN) */
-    uint32_t trailing_bytes;       /* bytes after the application image's end */
+    enum eo_image_format format; /* PLAIN or ARDUINO (never GZIP here) */
+    struct eo_image_header boot; /* image at offset 0; its byte 2/3 are the flash config */
+    struct eo_image_header app;  /* application image (same as boot for PLAIN) */
+    uint32_t trailing_bytes;     /* bytes after the application image's end */
     bool has_desc;
     struct eo_app_desc desc;
 };
@@ -197,7 +202,7 @@ bool eo_image_peek(const uint8_t *buf, size_t len, struct eo_image_peek *out);
 struct eo_release_name {
     char version[64];
     char environment[96];
-    uint8_t kind; /* enum eo_image_kind */
+    uint8_t kind;        /* enum eo_image_kind */
     uint32_t flash_size; /* bytes, from a "-1MB"/"-1m"/"-4m" suffix, or 0 when not named */
 };
 bool eo_release_name_parse(const char *path, struct eo_release_name *out);

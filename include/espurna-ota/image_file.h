@@ -14,13 +14,13 @@
 enum eo_identity_source { EO_IDENTITY_NONE = 0, EO_IDENTITY_DESCRIPTOR, EO_IDENTITY_FILE_NAME };
 
 struct eo_image {
-    char *path;               /* as given */
-    uint8_t *data;            /* the file's bytes, exactly as they will be sent */
-    size_t size;              /* file size in bytes */
-    enum eo_image_format format; /* PLAIN, ARDUINO or GZIP */
+    char *path;                    /* as given */
+    uint8_t *data;                 /* the file's bytes, exactly as they will be sent */
+    size_t size;                   /* file size in bytes */
+    enum eo_image_format format;   /* PLAIN, ARDUINO or GZIP */
     struct eo_image_layout layout; /* of the uncompressed image (inner image for GZIP) */
-    uint32_t uncompressed_size;   /* == size unless GZIP */
-    char md5[33];             /* lower-case hex of the file */
+    uint32_t uncompressed_size;    /* == size unless GZIP */
+    char md5[33];                  /* lower-case hex of the file */
     char sha256[65];
     /* identity */
     enum eo_identity_source identity_source;
@@ -28,8 +28,8 @@ struct eo_image {
     char environment[96];
     char board[48];
     char build_date[20];
-    uint8_t kind;             /* enum eo_image_kind; EO_KIND_UNKNOWN when no identity */
-    uint16_t features;        /* from the descriptor, or the kind's defaults */
+    uint8_t kind;      /* enum eo_image_kind; EO_KIND_UNKNOWN when no identity */
+    uint16_t features; /* from the descriptor, or the kind's defaults */
 };
 
 /* Loads and checks a file. Errors: EO_ERR_FILE (missing, directory, unreadable, empty, larger

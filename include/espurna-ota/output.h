@@ -50,7 +50,7 @@ bool eo_out_stderr_is_tty(void);
  * eo_progress_fn with the view as ctx. */
 struct eo_progress_view {
     char label[96];
-    bool bar;       /* redraw a bar (terminal) */
+    bool bar; /* redraw a bar (terminal) */
     bool silent;
     double last_print_s;
     unsigned last_quarter;

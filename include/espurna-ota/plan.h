@@ -76,33 +76,39 @@ enum eo_route {
     EO_ROUTE_TWO_STEP,       /* a core image first, then the image (or its gzip) */
     EO_ROUTE_REFUSED,        /* see the error */
 };
-const char *eo_route_name(enum eo_route route); /* "up-to-date", "one-step", "gzip-one-step", "two-step", "refused" */
+const char *eo_route_name(
+    enum eo_route route); /* "up-to-date", "one-step", "gzip-one-step", "two-step", "refused" */
 
 /* Which image a step sends. */
 enum eo_step_image { EO_STEP_TARGET = 0, EO_STEP_TARGET_GZIP, EO_STEP_CORE };
 
 /* How sure a figure is: reported by the device (mDNS TXT), computed from reported figures,
  * guessed (e.g. the core's size when only its name is known), or unknown. */
-enum eo_certainty { EO_CERTAIN_UNKNOWN = 0, EO_CERTAIN_REPORTED, EO_CERTAIN_COMPUTED, EO_CERTAIN_GUESSED };
+enum eo_certainty {
+    EO_CERTAIN_UNKNOWN = 0,
+    EO_CERTAIN_REPORTED,
+    EO_CERTAIN_COMPUTED,
+    EO_CERTAIN_GUESSED
+};
 const char *eo_certainty_name(enum eo_certainty certainty); /* "unknown", "reported", ... */
 
 struct eo_plan_step {
     enum eo_step_image image;
-    enum eo_method method;       /* first choice */
-    unsigned fallback_methods;   /* bits (1u << method) to try, in enum order, when the first
-                                  * fails before any byte reached the device */
-    uint64_t bytes;              /* what is sent (the gzip size for a gzip step) */
-    uint64_t inflated;           /* what is installed (== bytes unless gzip) */
-    uint64_t free_before;        /* free OTA space before the step (0: unknown) */
+    enum eo_method method;     /* first choice */
+    unsigned fallback_methods; /* bits (1u << method) to try, in enum order, when the first
+                                * fails before any byte reached the device */
+    uint64_t bytes;            /* what is sent (the gzip size for a gzip step) */
+    uint64_t inflated;         /* what is installed (== bytes unless gzip) */
+    uint64_t free_before;      /* free OTA space before the step (0: unknown) */
     enum eo_certainty free_before_certainty;
-    uint64_t free_after;         /* free OTA space beside the installed image afterwards */
+    uint64_t free_after; /* free OTA space beside the installed image afterwards */
     enum eo_certainty free_after_certainty;
-    uint8_t expect_kind;         /* enum eo_image_kind the device runs afterwards */
-    char expect_version[64];     /* what it reports afterwards ("" unknown) */
+    uint8_t expect_kind;     /* enum eo_image_kind the device runs afterwards */
+    char expect_version[64]; /* what it reports afterwards ("" unknown) */
 };
 
 struct eo_plan_policy {
-    bool force;                 /* allow an image of another app than the device runs */
+    bool force; /* allow an image of another app than the device runs */
     bool allow_downgrade;
     bool no_gzip;               /* never send a compressed image */
     bool two_step;              /* through the core even when one step would do (bench, tests) */
@@ -111,10 +117,11 @@ struct eo_plan_policy {
 };
 
 struct eo_plan_input {
-    const struct eo_device *device;   /* what is known of it (unknown figures are EO_FIGURE_UNKNOWN) */
-    const struct eo_image *target;    /* the full image asked for (may itself be gzip) */
+    const struct eo_device
+        *device;                   /* what is known of it (unknown figures are EO_FIGURE_UNKNOWN) */
+    const struct eo_image *target; /* the full image asked for (may itself be gzip) */
     const struct eo_image *target_gzip; /* its gzip (eo_image_gzip), NULL when not made */
-    const struct eo_image *core;      /* the core image for step 1, NULL when none was found */
+    const struct eo_image *core;        /* the core image for step 1, NULL when none was found */
 };
 
 #define EO_PLAN_MAX_STEPS 2
@@ -124,9 +131,9 @@ struct eo_plan {
     enum eo_route route;
     unsigned step_count;
     struct eo_plan_step steps[EO_PLAN_MAX_STEPS];
-    bool resumes;              /* the device already runs a core image: this finishes a two-step */
-    bool gzip_accepted;        /* the device (or the core of step 1) takes gzip */
-    char summary[256];         /* one line: "two steps: core image by web, then the image by espota" */
+    bool resumes;       /* the device already runs a core image: this finishes a two-step */
+    bool gzip_accepted; /* the device (or the core of step 1) takes gzip */
+    char summary[256];  /* one line: "two steps: core image by web, then the image by espota" */
     char notes[EO_PLAN_MAX_NOTES][160]; /* what could not be learned, what was guessed */
     unsigned note_count;
 };

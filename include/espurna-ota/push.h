@@ -20,11 +20,11 @@
 struct eo_push_request {
     const struct eo_target *target;
     const struct eo_image *image;
-    const char *password;         /* NULL or "": none */
+    const char *password; /* NULL or "": none */
     /* common bounds, 0: the method's default */
     unsigned connect_timeout_ms;
     unsigned stall_timeout_ms;
-    unsigned result_timeout_ms;   /* espota, web */
+    unsigned result_timeout_ms; /* espota, web */
     /* what is known of the device, 0: unknown (lets a method refuse early and name figures) */
     uint32_t device_flash_size;
     uint32_t device_free_space;
@@ -34,8 +34,8 @@ struct eo_push_request {
     const struct eo_web_options *web;
     const struct eo_terminal_options *terminal;
     /* reporting */
-    const char *device_label;     /* the device as the user names it, for events */
-    unsigned step, steps;         /* for events, 0 outside an upgrade */
+    const char *device_label;       /* the device as the user names it, for events */
+    unsigned step, steps;           /* for events, 0 outside an upgrade */
     const struct eo_events *events; /* PROGRESS (confirmed bytes) and NOTE events */
     const struct eo_cancel *cancel;
 };

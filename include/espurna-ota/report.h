@@ -13,9 +13,9 @@
 
 struct eo_report_text {
     struct eo_progress_view view;
-    bool view_open;         /* a transfer's progress is being shown */
+    bool view_open; /* a transfer's progress is being shown */
     unsigned view_step;
-    const char *label;      /* command word for progress labels ("flash", "upgrade") */
+    const char *label; /* command word for progress labels ("flash", "upgrade") */
 };
 
 /* A sink that renders events as text on stderr (silent when output is quiet). */
@@ -29,12 +29,12 @@ void eo_report_text_finish(struct eo_report_text *report);
  * kept below the lines and redrawn: a bar over the fleet with the devices done, running, failed,
  * offline, skipped and waiting, and a bar per running device. */
 struct eo_report_batch_options {
-    FILE *stream;            /* NULL: stderr */
-    bool live;               /* a terminal: keep the summary below the lines */
-    bool quiet;              /* nothing at all */
-    size_t devices;          /* devices in the run: the whole of the summary's bar */
-    unsigned columns;        /* width of the summary's lines (0: the terminal's, else 80) */
-    double (*now_s)(void);   /* NULL: the monotonic clock (tests give their own) */
+    FILE *stream;          /* NULL: stderr */
+    bool live;             /* a terminal: keep the summary below the lines */
+    bool quiet;            /* nothing at all */
+    size_t devices;        /* devices in the run: the whole of the summary's bar */
+    unsigned columns;      /* width of the summary's lines (0: the terminal's, else 80) */
+    double (*now_s)(void); /* NULL: the monotonic clock (tests give their own) */
 };
 struct eo_report_batch;
 /* NULL when out of memory (then the sink drops everything). */
@@ -47,9 +47,9 @@ void eo_report_batch_free(struct eo_report_batch *report);
 struct eo_report_row {
     const char *device, *from, *to, *route; /* "" or NULL shows as "-" */
     double seconds;
-    const char *outcome;                    /* "done", "failed", ... */
-    const char *message;                    /* why, "" or NULL when nothing to add */
-    unsigned wave;                          /* 1-based rollout wave, 0 shows as "-" */
+    const char *outcome; /* "done", "failed", ... */
+    const char *message; /* why, "" or NULL when nothing to add */
+    unsigned wave;       /* 1-based rollout wave, 0 shows as "-" */
 };
 /* The table on stdout: DEVICE FROM TO ROUTE WAVE TIME OUTCOME, one row per device. */
 void eo_report_table(const struct eo_report_row *rows, size_t count);

@@ -16,8 +16,8 @@ enum eo_junit_outcome { EO_JUNIT_PASSED = 0, EO_JUNIT_FAILED, EO_JUNIT_SKIPPED }
 
 /* One device. Every string may be NULL; all are copied by eo_junit_add. */
 struct eo_junit_case {
-    const char *device;      /* test case name */
-    double seconds;          /* the device's time */
+    const char *device; /* test case name */
+    double seconds;     /* the device's time */
     enum eo_junit_outcome outcome;
     const char *status_name; /* eo_status_name of the outcome: the failure's type */
     const char *message;     /* one line: failure or skip message (line breaks become spaces) */
@@ -37,8 +37,7 @@ void eo_junit_set_time(struct eo_junit *junit, double seconds);
 size_t eo_junit_count(const struct eo_junit *junit);
 /* Writes the report to path.tmp, then renames it to path. EO_ERR_FILE when that fails (the
  * temporary file is removed), EO_ERR_INTERNAL when a case was lost to a lack of memory. */
-enum eo_status eo_junit_write(const struct eo_junit *junit, const char *path,
-                              struct eo_error *err);
+enum eo_status eo_junit_write(const struct eo_junit *junit, const char *path, struct eo_error *err);
 void eo_junit_free(struct eo_junit *junit);
 
 #endif

@@ -22,8 +22,8 @@ enum eo_rollout_limit {
 };
 
 struct eo_rollout_policy {
-    unsigned canary;       /* devices upgraded first, before any wave; 0 = no canary */
-    unsigned wave_count;   /* waves after the canary, 1..EO_ROLLOUT_WAVES_MAX */
+    unsigned canary;     /* devices upgraded first, before any wave; 0 = no canary */
+    unsigned wave_count; /* waves after the canary, 1..EO_ROLLOUT_WAVES_MAX */
     /* cumulative percentages of the devices left after the canary, strictly increasing,
      * the last one 100 */
     unsigned char waves[EO_ROLLOUT_WAVES_MAX];

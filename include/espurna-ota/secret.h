@@ -15,7 +15,11 @@
 #define EO_SECRET_MAX 128
 
 enum eo_secret_origin {
-    EO_SECRET_NONE = 0, EO_SECRET_FILE, EO_SECRET_ENV, EO_SECRET_STORE, EO_SECRET_ARGUMENT
+    EO_SECRET_NONE = 0,
+    EO_SECRET_FILE,
+    EO_SECRET_ENV,
+    EO_SECRET_STORE,
+    EO_SECRET_ARGUMENT
 };
 
 struct eo_secret_sources {

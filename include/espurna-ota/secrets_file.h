@@ -27,7 +27,7 @@
 #include "espurna-ota/status.h"
 
 #define EO_SECRETS_FILE_MAX (1024 * 1024) /* bytes */
-#define EO_SECRET_NAME_MAX 64            /* with the NUL, as a device list's password names */
+#define EO_SECRET_NAME_MAX 64             /* with the NUL, as a device list's password names */
 
 struct eo_secrets; /* opaque: the loaded file */
 

@@ -23,7 +23,7 @@
 
 #include "espurna-ota/status.h"
 
-#define EO_SERVE_TOKEN_LEN 32 /* hex chars: 128 random bits from OpenSSL RAND_bytes */
+#define EO_SERVE_TOKEN_LEN 32         /* hex chars: 128 random bits from OpenSSL RAND_bytes */
 #define EO_SERVE_HEADER_TIMEOUT_S 10u /* a request's headers must be complete this soon */
 #define EO_SERVE_DEFAULT_STALL_MS 30000u
 
@@ -53,15 +53,15 @@ enum eo_serve_end {
  * whether something happened. */
 struct eo_serve_status {
     uint64_t generation;
-    uint64_t size;           /* bytes of the image */
-    uint64_t best_confirmed; /* most body bytes one client acknowledged (its TCP took them) */
-    unsigned requests;       /* GET requests for the image (from an allowed address) */
-    unsigned active;         /* of those, not ended yet */
-    unsigned rejected;       /* refused: another address, path or method, 410, slow headers */
-    bool complete;           /* one transfer ended EO_SERVE_END_COMPLETE */
-    bool unknown;            /* one transfer ended EO_SERVE_END_UNKNOWN */
+    uint64_t size;              /* bytes of the image */
+    uint64_t best_confirmed;    /* most body bytes one client acknowledged (its TCP took them) */
+    unsigned requests;          /* GET requests for the image (from an allowed address) */
+    unsigned active;            /* of those, not ended yet */
+    unsigned rejected;          /* refused: another address, path or method, 410, slow headers */
+    bool complete;              /* one transfer ended EO_SERVE_END_COMPLETE */
+    bool unknown;               /* one transfer ended EO_SERVE_END_UNKNOWN */
     enum eo_serve_end last_end; /* how the last transfer that ended did */
-    char client[64];         /* address of the last client that asked for the image */
+    char client[64];            /* address of the last client that asked for the image */
 };
 
 struct eo_serve;

@@ -8,12 +8,12 @@
 /* Values are the exit codes of the espurna-ota command (documented in man/espurna-ota.1).
  * Never renumber: scripts depend on them. Add new codes at the end. */
 enum eo_status {
-    EO_OK = 0,             /* success */
-    EO_ERR_INTERNAL = 1,   /* unexpected failure inside the tool (a bug, out of memory) */
-    EO_ERR_USAGE = 2,      /* bad command line */
-    EO_ERR_FILE = 3,       /* a local file is missing, unreadable, a directory, or too large */
-    EO_ERR_IMAGE = 4,      /* the file is not a valid firmware image */
-    EO_ERR_NOFIT = 5,      /* the image cannot be installed on the device (size, flash) */
+    EO_OK = 0,              /* success */
+    EO_ERR_INTERNAL = 1,    /* unexpected failure inside the tool (a bug, out of memory) */
+    EO_ERR_USAGE = 2,       /* bad command line */
+    EO_ERR_FILE = 3,        /* a local file is missing, unreadable, a directory, or too large */
+    EO_ERR_IMAGE = 4,       /* the file is not a valid firmware image */
+    EO_ERR_NOFIT = 5,       /* the image cannot be installed on the device (size, flash) */
     EO_ERR_UNREACHABLE = 6, /* the device did not answer, or never connected back */
     EO_ERR_REFUSED = 7,    /* the device answered and refused (busy, not enough space, bad image) */
     EO_ERR_AUTH = 8,       /* the device rejected the password */
@@ -49,15 +49,16 @@ enum eo_hint {
     EO_HINT_STALL,            /* the transfer stopped moving: try again, fewer chunks in flight */
     EO_HINT_RETRY,            /* transient: try again */
     EO_HINT_BUSY,             /* another update is running: wait for its reboot */
-    EO_HINT_CHECK_VERSION,    /* the outcome is unknown: read the version it reports after its reboot */
-    EO_HINT_WRONG_DEVICE,     /* another device answers at that address */
-    EO_HINT_SERVE_ADDRESS,    /* serve: the address to put in the URL must be this host's */
-    EO_HINT_DOWNGRADE,        /* the image is older than what the device runs */
-    EO_HINT_OTHER_APP,        /* the image is not the app the device runs (ESPurna or not) */
-    EO_HINT_CORE_IMAGE,       /* two steps are needed and no core image was found or given */
-    EO_HINT_SERIAL,           /* nothing fits over the air: a smaller build or serial flashing */
-    EO_HINT_RERUN,            /* the device is between steps: the same command again finishes */
-    EO_HINT_RESTART,          /* it took the image but did not reboot: a restart installs it */
+    EO_HINT_CHECK_VERSION, /* the outcome is unknown: read the version it reports after its reboot
+                            */
+    EO_HINT_WRONG_DEVICE,  /* another device answers at that address */
+    EO_HINT_SERVE_ADDRESS, /* serve: the address to put in the URL must be this host's */
+    EO_HINT_DOWNGRADE,     /* the image is older than what the device runs */
+    EO_HINT_OTHER_APP,     /* the image is not the app the device runs (ESPurna or not) */
+    EO_HINT_CORE_IMAGE,    /* two steps are needed and no core image was found or given */
+    EO_HINT_SERIAL,        /* nothing fits over the air: a smaller build or serial flashing */
+    EO_HINT_RERUN,         /* the device is between steps: the same command again finishes */
+    EO_HINT_RESTART,       /* it took the image but did not reboot: a restart installs it */
     EO_HINT_COUNT
 };
 

@@ -35,12 +35,12 @@ int eo_tcp_peer_closed(int fd);
 /* The stall rule. Feed it samples and application-level confirmations; ask it whether the
  * silence has gone on too long. */
 struct eo_tcp_watch {
-    double last_life;         /* eo_net_now() of the last sign of life */
-    uint64_t acked, queued;   /* from the previous sample */
+    double last_life;       /* eo_net_now() of the last sign of life */
+    uint64_t acked, queued; /* from the previous sample */
     uint32_t peer_window, peer_window_max;
-    uint64_t confirmed;       /* bytes the application confirmed (counts, 0 when it never does) */
-    bool counts_confirm;      /* the application confirms bytes (espota): the peer may hold at
-                               * most acked - confirmed unread */
+    uint64_t confirmed;  /* bytes the application confirmed (counts, 0 when it never does) */
+    bool counts_confirm; /* the application confirms bytes (espota): the peer may hold at
+                          * most acked - confirmed unread */
 };
 
 void eo_tcp_watch_start(struct eo_tcp_watch *watch, double now);

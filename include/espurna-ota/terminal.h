@@ -19,17 +19,17 @@
 /* What one line (or, for prompts, the unfinished text after the last newline) from the device
  * means. */
 enum eo_term_line {
-    EO_TERM_TEXT = 0,         /* anything else (log output, command output) */
-    EO_TERM_PROMPT,           /* "Password: " (first prompt, 1.13.3+) */
-    EO_TERM_PROMPT_RETRY,     /* "Password (try again): " (1.14.1: the previous one was wrong) */
-    EO_TERM_PROMPT_ONE_TRY,   /* "Password (disconnects after 1 failed attempt): " (1.15-dev) */
-    EO_TERM_WELCOME,          /* "Welcome!" / "Password correct, welcome!" */
-    EO_TERM_OK,               /* "+OK" */
-    EO_TERM_AUTH_FAILED,      /* "-ERROR: Invalid password" */
-    EO_TERM_ERROR,            /* "-ERROR: <message>" */
-    EO_TERM_OTA_SUCCESS,      /* "[OTA] Success: N bytes" */
-    EO_TERM_OTA_ERROR,        /* "[OTA] ERROR..." (also "[OTA] Error ...", and the Updater's raw
-                               * "ERROR[n]: text" that 1.14.1 prints during `ota`) */
+    EO_TERM_TEXT = 0,       /* anything else (log output, command output) */
+    EO_TERM_PROMPT,         /* "Password: " (first prompt, 1.13.3+) */
+    EO_TERM_PROMPT_RETRY,   /* "Password (try again): " (1.14.1: the previous one was wrong) */
+    EO_TERM_PROMPT_ONE_TRY, /* "Password (disconnects after 1 failed attempt): " (1.15-dev) */
+    EO_TERM_WELCOME,        /* "Welcome!" / "Password correct, welcome!" */
+    EO_TERM_OK,             /* "+OK" */
+    EO_TERM_AUTH_FAILED,    /* "-ERROR: Invalid password" */
+    EO_TERM_ERROR,          /* "-ERROR: <message>" */
+    EO_TERM_OTA_SUCCESS,    /* "[OTA] Success: N bytes" */
+    EO_TERM_OTA_ERROR,      /* "[OTA] ERROR..." (also "[OTA] Error ...", and the Updater's raw
+                             * "ERROR[n]: text" that 1.14.1 prints during `ota`) */
 };
 
 /* The line without a leading "[NNNNNN] " timestamp (1.12–1.14) and without trailing CR/LF
@@ -52,12 +52,12 @@ const char *eo_terminal_error_text(const char *clean_line);
 
 struct eo_telnet {
     int fd;
-    char device[256];       /* for messages: name or address */
-    unsigned timeout_ms;    /* for each read */
+    char device[256];    /* for messages: name or address */
+    unsigned timeout_ms; /* for each read */
     char buf[EO_TELNET_BUFFER];
     size_t len;
-    bool closed;            /* the device closed the connection */
-    bool authenticated;     /* a password was asked for and accepted */
+    bool closed;                    /* the device closed the connection */
+    bool authenticated;             /* a password was asked for and accepted */
     const struct eo_cancel *cancel; /* may be NULL; every wait checks it every 100 ms */
 };
 
@@ -65,9 +65,9 @@ struct eo_telnet {
  * NULL) is kept for every later wait of the session. Errors: EO_ERR_UNREACHABLE (refused,
  * timeout: the message says the device may have no terminal), EO_ERR_INTERRUPTED.
  * Every call below also ends with EO_ERR_INTERRUPTED (err->signal set) once `cancel` is set. */
-enum eo_status eo_telnet_connect(struct eo_telnet *session, const char *device,
-                                 const char *address, uint16_t port, unsigned timeout_ms,
-                                 const struct eo_cancel *cancel, struct eo_error *err);
+enum eo_status eo_telnet_connect(struct eo_telnet *session, const char *device, const char *address,
+                                 uint16_t port, unsigned timeout_ms, const struct eo_cancel *cancel,
+                                 struct eo_error *err);
 
 /* Answers the password prompt if the device shows one within prompt_wait_ms (devices without a
  * password show none). Errors: EO_ERR_AUTH (rejected: hint PASSWORD_WRONG; a prompt and no
@@ -95,14 +95,14 @@ void eo_telnet_close(struct eo_telnet *session);
 /* ---- the push --------------------------------------------------------------------------- */
 
 struct eo_terminal_options {
-    const char *password;       /* admin password, or NULL / "" when none */
-    const char *serve_address;  /* local address to serve on; NULL: the one facing the device */
-    uint16_t serve_port;        /* 0: ephemeral */
-    bool serve_allow_any;       /* answer every client, not only the device's address */
+    const char *password;        /* admin password, or NULL / "" when none */
+    const char *serve_address;   /* local address to serve on; NULL: the one facing the device */
+    uint16_t serve_port;         /* 0: ephemeral */
+    bool serve_allow_any;        /* answer every client, not only the device's address */
     unsigned connect_timeout_ms; /* telnet connect and each reply (0: 10 s) */
-    unsigned fetch_timeout_ms;  /* how long the device may take to start fetching (0: 30 s) */
-    unsigned stall_timeout_ms;  /* the stall rule's bound for the fetch (0: 30 s), see serve.h */
-    unsigned linger_ms;         /* after delivery, watch the terminal for "[OTA] ..." (0: 3 s) */
+    unsigned fetch_timeout_ms;   /* how long the device may take to start fetching (0: 30 s) */
+    unsigned stall_timeout_ms;   /* the stall rule's bound for the fetch (0: 30 s), see serve.h */
+    unsigned linger_ms;          /* after delivery, watch the terminal for "[OTA] ..." (0: 3 s) */
     eo_progress_fn progress;
     void *progress_ctx;
     const struct eo_cancel *cancel; /* may be NULL; checked at least every 100 ms */

@@ -22,20 +22,20 @@
 #define EO_UPGRADE_DEFAULT_REBOOT_MS 60000u
 
 struct eo_upgrade_request {
-    const char *device;             /* the user's name for it (messages, events) */
-    const struct eo_target *target; /* where it is reached */
-    const struct eo_identity *known; /* what discovery already knows (batch), NULL: learn it */
-    const struct eo_image *image;   /* the full image asked for */
+    const char *device;                /* the user's name for it (messages, events) */
+    const struct eo_target *target;    /* where it is reached */
+    const struct eo_identity *known;   /* what discovery already knows (batch), NULL: learn it */
+    const struct eo_image *image;      /* the full image asked for */
     const struct eo_image *image_gzip; /* its gzip when already made (shared by a batch), NULL:
                                         * made here once when a route may use it */
-    const char *core_path;          /* a core image to use, NULL: search for one */
-    const char *firmware_dir;       /* where to search, NULL: the search path (plan.h) */
-    const char *password;           /* NULL: none */
+    const char *core_path;             /* a core image to use, NULL: search for one */
+    const char *firmware_dir;          /* where to search, NULL: the search path (plan.h) */
+    const char *password;              /* NULL: none */
     struct eo_plan_policy policy;
-    bool dry_run;                   /* stop after the plan */
-    bool use_mdns;                  /* identify over mDNS (false: http / terminal only) */
-    unsigned reboot_timeout_ms;     /* 0: EO_UPGRADE_DEFAULT_REBOOT_MS */
-    unsigned soak_s;                /* after verifying, watch it stay up this long */
+    bool dry_run;               /* stop after the plan */
+    bool use_mdns;              /* identify over mDNS (false: http / terminal only) */
+    unsigned reboot_timeout_ms; /* 0: EO_UPGRADE_DEFAULT_REBOOT_MS */
+    unsigned soak_s;            /* after verifying, watch it stay up this long */
     /* transfer bounds (0: each method's default) and each method's own options (NULL: defaults) */
     unsigned connect_timeout_ms, stall_timeout_ms, result_timeout_ms;
     const struct eo_espota_options *espota;
@@ -47,44 +47,44 @@ struct eo_upgrade_request {
 
 /* How the final version was checked. */
 enum eo_verify_check {
-    EO_CHECK_NONE = 0,   /* nothing could be compared */
-    EO_CHECK_VERSION,    /* the version it reports equals the image's */
-    EO_CHECK_MD5,        /* the firmware MD5 its terminal prints equals the image's */
-    EO_CHECK_CHANGED,    /* only that its version or build date changed */
+    EO_CHECK_NONE = 0, /* nothing could be compared */
+    EO_CHECK_VERSION,  /* the version it reports equals the image's */
+    EO_CHECK_MD5,      /* the firmware MD5 its terminal prints equals the image's */
+    EO_CHECK_CHANGED,  /* only that its version or build date changed */
 };
 const char *eo_verify_check_name(enum eo_verify_check check); /* "none", "version", ... */
 
 struct eo_upgrade_step_result {
     bool ran;
     enum eo_step_image image;
-    enum eo_method method;          /* the method that carried it (after any fallback) */
-    enum eo_status push_status;     /* what the transfer said */
-    enum eo_status status;          /* the step's outcome once the device came back */
-    uint64_t bytes;                 /* confirmed by the device */
-    double push_s, reboot_s;        /* the transfer; from its end until identified again */
-    double back_s;                  /* from the transfer's end until the device answered again */
-    char reply[256];                /* the device's own final text, if any */
+    enum eo_method method;      /* the method that carried it (after any fallback) */
+    enum eo_status push_status; /* what the transfer said */
+    enum eo_status status;      /* the step's outcome once the device came back */
+    uint64_t bytes;             /* confirmed by the device */
+    double push_s, reboot_s;    /* the transfer; from its end until identified again */
+    double back_s;              /* from the transfer's end until the device answered again */
+    char reply[256];            /* the device's own final text, if any */
     char version_after[64];
     uint8_t kind_after;
-    char note[200];                 /* e.g. "the transfer reported a failure, but the device
-                                     * came back on the new image" */
-    char fallback[300];             /* "espota did not start (...); terminal was tried", "" */
+    char note[200];     /* e.g. "the transfer reported a failure, but the device
+                         * came back on the new image" */
+    char fallback[300]; /* "espota did not start (...); terminal was tried", "" */
 };
 
 struct eo_upgrade_result {
     enum eo_status status;
-    bool up_to_date;                /* nothing to do */
+    bool up_to_date; /* nothing to do */
     bool dry_run;
     struct eo_identity before, after;
     struct eo_plan plan;
     bool planned;
-    struct eo_core_choice core;     /* path "" when no core image was used or found */
+    struct eo_core_choice core; /* path "" when no core image was used or found */
     struct eo_upgrade_step_result steps[EO_PLAN_MAX_STEPS];
     char final_version[64];
-    char address[64];               /* where it answered last (a reboot may move it: a new
-                                     * DHCP lease, followed by its host name over mDNS) */
+    char address[64]; /* where it answered last (a reboot may move it: a new
+                       * DHCP lease, followed by its host name over mDNS) */
     enum eo_verify_check check;
-    char where[400];                /* where the device stands, one line, always filled */
+    char where[400]; /* where the device stands, one line, always filled */
     double seconds;
 };
 

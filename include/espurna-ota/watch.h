@@ -25,20 +25,20 @@ enum eo_identified_by {
 };
 
 struct eo_identity {
-    struct eo_device device;    /* everything learned; unknown fields empty / UNKNOWN */
-    unsigned sources;           /* enum eo_identified_by bits */
-    bool answered;              /* something answered (a record, a port), even when it said
-                                 * nothing: a 1.12-1.14 core build's silent terminal */
-    char firmware_md5[33];      /* dev `info` prints "md5: <32 hex>"; "" when not learned */
-    char missing[160];          /* what could not be learned, one line ("free space: no mDNS
-                                 * record and /discover does not say"), "" when nothing */
+    struct eo_device device; /* everything learned; unknown fields empty / UNKNOWN */
+    unsigned sources;        /* enum eo_identified_by bits */
+    bool answered;           /* something answered (a record, a port), even when it said
+                              * nothing: a 1.12-1.14 core build's silent terminal */
+    char firmware_md5[33];   /* dev `info` prints "md5: <32 hex>"; "" when not learned */
+    char missing[160];       /* what could not be learned, one line ("free space: no mDNS
+                              * record and /discover does not say"), "" when nothing */
 };
 
 struct eo_identify_options {
-    const char *password;       /* for the terminal (NULL: none) */
-    bool use_mdns;              /* false: skip mDNS (no daemon, or --no-mdns) */
-    bool want_md5;              /* also read terminal `info` for the firmware MD5 on dev era */
-    unsigned timeout_ms;        /* bound of the whole identification (0: 8 s) */
+    const char *password; /* for the terminal (NULL: none) */
+    bool use_mdns;        /* false: skip mDNS (no daemon, or --no-mdns) */
+    bool want_md5;        /* also read terminal `info` for the firmware MD5 on dev era */
+    unsigned timeout_ms;  /* bound of the whole identification (0: 8 s) */
     const struct eo_cancel *cancel;
 };
 
@@ -59,30 +59,30 @@ void eo_identify_settle_kind(const struct eo_target *target, struct eo_device *d
 
 struct eo_reboot_options {
     struct eo_identify_options identify; /* how to identify it once back */
-    unsigned timeout_ms;        /* the whole wait, from the call until identified (--reboot-timeout) */
-    bool version_is_enough;     /* the version settles it (a last step): once back, ask http
-                                 * and the terminal at once instead of waiting for the new mDNS
-                                 * record (which is still waited for when they cannot tell) */
-    unsigned go_timeout_ms;     /* how long it may take to go at all before the wait concludes it
-                                 * did not reboot (0: 10 s); seeing it back with another version
-                                 * or kind also counts as having gone */
-    const char *device_label;   /* for events and messages */
-    unsigned step, steps;       /* for events */
+    unsigned timeout_ms;    /* the whole wait, from the call until identified (--reboot-timeout) */
+    bool version_is_enough; /* the version settles it (a last step): once back, ask http
+                             * and the terminal at once instead of waiting for the new mDNS
+                             * record (which is still waited for when they cannot tell) */
+    unsigned go_timeout_ms; /* how long it may take to go at all before the wait concludes it
+                             * did not reboot (0: 10 s); seeing it back with another version
+                             * or kind also counts as having gone */
+    const char *device_label;       /* for events and messages */
+    unsigned step, steps;           /* for events */
     const struct eo_events *events; /* a NOTE when it goes ("went away") and when it is back
                                      * ("is back after N s", "is back running <version>") */
 };
 
 struct eo_reboot_seen {
-    double gone_s;    /* when it was seen to go (-1: never seen going) */
-    double back_s;    /* when it answered again (-1: not back) */
-    double total_s;   /* until identified */
+    double gone_s;  /* when it was seen to go (-1: never seen going) */
+    double back_s;  /* when it answered again (-1: not back) */
+    double total_s; /* until identified */
 };
 
 /* Waits for the device to reboot after a push, then identifies it (before = what it ran).
  * EO_OK with `after` filled once it answered again (after->device.version may still be empty
- * when it answered without saying it: a silent core build); EO_ERR_UNREACHABLE "<device> did not come back within N s" (hint
- * CHECK_VERSION) or "<device> did not reboot" (still answering the same version and kind after
- * go_timeout_ms); EO_ERR_INTERRUPTED. */
+ * when it answered without saying it: a silent core build); EO_ERR_UNREACHABLE "<device> did not
+ * come back within N s" (hint CHECK_VERSION) or "<device> did not reboot" (still answering the same
+ * version and kind after go_timeout_ms); EO_ERR_INTERRUPTED. */
 enum eo_status eo_watch_reboot(const struct eo_target *target, const char *name,
                                const struct eo_identity *before,
                                const struct eo_reboot_options *options, struct eo_identity *after,
@@ -107,9 +107,9 @@ struct eo_info_facts {
     char board[64];
     char chip_id[7];
     char md5[33];
-    uint8_t kind;     /* enum eo_image_kind from the module list: WEB → FULL, else CORE */
-    bool dev_format;  /* the dev era's one-fact-per-line format */
-    bool safe_mode;   /* "Device is in SAFE MODE" / "system: UNSTABLE" */
+    uint8_t kind;    /* enum eo_image_kind from the module list: WEB → FULL, else CORE */
+    bool dev_format; /* the dev era's one-fact-per-line format */
+    bool safe_mode;  /* "Device is in SAFE MODE" / "system: UNSTABLE" */
     /* 1.14's memory layout lines, in bytes (0: not printed) */
     uint32_t flash_chip;    /* "Flash size (CHIP)" */
     uint32_t flash_sdk;     /* "Flash size (SDK)" */
@@ -134,8 +134,8 @@ struct eo_reboot_signals {
 
 struct eo_reboot_tracker {
     enum eo_reboot_stage stage;
-    double gone_s;  /* -1 until seen going */
-    double back_s;  /* -1 until back */
+    double gone_s; /* -1 until seen going */
+    double back_s; /* -1 until back */
 };
 
 void eo_reboot_tracker_init(struct eo_reboot_tracker *tracker);

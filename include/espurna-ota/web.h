@@ -48,7 +48,7 @@ struct eo_web_options {
 
 /* What GET /discover said. */
 struct eo_web_identity {
-    bool known;            /* /discover answered with ESPurna JSON */
+    bool known; /* /discover answered with ESPurna JSON */
     char app[32];
     char version[64];
     char hostname[64];
@@ -57,10 +57,10 @@ struct eo_web_identity {
 
 /* What the reply was about, for messages. */
 struct eo_web_reply_context {
-    const char *device;    /* name or address */
+    const char *device; /* name or address */
     uint64_t image_size;
-    bool password_given;   /* a 401 then means a wrong password, not a missing one */
-    const char *via;       /* for messages: "web upload" (default) or "terminal ota" */
+    bool password_given;        /* a 401 then means a wrong password, not a missing one */
+    const char *via;            /* for messages: "web upload" (default) or "terminal ota" */
     uint32_t image_flash_size;  /* flash size the image is built for (its header), 0: unknown */
     uint32_t device_flash_size; /* the device's real flash size, 0: unknown */
 };

@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 static const char *const phase_names[EO_PHASE_COUNT] = {
-    [EO_PHASE_LEARN] = "learn", [EO_PHASE_PLAN] = "plan",     [EO_PHASE_PUSH] = "push",
+    [EO_PHASE_LEARN] = "learn",   [EO_PHASE_PLAN] = "plan",     [EO_PHASE_PUSH] = "push",
     [EO_PHASE_REBOOT] = "reboot", [EO_PHASE_VERIFY] = "verify", [EO_PHASE_SOAK] = "soak",
 };
 

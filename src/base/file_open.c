@@ -37,8 +37,8 @@ static enum eo_status open_failed(const char *what, const char *path, int error,
     struct stat st;
     if (error == ENXIO && stat(path, &st) == 0 && S_ISSOCK(st.st_mode))
         return not_regular(what, path, st.st_mode, err);
-    return eo_error_set(err, EO_ERR_FILE, "%s%s%s: cannot open: %s", what, what[0] ? " " : "",
-                        path, strerror(error));
+    return eo_error_set(err, EO_ERR_FILE, "%s%s%s: cannot open: %s", what, what[0] ? " " : "", path,
+                        strerror(error));
 }
 
 enum eo_status eo_file_open_regular(const char *what, const char *path, int *fd_out,
@@ -52,8 +52,8 @@ enum eo_status eo_file_open_regular(const char *what, const char *path, int *fd_
     if (fstat(fd, &st) != 0) {
         int saved = errno;
         close(fd);
-        return eo_error_set(err, EO_ERR_FILE, "%s%s%s: cannot stat: %s", what,
-                            what[0] ? " " : "", path, strerror(saved));
+        return eo_error_set(err, EO_ERR_FILE, "%s%s%s: cannot stat: %s", what, what[0] ? " " : "",
+                            path, strerror(saved));
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);

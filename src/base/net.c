@@ -51,8 +51,10 @@ enum eo_status eo_net_local_address_for(const char *remote, char out[EO_NET_ADDR
     int saved = errno;
     close(fd);
     if (rc != 0)
-        return eo_error_set(err, EO_ERR_UNREACHABLE, "no route to %s: %s; check the address and "
-                            "this host's network", remote, strerror(saved));
+        return eo_error_set(err, EO_ERR_UNREACHABLE,
+                            "no route to %s: %s; check the address and "
+                            "this host's network",
+                            remote, strerror(saved));
     if (getnameinfo((struct sockaddr *)&local, local_len, out, EO_NET_ADDRESS_MAX, NULL, 0,
                     NI_NUMERICHOST) != 0)
         return eo_error_set(err, EO_ERR_INTERNAL, "cannot format the local address facing %s",

@@ -57,15 +57,18 @@ static enum eo_status first_line(FILE *file, const char *where, char *line, size
     struct stat st;
     bool known = fstat(fileno(file), &st) == 0;
     if (known && S_ISDIR(st.st_mode))
-        return eo_error_set(err, EO_ERR_FILE, "password file %s is a directory; give the file "
-                            "whose first line is the password", where);
+        return eo_error_set(err, EO_ERR_FILE,
+                            "password file %s is a directory; give the file "
+                            "whose first line is the password",
+                            where);
     const char *exposure = known && S_ISREG(st.st_mode) /* a pipe or a terminal is private */
                                ? eo_secret_exposure((unsigned)st.st_mode, S_IRGRP | S_IROTH)
                                : NULL;
     if (exposure)
-        return eo_error_set(err, EO_ERR_FILE, "password file %s is %s by other users (mode "
-                            "%03o); run 'chmod 600 %s'", where, exposure,
-                            (unsigned)(st.st_mode & 0777), where);
+        return eo_error_set(err, EO_ERR_FILE,
+                            "password file %s is %s by other users (mode "
+                            "%03o); run 'chmod 600 %s'",
+                            where, exposure, (unsigned)(st.st_mode & 0777), where);
     if (fgets(line, (int)cap, file)) {
         chomp(line);
         if (line[0] != '\0')
@@ -74,8 +77,10 @@ static enum eo_status first_line(FILE *file, const char *where, char *line, size
         return eo_error_set(err, EO_ERR_FILE, "cannot read password file %s: %s", where,
                             strerror(errno));
     }
-    return eo_error_set(err, EO_ERR_INPUT, "password file %s is empty; put the password on its "
-                        "first line", where);
+    return eo_error_set(err, EO_ERR_INPUT,
+                        "password file %s is empty; put the password on its "
+                        "first line",
+                        where);
 }
 
 /* First line of a file (or stdin for "-"). A pipe or FIFO is welcome: `--password-file
@@ -154,8 +159,10 @@ static enum eo_status store_line(char *line, const char *path, unsigned number,
     if (is_blank_or_comment(line))
         return EO_OK;
     if (!split_line(line, &key, &password))
-        return eo_error_set(err, EO_ERR_INPUT, "%s:%u: malformed line; expected "
-                            "'<hostname|address|*> <password>'", path, number);
+        return eo_error_set(err, EO_ERR_INPUT,
+                            "%s:%u: malformed line; expected "
+                            "'<hostname|address|*> <password>'",
+                            path, number);
     char where[64];
     snprintf(where, sizeof where, "the password store line %u", number);
     if (!m->has_exact && key_matches(key, keys)) {
@@ -178,9 +185,10 @@ static enum eo_status check_mode(FILE *file, const char *path, struct eo_error *
         return eo_error_set(err, EO_ERR_FILE, "password store %s is not a regular file", path);
     const char *exposure = eo_secret_exposure((unsigned)st.st_mode, S_IRGRP | S_IROTH);
     if (exposure)
-        return eo_error_set(err, EO_ERR_FILE, "password store %s is %s by other users "
-                            "(mode %03o); run 'chmod 600 %s'", path, exposure,
-                            (unsigned)(st.st_mode & 0777), path);
+        return eo_error_set(err, EO_ERR_FILE,
+                            "password store %s is %s by other users "
+                            "(mode %03o); run 'chmod 600 %s'",
+                            path, exposure, (unsigned)(st.st_mode & 0777), path);
     return EO_OK;
 }
 
@@ -202,8 +210,8 @@ static enum eo_status scan_store(FILE *file, const char *path, const char *const
 }
 
 /* EO_OK with *found=false when the store does not exist or has no entry for keys. */
-static enum eo_status from_store(const char *path, const char *const *keys,
-                                 char out[EO_SECRET_MAX], bool *found, struct eo_error *err)
+static enum eo_status from_store(const char *path, const char *const *keys, char out[EO_SECRET_MAX],
+                                 bool *found, struct eo_error *err)
 {
     *found = false;
     FILE *file = fopen(path, "r");

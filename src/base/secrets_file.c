@@ -70,23 +70,27 @@ static enum eo_status refuse_link(const char *path, struct stat *link_st, struct
         return eo_error_set(err, EO_ERR_FILE, "secrets file %s: cannot open: %s", path,
                             strerror(errno));
     if (S_ISLNK(link_st->st_mode))
-        return eo_error_set(err, EO_ERR_INPUT, "%s is a symbolic link; give the secrets file "
-                            "itself", path);
+        return eo_error_set(err, EO_ERR_INPUT,
+                            "%s is a symbolic link; give the secrets file "
+                            "itself",
+                            path);
     return EO_OK;
 }
 
-static enum eo_status check_private(const char *path, const struct stat *st,
-                                    struct eo_error *err)
+static enum eo_status check_private(const char *path, const struct stat *st, struct eo_error *err)
 {
     uid_t me = geteuid();
     const char *exposure = eo_secret_exposure((unsigned)st->st_mode, 077);
     if (st->st_uid != me)
-        return eo_error_set(err, EO_ERR_INPUT, "%s is owned by uid %u, not by the current user "
-                            "(uid %u); keep secrets in a file of your own", path,
-                            (unsigned)st->st_uid, (unsigned)me);
+        return eo_error_set(err, EO_ERR_INPUT,
+                            "%s is owned by uid %u, not by the current user "
+                            "(uid %u); keep secrets in a file of your own",
+                            path, (unsigned)st->st_uid, (unsigned)me);
     if (exposure)
-        return eo_error_set(err, EO_ERR_INPUT, "%s is %s by other users (mode %04o); chmod 600 "
-                            "it", path, exposure, (unsigned)(st->st_mode & 07777));
+        return eo_error_set(err, EO_ERR_INPUT,
+                            "%s is %s by other users (mode %04o); chmod 600 "
+                            "it",
+                            path, exposure, (unsigned)(st->st_mode & 07777));
     return EO_OK;
 }
 
@@ -100,8 +104,7 @@ static enum eo_status check_opened(int fd, const char *path, const struct stat *
         return eo_error_set(err, EO_ERR_FILE, "secrets file %s: cannot stat: %s", path,
                             strerror(errno));
     if (st.st_dev != link_st->st_dev || st.st_ino != link_st->st_ino)
-        return eo_error_set(err, EO_ERR_FILE, "secrets file %s changed while being opened",
-                            path);
+        return eo_error_set(err, EO_ERR_FILE, "secrets file %s changed while being opened", path);
     enum eo_status status = check_private(path, &st, err);
     if (status == EO_OK && st.st_size > EO_SECRETS_FILE_MAX)
         status = eo_error_set(err, EO_ERR_FILE, "secrets file %s is larger than %d bytes", path,
@@ -187,20 +190,23 @@ static enum eo_status parse_line(struct eo_secrets *s, char *line, size_t len, u
     if (name_len == 0)
         return line_error(s, number, "no NAME before '='", err);
     if (strspn(line, NAME_CHARS) < name_len)
-        return line_error(s, number, "the NAME before '=' may hold only letters, digits, '.', "
-                          "'_' and '-'", err);
+        return line_error(s, number,
+                          "the NAME before '=' may hold only letters, digits, '.', "
+                          "'_' and '-'",
+                          err);
     if (name_len >= EO_SECRET_NAME_MAX)
         return eo_error_set(err, EO_ERR_INPUT, "%s:%u: the NAME is longer than %d characters",
                             s->path, number, EO_SECRET_NAME_MAX - 1);
     *equals = '\0';
     const char *password = equals + 1;
     if (*password == '\0')
-        return eo_error_set(err, EO_ERR_INPUT, "%s:%u: '%s' has an empty password", s->path,
-                            number, line);
+        return eo_error_set(err, EO_ERR_INPUT, "%s:%u: '%s' has an empty password", s->path, number,
+                            line);
     if (strlen(password) >= EO_SECRET_MAX)
-        return eo_error_set(err, EO_ERR_INPUT, "%s:%u: the password of '%s' is longer than %d "
-                            "characters; no device accepts it", s->path, number, line,
-                            EO_SECRET_MAX - 1);
+        return eo_error_set(err, EO_ERR_INPUT,
+                            "%s:%u: the password of '%s' is longer than %d "
+                            "characters; no device accepts it",
+                            s->path, number, line, EO_SECRET_MAX - 1);
     return add_entry(s, line, password, number, err);
 }
 
@@ -316,16 +322,17 @@ enum eo_status eo_secrets_load(const char *path, struct eo_secrets **out, struct
 
 /* ---- the candidates for one device ---- */
 
-static enum eo_status candidates_by_name(const struct eo_secrets *secrets,
-                                         const char *const *names, size_t name_count,
-                                         char out[][EO_SECRET_MAX], size_t *count,
-                                         struct eo_error *err)
+static enum eo_status candidates_by_name(const struct eo_secrets *secrets, const char *const *names,
+                                         size_t name_count, char out[][EO_SECRET_MAX],
+                                         size_t *count, struct eo_error *err)
 {
     for (size_t i = 0; i < name_count; i++) {
         const char *password = eo_secrets_get(secrets, names[i]);
         if (!password && !secrets)
-            return eo_error_set(err, EO_ERR_INPUT, "no secret named '%s': no secrets file "
-                                "was given", names[i]);
+            return eo_error_set(err, EO_ERR_INPUT,
+                                "no secret named '%s': no secrets file "
+                                "was given",
+                                names[i]);
         if (!password)
             return eo_error_set(err, EO_ERR_INPUT, "no secret named '%s' in %s", names[i],
                                 secrets->path);
@@ -340,8 +347,10 @@ static enum eo_status candidate_from_env(const char *env_password, char out[][EO
 {
     size_t len = strlen(env_password);
     if (len >= EO_SECRET_MAX)
-        return eo_error_set(err, EO_ERR_INPUT, "password from $" ENV_NAME " is longer than %d "
-                            "characters; no device accepts it", EO_SECRET_MAX - 1);
+        return eo_error_set(err, EO_ERR_INPUT,
+                            "password from $" ENV_NAME " is longer than %d "
+                            "characters; no device accepts it",
+                            EO_SECRET_MAX - 1);
     if (cap == 0)
         return eo_error_set(err, EO_ERR_INPUT, "no room for the password from $" ENV_NAME);
     memcpy(out[0], env_password, len + 1);
@@ -357,8 +366,10 @@ enum eo_status eo_secrets_candidates(const struct eo_secrets *secrets, const cha
     enum eo_status status = EO_OK;
     *count = 0;
     if (name_count > cap)
-        status = eo_error_set(err, EO_ERR_INPUT, "%zu password names for one device; at most "
-                              "%zu are tried", name_count, cap);
+        status = eo_error_set(err, EO_ERR_INPUT,
+                              "%zu password names for one device; at most "
+                              "%zu are tried",
+                              name_count, cap);
     else if (name_count > 0)
         status = candidates_by_name(secrets, names, name_count, out, count, err);
     else if (env_password && env_password[0])

@@ -14,8 +14,8 @@
 
 #define PIN_PREFIX "sha256//"
 #define PIN_PREFIX_LEN 8
-#define PIN_BASE64_LEN 44             /* base64 of a 32-byte SHA-256, with one '=' */
-#define PIN_FILE_MAX (1024u * 1024u)  /* libcurl's limit for a pinned key file */
+#define PIN_BASE64_LEN 44            /* base64 of a 32-byte SHA-256, with one '=' */
+#define PIN_FILE_MAX (1024u * 1024u) /* libcurl's limit for a pinned key file */
 
 static const char pin_file_what[] = "pinned public key file";
 static const char ca_file_what[] = "CA file";
@@ -27,8 +27,8 @@ bool eo_tls_pin_is_hashes(const char *pin)
 
 static bool is_base64_char(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
 }
 
 /* One "sha256//BASE64" entry of `len` characters. */
@@ -113,8 +113,10 @@ enum eo_status eo_tls_check_pin_file(const char *path, struct eo_error *err)
     if (status != EO_OK)
         return status;
     if (!holds_public_key(data, len))
-        status = eo_error_set(err, EO_ERR_INPUT, "%s %s holds no PEM (\"PUBLIC KEY\") or DER "
-                              "public key", pin_file_what, path);
+        status = eo_error_set(err, EO_ERR_INPUT,
+                              "%s %s holds no PEM (\"PUBLIC KEY\") or DER "
+                              "public key",
+                              pin_file_what, path);
     free(data);
     return status;
 }

@@ -30,7 +30,8 @@ static const struct advice_row rows[] = {
     {EO_HINT_CONNECT_BACK, "*",
      "allow incoming TCP on that port in this host's firewall, or choose an open one with "
      "--host-port"},
-    {EO_HINT_FETCH_BACK, "serve", "check the URL, the address (--address) and this host's firewall"},
+    {EO_HINT_FETCH_BACK, "serve",
+     "check the URL, the address (--address) and this host's firewall"},
     {EO_HINT_FETCH_BACK, "*",
      "allow incoming TCP in this host's firewall, or choose the address and port with "
      "--serve-address and --serve-port"},
@@ -59,8 +60,7 @@ static const struct advice_row rows[] = {
      "check the image; give --force if replacing the device's firmware is what you want"},
     {EO_HINT_CORE_IMAGE, "*",
      "give a core image with --core FILE, or a folder of release images with --firmware-dir DIR"},
-    {EO_HINT_SERIAL, "*",
-     "use a smaller build of the firmware, or flash this image over serial"},
+    {EO_HINT_SERIAL, "*", "use a smaller build of the firmware, or flash this image over serial"},
     {EO_HINT_RERUN, "*", "run the same command again to finish"},
     {EO_HINT_RESTART, "*",
      "restart it (power-cycle it, or 'reset' on its terminal): it installs what it took at that "

@@ -64,7 +64,8 @@ static const struct option_spec batch_options[] = {
     {"retries", 0, OPT_UINT, &retries, 0, 10, "N",
      "try a device again after a transient failure, with backoff (default 0)"},
     {"journal", 0, OPT_STRING, &journal_arg, 0, 0, "FILE",
-     "record every step here and resume from it (default $XDG_STATE_HOME/espurna-ota/journal.jsonl)"},
+     "record every step here and resume from it (default "
+     "$XDG_STATE_HOME/espurna-ota/journal.jsonl)"},
     {"no-journal", 0, OPT_FLAG, &no_journal, 0, 0, NULL, "keep no journal"},
     {"events", 0, OPT_FLAG, &events_output, 0, 0, NULL,
      "JSON Lines on standard output, one event per line, as they happen"},
@@ -84,8 +85,13 @@ static const struct option_spec batch_options[] = {
 };
 
 static const struct command_spec batch_spec = {
-    "batch", "", "Upgrade a fleet: a device list or everything discovered, N devices at once.",
-    batch_options, OPTION_COUNT(batch_options), 0, 0,
+    "batch",
+    "",
+    "Upgrade a fleet: a device list or everything discovered, N devices at once.",
+    batch_options,
+    OPTION_COUNT(batch_options),
+    0,
+    0,
 };
 
 struct batch_job {
@@ -119,12 +125,12 @@ static int validate(void)
     int sources = !!image_arg + !!firmware_dir + !!manifest;
     if (sources != 1)
         return options_usage_error(&batch_spec, "give the firmware: one of --image FILE, "
-                                   "--firmware-dir DIR or --manifest FILE");
+                                                "--firmware-dir DIR or --manifest FILE");
     if (no_mdns && all)
         return options_usage_error(&batch_spec, "--all discovers over mDNS: not with --no-mdns");
     if (json_output && events_output)
         return options_usage_error(&batch_spec, "--json and --events both write standard output; "
-                                   "use one");
+                                                "use one");
     if (journal_arg && no_journal)
         return options_usage_error(&batch_spec, "--journal and --no-journal both given");
     return EO_OK;
@@ -184,9 +190,10 @@ static const struct eo_device *find_listed(const struct batch_job *job,
 {
     for (size_t i = 0; job->have_discovery && i < job->discovered.count; i++) {
         const struct eo_device *device = &job->discovered.items[i];
-        bool same = listed->kind == EO_LISTED_CHIP_ID ? strcmp(device->chip_id, listed->identity) == 0
-                    : listed->kind == EO_LISTED_MAC   ? strcmp(device->mac, listed->identity) == 0
-                                                      : eo_device_matches(device, listed->device);
+        bool same = listed->kind == EO_LISTED_CHIP_ID
+                        ? strcmp(device->chip_id, listed->identity) == 0
+                    : listed->kind == EO_LISTED_MAC ? strcmp(device->mac, listed->identity) == 0
+                                                    : eo_device_matches(device, listed->device);
         if (same && device->address_count > 0)
             return device;
     }
@@ -252,8 +259,9 @@ static enum eo_status members_from_list(struct batch_job *job, struct eo_error *
 static enum eo_status load_catalog(struct batch_job *job, struct eo_error *err)
 {
     eo_firmware_catalog_init(&job->catalog);
-    enum eo_status status = firmware_dir ? eo_firmware_catalog_load(firmware_dir, &job->catalog, err)
-                                         : eo_release_manifest_load(manifest, &job->catalog, err);
+    enum eo_status status = firmware_dir
+                                ? eo_firmware_catalog_load(firmware_dir, &job->catalog, err)
+                                : eo_release_manifest_load(manifest, &job->catalog, err);
     job->have_catalog = status == EO_OK;
     return status;
 }
@@ -338,9 +346,9 @@ static enum eo_status named_passwords(const struct batch_job *job, struct eo_bat
         snprintf(member->password_names[n], sizeof member->password_names[n], "%s",
                  listed->passwords[n]);
     }
-    enum eo_status status = eo_secrets_candidates(job->secrets, names, listed->password_count,
-                                                  NULL, member->passwords,
-                                                  EO_BATCH_PASSWORDS_MAX, &count, err);
+    enum eo_status status =
+        eo_secrets_candidates(job->secrets, names, listed->password_count, NULL, member->passwords,
+                              EO_BATCH_PASSWORDS_MAX, &count, err);
     member->password_count = (unsigned)count;
     return status;
 }
@@ -350,8 +358,8 @@ static enum eo_status resolve_password(struct batch_job *job, struct eo_error *e
     const char *keys[] = {NULL};
     struct eo_secret_sources sources = {.password_file = password_file};
     enum eo_secret_origin origin;
-    enum eo_status status = secrets_path ? eo_secrets_load(secrets_path, &job->secrets, err)
-                                         : EO_OK;
+    enum eo_status status =
+        secrets_path ? eo_secrets_load(secrets_path, &job->secrets, err) : EO_OK;
     if (status == EO_OK)
         status = eo_secret_resolve(&sources, keys, job->password, &origin, err);
     for (size_t i = 0; status == EO_OK && i < job->count; i++) {
@@ -387,9 +395,13 @@ static void print_table(const struct batch_job *job)
     for (size_t i = 0; rows && i < job->count; i++) {
         const struct eo_batch_outcome *o = &job->outcomes[i];
         rows[i] = (struct eo_report_row){
-            .device = job->members[i].label, .from = from_version(o, &job->members[i]),
-            .to = o->result.final_version, .route = route_of(o), .seconds = o->seconds,
-            .outcome = eo_batch_state_name(o->state), .message = o->err.message,
+            .device = job->members[i].label,
+            .from = from_version(o, &job->members[i]),
+            .to = o->result.final_version,
+            .route = route_of(o),
+            .seconds = o->seconds,
+            .outcome = eo_batch_state_name(o->state),
+            .message = o->err.message,
             .wave = job->summary.wave_count > 1 ? job->members[i].wave + 1 : 0,
         };
     }
@@ -401,25 +413,25 @@ static void print_table(const struct batch_job *job)
 static json_t *device_json(const struct eo_batch_member *member,
                            const struct eo_batch_outcome *outcome)
 {
-    json_t *obj = json_pack("{s:o,s:o,s:s,s:s,s:o,s:o,s:s,s:f,s:o,s:o}",
-                            "device", eo_out_json_text(member->label),
-                            "address", eo_out_json_text(outcome->result.address[0]
-                                                           ? outcome->result.address
-                                                           : member->target.address),
-                            "state", eo_batch_state_name(outcome->state),
-                            "status", eo_status_name(outcome->status),
-                            "from", eo_out_json_text(from_version(outcome, member)),
-                            "to", eo_out_json_text(outcome->result.final_version),
-                            "route", route_of(outcome), "seconds", outcome->seconds,
-                            "image", eo_out_json_text(member->image_path),
-                            "where", eo_out_json_text(outcome->result.where));
-    json_object_set_new(obj, "error", outcome->err.message[0]
-                                          ? eo_out_json_text(outcome->err.message) : json_null());
+    json_t *obj = json_pack(
+        "{s:o,s:o,s:s,s:s,s:o,s:o,s:s,s:f,s:o,s:o}", "device", eo_out_json_text(member->label),
+        "address",
+        eo_out_json_text(outcome->result.address[0] ? outcome->result.address
+                                                    : member->target.address),
+        "state", eo_batch_state_name(outcome->state), "status", eo_status_name(outcome->status),
+        "from", eo_out_json_text(from_version(outcome, member)), "to",
+        eo_out_json_text(outcome->result.final_version), "route", route_of(outcome), "seconds",
+        outcome->seconds, "image", eo_out_json_text(member->image_path), "where",
+        eo_out_json_text(outcome->result.where));
+    json_object_set_new(obj, "error",
+                        outcome->err.message[0] ? eo_out_json_text(outcome->err.message)
+                                                : json_null());
     json_object_set_new(obj, "attempts", json_integer(outcome->attempts));
-    json_object_set_new(obj, "password", outcome->password_used >= 0 &&
-                                             member->password_names[outcome->password_used][0]
-                                             ? json_string(member->password_names[outcome->password_used])
-                                             : json_null());
+    json_object_set_new(obj, "password",
+                        outcome->password_used >= 0 &&
+                                member->password_names[outcome->password_used][0]
+                            ? json_string(member->password_names[outcome->password_used])
+                            : json_null());
     const char *hint = eo_hint_name(outcome->err.hint);
     json_object_set_new(obj, "hint", hint ? json_string(hint) : json_null());
     json_object_set_new(obj, "wave", json_integer(member->wave + 1));
@@ -515,18 +527,20 @@ static void write_junit(const struct batch_job *job, struct eo_error *err)
                  from_version(o, &job->members[i]),
                  o->result.final_version[0] ? o->result.final_version : "-");
         enum eo_junit_outcome outcome = o->state == EO_BATCH_FAILED ? EO_JUNIT_FAILED
-                                        : o->state == EO_BATCH_DONE ||
-                                                  o->state == EO_BATCH_PLANNED
+                                        : o->state == EO_BATCH_DONE || o->state == EO_BATCH_PLANNED
                                             ? EO_JUNIT_PASSED
                                             : EO_JUNIT_SKIPPED;
         char skipped[600];
         snprintf(skipped, sizeof skipped, "%s%s%s", eo_batch_state_name(o->state),
                  o->err.message[0] ? ": " : "", o->err.message);
         struct eo_junit_case test_case = {
-            .device = job->members[i].label, .seconds = o->seconds, .outcome = outcome,
+            .device = job->members[i].label,
+            .seconds = o->seconds,
+            .outcome = outcome,
             .status_name = eo_status_name(o->status),
             .message = outcome == EO_JUNIT_FAILED ? o->err.message : skipped,
-            .detail = o->result.where, .system_out = out,
+            .detail = o->result.where,
+            .system_out = out,
         };
         eo_junit_add(junit, &test_case);
     }
@@ -561,15 +575,23 @@ static void fill_request(struct batch_job *job, struct eo_batch_request *request
                          const struct eo_events *events, const struct eo_cancel *cancel)
 {
     *request = (struct eo_batch_request){
-        .members = job->members, .count = job->count, .jobs = (unsigned)jobs,
-        .rollout = job->rollout, .retries = (unsigned)retries, .journal = job->journal,
+        .members = job->members,
+        .count = job->count,
+        .jobs = (unsigned)jobs,
+        .rollout = job->rollout,
+        .retries = (unsigned)retries,
+        .journal = job->journal,
         .resume = job->have_resume ? &job->resume : NULL,
-        .options = {.policy = {.force = force, .allow_downgrade = allow_downgrade,
-                               .no_gzip = no_gzip, .method = -1},
-                    .dry_run = dry_run, .use_mdns = !no_mdns,
+        .options = {.policy = {.force = force,
+                               .allow_downgrade = allow_downgrade,
+                               .no_gzip = no_gzip,
+                               .method = -1},
+                    .dry_run = dry_run,
+                    .use_mdns = !no_mdns,
                     .reboot_timeout_ms = (unsigned)reboot_timeout_s * 1000u,
                     .soak_s = (unsigned)soak_s},
-        .events = events, .cancel = cancel,
+        .events = events,
+        .cancel = cancel,
     };
 }
 
@@ -590,7 +612,9 @@ static enum eo_status run(struct batch_job *job, struct eo_error *err)
     if (!job->outcomes)
         return eo_error_set(err, EO_ERR_INTERNAL, "out of memory");
     struct eo_report_batch_options view = {
-        .live = eo_out_stderr_is_tty(), .quiet = quiet || json_output, .devices = job->count,
+        .live = eo_out_stderr_is_tty(),
+        .quiet = quiet || json_output,
+        .devices = job->count,
     };
     struct eo_report_batch *report = eo_report_batch_new(&view);
     struct tee tee = {.sinks = {eo_report_batch_sink(report)}, .count = 1};

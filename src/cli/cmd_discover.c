@@ -37,8 +37,13 @@ static const struct option_spec discover_options[] = {
 };
 
 static const struct command_spec discover_spec = {
-    "discover", "", "Find the ESPurna devices on the network and show what each runs and takes.",
-    discover_options, OPTION_COUNT(discover_options), 0, 0,
+    "discover",
+    "",
+    "Find the ESPurna devices on the network and show what each runs and takes.",
+    discover_options,
+    OPTION_COUNT(discover_options),
+    0,
+    0,
 };
 
 /* What the table and JSON need besides the devices. */
@@ -49,12 +54,24 @@ struct view {
 
 /* ---- table ---------------------------------------------------------------------------- */
 
-enum column { COL_HOST, COL_ADDRESS, COL_APP, COL_VERSION, COL_BOARD, COL_FLASH, COL_FREE,
-              COL_KIND, COL_METHODS, COL_AUTH, COL_STEPS, COL_COUNT };
+enum column {
+    COL_HOST,
+    COL_ADDRESS,
+    COL_APP,
+    COL_VERSION,
+    COL_BOARD,
+    COL_FLASH,
+    COL_FREE,
+    COL_KIND,
+    COL_METHODS,
+    COL_AUTH,
+    COL_STEPS,
+    COL_COUNT
+};
 
 static const char *const headings[COL_COUNT] = {
-    "HOSTNAME", "ADDRESS", "APP", "VERSION", "BOARD", "FLASH", "FREE", "KIND", "METHODS",
-    "AUTH", "STEPS",
+    "HOSTNAME", "ADDRESS", "APP",     "VERSION", "BOARD", "FLASH",
+    "FREE",     "KIND",    "METHODS", "AUTH",    "STEPS",
 };
 
 typedef char row_cells[COL_COUNT][EO_DEVICE_TEXT_MAX + 8];
@@ -208,8 +225,7 @@ static bool selected(const struct eo_device *device, const struct eo_device_filt
 
 /* Pointers to the devices that pass every filter; returns how many. */
 static size_t select_devices(const struct eo_device_list *list,
-                             const struct eo_device_filter *filters,
-                             const struct eo_device **out)
+                             const struct eo_device_filter *filters, const struct eo_device **out)
 {
     size_t count = 0;
     for (size_t i = 0; i < list->count; i++)
@@ -270,8 +286,7 @@ static int discover_all(const struct view *view, const struct eo_device_filter *
 }
 
 /* A record with only what resolving --device told: used when mDNS has nothing to add. */
-static void minimal_record(const struct eo_target *target, const char *why,
-                           struct eo_device *out)
+static void minimal_record(const struct eo_target *target, const char *why, struct eo_device *out)
 {
     eo_device_init(out);
     if (!eo_resolve_is_address(target->name)) {
@@ -306,8 +321,9 @@ static int discover_one(const struct view *view)
     if (found)
         device = *found;
     else
-        minimal_record(&target, status == EO_OK ? "not announced over mDNS"
-                                                : "avahi-daemon not reachable", &device);
+        minimal_record(&target,
+                       status == EO_OK ? "not announced over mDNS" : "avahi-daemon not reachable",
+                       &device);
     eo_device_list_release(&list);
     const struct eo_device *one = &device;
     eo_error_clear(&err);

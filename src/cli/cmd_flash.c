@@ -39,8 +39,7 @@ static const struct eo_cancel *cancel; /* set by SIGINT / SIGTERM / SIGHUP */
 static const struct option_spec flash_options[] = {
     {"device", 'd', OPT_STRING, &device_arg, 0, 0, "DEV", "device host name or IP address"},
     {"image", 'i', OPT_STRING, &image_arg, 0, 0, "FILE", "firmware image to send"},
-    {"method", 'm', OPT_STRING, &method_arg, 0, 0, "METHOD",
-     "espota (default), web or terminal"},
+    {"method", 'm', OPT_STRING, &method_arg, 0, 0, "METHOD", "espota (default), web or terminal"},
     {"password-file", 0, OPT_STRING, &password_file, 0, 0, "FILE",
      "read the device password from FILE ('-' = stdin)"},
     {"password", 0, OPT_SECRET, &password_arg, 0, 0, "PW",
@@ -86,8 +85,13 @@ static const struct option_spec flash_options[] = {
 };
 
 static const struct command_spec flash_spec = {
-    "flash", "", "Send one image to one device by one method (no planning, no verification).",
-    flash_options, OPTION_COUNT(flash_options), 0, 0,
+    "flash",
+    "",
+    "Send one image to one device by one method (no planning, no verification).",
+    flash_options,
+    OPTION_COUNT(flash_options),
+    0,
+    0,
 };
 
 /* Everything a method needs for one push. */
@@ -127,15 +131,19 @@ static const char *expected_hostname(void)
 static void set_web_options(struct eo_web_options *options)
 {
     *options = (struct eo_web_options){
-        .expect_hostname = expected_hostname(), .skip_discover = no_discover, .https = https,
-        .ca_file = ca_file, .pinned_key = pinned_key,
+        .expect_hostname = expected_hostname(),
+        .skip_discover = no_discover,
+        .https = https,
+        .ca_file = ca_file,
+        .pinned_key = pinned_key,
     };
 }
 
 static void set_terminal_options(struct eo_terminal_options *options)
 {
     *options = (struct eo_terminal_options){
-        .serve_address = serve_address, .serve_port = (uint16_t)serve_port,
+        .serve_address = serve_address,
+        .serve_port = (uint16_t)serve_port,
         .fetch_timeout_ms = (unsigned)fetch_timeout,
     };
 }
@@ -148,12 +156,18 @@ static enum eo_status push_image(struct flash_job *job, enum eo_method method,
     set_web_options(&job->web);
     set_terminal_options(&job->terminal);
     struct eo_push_request request = {
-        .target = &job->target, .image = &job->image, .password = job->password,
+        .target = &job->target,
+        .image = &job->image,
+        .password = job->password,
         .connect_timeout_ms = (unsigned)connect_timeout,
         .stall_timeout_ms = (unsigned)stall_timeout,
-        .result_timeout_ms = (unsigned)result_timeout, .espota = &job->espota,
-        .web = &job->web, .terminal = &job->terminal, .device_label = job->target.name,
-        .events = events, .cancel = cancel,
+        .result_timeout_ms = (unsigned)result_timeout,
+        .espota = &job->espota,
+        .web = &job->web,
+        .terminal = &job->terminal,
+        .device_label = job->target.name,
+        .events = events,
+        .cancel = cancel,
     };
     enum eo_status status = eo_push(method, &request, result, err);
     if (status == EO_OK && method == EO_METHOD_TERMINAL)
@@ -166,34 +180,47 @@ static enum eo_status push_image(struct flash_job *job, enum eo_method method,
 /* Options of one method given with another method: name the pair. */
 static int check_method_options(enum eo_method method)
 {
-    const char *espota_only = host_port ? "--host-port" : device_port ? "--port"
-                              : esp32 ? "--esp32" : window ? "--window"
+    const char *espota_only = host_port        ? "--host-port"
+                              : device_port    ? "--port"
+                              : esp32          ? "--esp32"
+                              : window         ? "--window"
                               : invite_timeout ? "--invite-timeout"
-                              : invite_tries ? "--invite-tries" : NULL;
+                              : invite_tries   ? "--invite-tries"
+                                               : NULL;
     if (espota_only && method != EO_METHOD_ESPOTA)
         return options_usage_error(&flash_spec, "%s is for --method espota, not --method %s",
                                    espota_only, eo_method_name(method));
     if (result_timeout && method == EO_METHOD_TERMINAL)
         return options_usage_error(&flash_spec, "--result-timeout is for --method espota or "
-                                   "web, not --method terminal");
-    const char *web_only = web_port ? "--web-port" : https ? "--https" : ca_file ? "--ca-file"
-                           : pinned_key ? "--pin" : expect_hostname ? "--expect-hostname"
-                           : no_discover ? "--no-discover" : NULL;
-    const char *terminal_only = telnet_port ? "--telnet-port" : serve_address ? "--serve-address"
-                                : serve_port ? "--serve-port" : NULL;
+                                                "web, not --method terminal");
+    const char *web_only = web_port          ? "--web-port"
+                           : https           ? "--https"
+                           : ca_file         ? "--ca-file"
+                           : pinned_key      ? "--pin"
+                           : expect_hostname ? "--expect-hostname"
+                           : no_discover     ? "--no-discover"
+                                             : NULL;
+    const char *terminal_only = telnet_port     ? "--telnet-port"
+                                : serve_address ? "--serve-address"
+                                : serve_port    ? "--serve-port"
+                                                : NULL;
     if (web_only && method != EO_METHOD_WEB)
-        return options_usage_error(&flash_spec, "%s is for --method web, not --method %s",
-                                   web_only, eo_method_name(method));
+        return options_usage_error(&flash_spec, "%s is for --method web, not --method %s", web_only,
+                                   eo_method_name(method));
     if (terminal_only && method != EO_METHOD_TERMINAL)
         return options_usage_error(&flash_spec, "%s is for --method terminal, not --method %s",
                                    terminal_only, eo_method_name(method));
     if (pinned_key && eo_tls_pin_is_hashes(pinned_key) && !eo_tls_pin_hashes_valid(pinned_key))
-        return options_usage_error(&flash_spec, "--pin needs sha256//BASE64 (the base64 of a "
+        return options_usage_error(&flash_spec,
+                                   "--pin needs sha256//BASE64 (the base64 of a "
                                    "32-byte SHA-256; several joined by ';') or a public key "
-                                   "file, not '%s'", pinned_key);
+                                   "file, not '%s'",
+                                   pinned_key);
     if (serve_address && !eo_resolve_is_address(serve_address))
-        return options_usage_error(&flash_spec, "--serve-address needs a numeric IPv4 or IPv6 "
-                                   "address, not '%s'", serve_address);
+        return options_usage_error(&flash_spec,
+                                   "--serve-address needs a numeric IPv4 or IPv6 "
+                                   "address, not '%s'",
+                                   serve_address);
     return EO_OK;
 }
 
@@ -205,11 +232,13 @@ static int validate(enum eo_method *method)
         return options_usage_error(&flash_spec, "missing --image FILE");
     if (password_file && password_arg)
         return options_usage_error(&flash_spec, "--password and --password-file both given; "
-                                   "use one (prefer --password-file)");
+                                                "use one (prefer --password-file)");
     *method = EO_METHOD_ESPOTA;
     if (method_arg && !eo_method_parse(method_arg, method))
-        return options_usage_error(&flash_spec, "unknown --method '%s' (espota, web or "
-                                   "terminal)", method_arg);
+        return options_usage_error(&flash_spec,
+                                   "unknown --method '%s' (espota, web or "
+                                   "terminal)",
+                                   method_arg);
     return check_method_options(*method);
 }
 
@@ -248,9 +277,9 @@ static void print_json(const struct flash_job *job, enum eo_method method,
     json_object_set_new(obj, "device", json_string(device_arg));
     json_object_set_new(obj, "address", json_string(job->target.address));
     json_object_set_new(obj, "method", json_string(eo_method_name(method)));
-    json_object_set_new(obj, "image", json_pack("{s:s,s:I,s:s}", "path", image_arg, "size",
-                                                 (json_int_t)job->image.size, "md5",
-                                                 job->image.md5));
+    json_object_set_new(obj, "image",
+                        json_pack("{s:s,s:I,s:s}", "path", image_arg, "size",
+                                  (json_int_t)job->image.size, "md5", job->image.md5));
     json_object_set_new(obj, "bytes_confirmed", json_integer((json_int_t)result->bytes_confirmed));
     json_object_set_new(obj, "seconds", json_real(result->seconds));
     json_object_set_new(obj, "rate_bytes_per_s", json_real(rate_of(result)));

@@ -20,8 +20,13 @@ static const struct option_spec inspect_options[] = {
 };
 
 static const struct command_spec inspect_spec = {
-    "inspect", "IMAGE", "Show what a firmware image is and what fits beside it.",
-    inspect_options, OPTION_COUNT(inspect_options), 1, 1,
+    "inspect",
+    "IMAGE",
+    "Show what a firmware image is and what fits beside it.",
+    inspect_options,
+    OPTION_COUNT(inspect_options),
+    1,
+    1,
 };
 
 static const uint32_t device_flash_sizes[] = {1u << 20, 2u << 20, 4u << 20};
@@ -56,8 +61,11 @@ static const char *code_text(const char *name, unsigned code, char *buf, size_t 
 
 static void features_text(uint16_t features, char *buf, size_t cap)
 {
-    static const struct { uint16_t bit; const char *name; } rows[] = {
-        {EO_FEATURE_WEB, "web"}, {EO_FEATURE_ESPOTA, "espota"}, {EO_FEATURE_TELNET, "telnet"},
+    static const struct {
+        uint16_t bit;
+        const char *name;
+    } rows[] = {
+        {EO_FEATURE_WEB, "web"},   {EO_FEATURE_ESPOTA, "espota"},     {EO_FEATURE_TELNET, "telnet"},
         {EO_FEATURE_MDNS, "mdns"}, {EO_FEATURE_WEB_AUTH, "web-auth"},
     };
     buf[0] = '\0';
@@ -84,14 +92,15 @@ static json_t *json_segments(const struct eo_image_header *header)
 static json_t *json_flash(const struct eo_image_header *h)
 {
     char a[32], b[32], c[32];
-    return json_pack("{s:s,s:i,s:s,s:i,s:I,s:s,s:i}",
-                     "mode", code_text(eo_flash_mode_name(h->flash_mode), h->flash_mode, a, sizeof a),
-                     "mode_code", h->flash_mode,
-                     "size", code_text(eo_flash_size_name(h->flash_size_code), h->flash_size_code, b, sizeof b),
-                     "size_code", h->flash_size_code,
-                     "size_bytes", (json_int_t)eo_flash_size_bytes(h->flash_size_code),
-                     "freq", code_text(eo_flash_freq_name(h->flash_freq_code), h->flash_freq_code, c, sizeof c),
-                     "freq_code", h->flash_freq_code);
+    return json_pack(
+        "{s:s,s:i,s:s,s:i,s:I,s:s,s:i}", "mode",
+        code_text(eo_flash_mode_name(h->flash_mode), h->flash_mode, a, sizeof a), "mode_code",
+        h->flash_mode, "size",
+        code_text(eo_flash_size_name(h->flash_size_code), h->flash_size_code, b, sizeof b),
+        "size_code", h->flash_size_code, "size_bytes",
+        (json_int_t)eo_flash_size_bytes(h->flash_size_code), "freq",
+        code_text(eo_flash_freq_name(h->flash_freq_code), h->flash_freq_code, c, sizeof c),
+        "freq_code", h->flash_freq_code);
 }
 
 static json_t *json_identity(const struct eo_image *image)
@@ -119,7 +128,8 @@ static json_t *json_max_single_step(uint32_t running_size)
     json_t *obj = json_object();
     for (size_t i = 0; i < sizeof device_flash_sizes / sizeof device_flash_sizes[0]; i++) {
         struct eo_layout layout = eo_layout_standard(device_flash_sizes[i]);
-        const char *name = eo_flash_size_name((uint8_t)eo_flash_size_code_for(device_flash_sizes[i]));
+        const char *name =
+            eo_flash_size_name((uint8_t)eo_flash_size_code_for(device_flash_sizes[i]));
         json_object_set_new(obj, name,
                             json_integer(eo_layout_max_new_image(&layout, running_size)));
     }
@@ -142,9 +152,9 @@ static void print_json(const struct eo_image *image)
     json_object_set_new(doc, "entry", json_integer(app->entry));
     json_object_set_new(doc, "segments", json_segments(app));
     if (layout->format == EO_IMAGE_FORMAT_ARDUINO)
-        json_object_set_new(doc, "bootloader", json_pack("{s:I,s:o}", "entry",
-                                                         (json_int_t)layout->boot.entry, "segments",
-                                                         json_segments(&layout->boot)));
+        json_object_set_new(doc, "bootloader",
+                            json_pack("{s:I,s:o}", "entry", (json_int_t)layout->boot.entry,
+                                      "segments", json_segments(&layout->boot)));
     json_object_set_new(doc, "trailing_bytes", json_integer(layout->trailing_bytes));
     json_object_set_new(doc, "checksum_valid", json_true());
     json_object_set_new(doc, "md5", json_string(image->md5));
@@ -185,8 +195,9 @@ static void print_identity(const struct eo_image *image)
         return;
     }
     features_text(image->features, features, sizeof features);
-    eo_out_field("identity", "from the %s", image->identity_source == EO_IDENTITY_DESCRIPTOR
-                                                ? "app descriptor" : "file name (no descriptor)");
+    eo_out_field("identity", "from the %s",
+                 image->identity_source == EO_IDENTITY_DESCRIPTOR ? "app descriptor"
+                                                                  : "file name (no descriptor)");
     field_text("version", image->version);
     field_text("environment", image->environment);
     if (image->identity_source == EO_IDENTITY_DESCRIPTOR) {
@@ -204,7 +215,8 @@ static void print_fits(uint32_t running_size)
     for (size_t i = 0; i < sizeof device_flash_sizes / sizeof device_flash_sizes[0]; i++) {
         struct eo_layout layout = eo_layout_standard(device_flash_sizes[i]);
         uint32_t max = eo_layout_max_new_image(&layout, running_size);
-        const char *name = eo_flash_size_name((uint8_t)eo_flash_size_code_for(device_flash_sizes[i]));
+        const char *name =
+            eo_flash_size_name((uint8_t)eo_flash_size_code_for(device_flash_sizes[i]));
         eo_out_field(i == 0 ? "fits beside" : "", "%-4s %8u bytes  %4u sectors  (%s)", name, max,
                      max / EO_SECTOR_SIZE, eo_out_size(max, size_text, sizeof size_text));
     }
@@ -213,10 +225,11 @@ static void print_fits(uint32_t running_size)
 static void print_flash(const struct eo_image_header *h)
 {
     char a[32], b[32], c[32];
-    eo_out_field("flash", "%s, %s, %s",
-                 code_text(eo_flash_mode_name(h->flash_mode), h->flash_mode, a, sizeof a),
-                 code_text(eo_flash_size_name(h->flash_size_code), h->flash_size_code, b, sizeof b),
-                 code_text(eo_flash_freq_name(h->flash_freq_code), h->flash_freq_code, c, sizeof c));
+    eo_out_field(
+        "flash", "%s, %s, %s",
+        code_text(eo_flash_mode_name(h->flash_mode), h->flash_mode, a, sizeof a),
+        code_text(eo_flash_size_name(h->flash_size_code), h->flash_size_code, b, sizeof b),
+        code_text(eo_flash_freq_name(h->flash_freq_code), h->flash_freq_code, c, sizeof c));
 }
 
 static void print_human(const struct eo_image *image)
@@ -235,7 +248,8 @@ static void print_human(const struct eo_image *image)
     else
         eo_out_field("format", "%s", formats[layout->format]);
     eo_out_field("size", "%zu bytes, %u sectors (%s)", image->size,
-                 eo_sectors((uint32_t)image->size), eo_out_size(image->size, size_text, sizeof size_text));
+                 eo_sectors((uint32_t)image->size),
+                 eo_out_size(image->size, size_text, sizeof size_text));
     print_flash(&layout->boot);
     eo_out_field("entry", "0x%08X", layout->app.entry);
     print_segments("segments", &layout->app);

@@ -40,8 +40,13 @@ static const struct option_spec serve_options[] = {
 };
 
 static const struct command_spec serve_spec = {
-    "serve", "IMAGE", "Serve one image once under a one-time URL (for 'ota <url>').",
-    serve_options, OPTION_COUNT(serve_options), 1, 1,
+    "serve",
+    "IMAGE",
+    "Serve one image once under a one-time URL (for 'ota <url>').",
+    serve_options,
+    OPTION_COUNT(serve_options),
+    1,
+    1,
 };
 
 static int validate(void)
@@ -50,13 +55,15 @@ static int validate(void)
         return options_usage_error(&serve_spec, "--allow and --allow-any both given; use one");
     if (!allow_arg && !allow_any)
         return options_usage_error(&serve_spec, "missing --allow DEV (the device that will "
-                                   "fetch the image) or --allow-any");
+                                                "fetch the image) or --allow-any");
     if (allow_any && !address_arg)
         return options_usage_error(&serve_spec, "--allow-any needs --address ADDR (the local "
-                                   "address the client reaches)");
+                                                "address the client reaches)");
     if (address_arg && !eo_resolve_is_address(address_arg))
-        return options_usage_error(&serve_spec, "--address needs a numeric IPv4 or IPv6 "
-                                   "address, not '%s'", address_arg);
+        return options_usage_error(&serve_spec,
+                                   "--address needs a numeric IPv4 or IPv6 "
+                                   "address, not '%s'",
+                                   address_arg);
     return EO_OK;
 }
 
@@ -88,8 +95,9 @@ static void announce(struct eo_serve *server, const struct eo_target *device,
         json_object_set_new(obj, "event", json_string("listening"));
         json_object_set_new(obj, "url", json_string(eo_serve_url(server)));
         json_object_set_new(obj, "allow", allow_any ? json_null() : json_string(device->address));
-        json_object_set_new(obj, "image", json_pack("{s:s,s:I,s:s}", "path", image->path, "size",
-                                                     (json_int_t)image->size, "md5", image->md5));
+        json_object_set_new(obj, "image",
+                            json_pack("{s:s,s:I,s:s}", "path", image->path, "size",
+                                      (json_int_t)image->size, "md5", image->md5));
         json_object_set_new(obj, "timeout_s", json_integer((json_int_t)timeout_arg));
         eo_out_json(obj);
     } else {
@@ -110,8 +118,7 @@ static void wait_for_transfer(struct eo_serve *server, struct eo_serve_status *s
     uint64_t shown = 0;
     eo_progress_view_init(&view, "serve");
     eo_serve_get_status(server, status);
-    while (!eo_serve_delivered(status) && !eo_cancelled(cancel) &&
-           eo_net_ms_left(deadline) > 0) {
+    while (!eo_serve_delivered(status) && !eo_cancelled(cancel) && eo_net_ms_left(deadline) > 0) {
         unsigned tick = (unsigned)eo_net_ms_left(deadline);
         eo_serve_wait_change(server, status->generation, tick < WAIT_TICK_MS ? tick : WAIT_TICK_MS,
                              status);
@@ -119,8 +126,8 @@ static void wait_for_transfer(struct eo_serve *server, struct eo_serve_status *s
             first_request = eo_net_now();
         if (status->best_confirmed != shown) {
             shown = status->best_confirmed;
-            struct eo_progress p = {.done = shown, .total = status->size,
-                                    .elapsed_s = eo_net_now() - first_request};
+            struct eo_progress p = {
+                .done = shown, .total = status->size, .elapsed_s = eo_net_now() - first_request};
             eo_progress_view_update(&view, &p);
         }
     }
@@ -171,8 +178,8 @@ static enum eo_status judge(struct eo_serve *server, const struct eo_serve_statu
     if (status->complete)
         return EO_OK;
     if (eo_cancelled(cancel))
-        return eo_push_interrupted(cancel, fetcher(status), status->best_confirmed,
-                                   status->size, status->requests > 0, err);
+        return eo_push_interrupted(cancel, fetcher(status), status->best_confirmed, status->size,
+                                   status->requests > 0, err);
     if (status->unknown)
         return eo_error_hinted(err, EO_ERR_UNKNOWN, EO_HINT_CHECK_VERSION,
                                "%s acknowledged all %llu bytes of the image but did not close "
@@ -191,8 +198,8 @@ static void report(const struct eo_serve_status *status, const struct eo_error *
     if (json_output) {
         json_t *obj = eo_out_json_object("serve");
         json_object_set_new(obj, "event", json_string("done"));
-        json_object_set_new(obj, "client", status->client[0] ? json_string(status->client)
-                                                             : json_null());
+        json_object_set_new(obj, "client",
+                            status->client[0] ? json_string(status->client) : json_null());
         json_object_set_new(obj, "requests", json_integer(status->requests));
         json_object_set_new(obj, "refused", json_integer(status->rejected));
         json_object_set_new(obj, "bytes_confirmed",

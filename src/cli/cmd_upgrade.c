@@ -67,9 +67,13 @@ static const struct option_spec upgrade_options[] = {
 };
 
 static const struct command_spec upgrade_spec = {
-    "upgrade", "",
+    "upgrade",
+    "",
     "Take one device to the image: plan, one step or two, wait for the reboot, verify.",
-    upgrade_options, OPTION_COUNT(upgrade_options), 0, 0,
+    upgrade_options,
+    OPTION_COUNT(upgrade_options),
+    0,
+    0,
 };
 
 struct upgrade_job {
@@ -94,15 +98,17 @@ static int validate(int *method)
         return options_usage_error(&upgrade_spec, "missing --image FILE");
     if (password_file && password_arg)
         return options_usage_error(&upgrade_spec, "--password and --password-file both given; "
-                                   "use one (prefer --password-file)");
+                                                  "use one (prefer --password-file)");
     if (core_arg && firmware_dir)
         return options_usage_error(&upgrade_spec, "--core and --firmware-dir both given; use "
-                                   "one");
+                                                  "one");
     *method = -1;
     if (method_arg) {
         if (!eo_method_parse(method_arg, &parsed))
-            return options_usage_error(&upgrade_spec, "unknown --method '%s' (espota, web or "
-                                       "terminal)", method_arg);
+            return options_usage_error(&upgrade_spec,
+                                       "unknown --method '%s' (espota, web or "
+                                       "terminal)",
+                                       method_arg);
         *method = (int)parsed;
     }
     if (window && *method >= 0 && *method != EO_METHOD_ESPOTA)
@@ -163,17 +169,29 @@ static void fill_request(struct upgrade_job *job, int method, const struct eo_ev
     if (window)
         job->espota.window = (unsigned)window;
     job->request = (struct eo_upgrade_request){
-        .device = device_arg, .target = &job->target, .image = &job->image,
-        .core_path = core_arg, .firmware_dir = firmware_dir, .password = job->password,
-        .policy = {.force = force, .allow_downgrade = allow_downgrade, .no_gzip = no_gzip,
-                   .two_step = two_step, .method = method, .expect_version = expect_version},
-        .known = job->have_known ? &job->known : NULL, .dry_run = dry_run,
+        .device = device_arg,
+        .target = &job->target,
+        .image = &job->image,
+        .core_path = core_arg,
+        .firmware_dir = firmware_dir,
+        .password = job->password,
+        .policy = {.force = force,
+                   .allow_downgrade = allow_downgrade,
+                   .no_gzip = no_gzip,
+                   .two_step = two_step,
+                   .method = method,
+                   .expect_version = expect_version},
+        .known = job->have_known ? &job->known : NULL,
+        .dry_run = dry_run,
         .use_mdns = !no_mdns,
-        .reboot_timeout_ms = (unsigned)(reboot_timeout_s * 1000u), .soak_s = (unsigned)soak_s,
+        .reboot_timeout_ms = (unsigned)(reboot_timeout_s * 1000u),
+        .soak_s = (unsigned)soak_s,
         .connect_timeout_ms = (unsigned)connect_timeout,
         .stall_timeout_ms = (unsigned)stall_timeout,
-        .result_timeout_ms = (unsigned)result_timeout, .espota = &job->espota,
-        .events = events, .cancel = cancel,
+        .result_timeout_ms = (unsigned)result_timeout,
+        .espota = &job->espota,
+        .events = events,
+        .cancel = cancel,
     };
 }
 
@@ -191,12 +209,12 @@ static void print_json(const struct upgrade_job *job, const struct eo_error *err
     const struct eo_upgrade_result *result = &job->result;
     json_t *obj = eo_out_json_object("upgrade");
     json_object_set_new(obj, "device", json_string(device_arg));
-    json_object_set_new(obj, "address", json_string(result->address[0] ? result->address
-                                                                       : job->target.address));
-    json_object_set_new(obj, "image", json_pack("{s:s,s:I,s:s,s:o}", "path", image_arg, "size",
-                                                 (json_int_t)job->image.size, "md5",
-                                                 job->image.md5, "version",
-                                                 eo_out_json_text(job->image.version)));
+    json_object_set_new(obj, "address",
+                        json_string(result->address[0] ? result->address : job->target.address));
+    json_object_set_new(obj, "image",
+                        json_pack("{s:s,s:I,s:s,s:o}", "path", image_arg, "size",
+                                  (json_int_t)job->image.size, "md5", job->image.md5, "version",
+                                  eo_out_json_text(job->image.version)));
     json_object_set_new(obj, "before", identity_json(&result->before));
     json_object_set_new(obj, "plan", cli_upgrade_plan_json(result));
     json_object_set_new(obj, "core", cli_upgrade_core_json(result));
@@ -212,8 +230,7 @@ static void print_json(const struct upgrade_job *job, const struct eo_error *err
     eo_out_json(obj);
 }
 
-static const char *figure_text(uint64_t bytes, enum eo_certainty certainty, char *buf,
-                               size_t cap)
+static const char *figure_text(uint64_t bytes, enum eo_certainty certainty, char *buf, size_t cap)
 {
     if (certainty == EO_CERTAIN_UNKNOWN)
         return "unknown";
@@ -228,16 +245,16 @@ static void print_plan_steps(const struct eo_upgrade_result *result)
         const struct eo_plan_step *step = &result->plan.steps[i];
         char label[16], before[48], after[48];
         snprintf(label, sizeof label, "step %u", i + 1);
-        eo_out_field(label, "%s by %s: %llu bytes (%llu installed), free before %s, after %s, "
-                     "then it runs %s %s", cli_step_image_name(step->image),
-                     eo_method_name(step->method), (unsigned long long)step->bytes,
-                     (unsigned long long)step->inflated,
-                     figure_text(step->free_before, step->free_before_certainty, before,
-                                 sizeof before),
-                     figure_text(step->free_after, step->free_after_certainty, after,
-                                 sizeof after),
-                     eo_kind_name(step->expect_kind) ? eo_kind_name(step->expect_kind) : "?",
-                     step->expect_version[0] ? step->expect_version : "?");
+        eo_out_field(
+            label,
+            "%s by %s: %llu bytes (%llu installed), free before %s, after %s, "
+            "then it runs %s %s",
+            cli_step_image_name(step->image), eo_method_name(step->method),
+            (unsigned long long)step->bytes, (unsigned long long)step->inflated,
+            figure_text(step->free_before, step->free_before_certainty, before, sizeof before),
+            figure_text(step->free_after, step->free_after_certainty, after, sizeof after),
+            eo_kind_name(step->expect_kind) ? eo_kind_name(step->expect_kind) : "?",
+            step->expect_version[0] ? step->expect_version : "?");
     }
     for (unsigned i = 0; i < result->plan.note_count; i++)
         eo_out_field("note", "%s", result->plan.notes[i]);
@@ -261,8 +278,8 @@ static void print_text(const struct upgrade_job *job)
         eo_out_field(label, "%s by %s: %llu bytes in %.1f s, back in %.1f s as %s%s%s",
                      cli_step_image_name(step->image), eo_method_name(step->method),
                      (unsigned long long)step->bytes, step->push_s, step->reboot_s,
-                     step->version_after[0] ? step->version_after : "?",
-                     step->note[0] ? "; " : "", step->note);
+                     step->version_after[0] ? step->version_after : "?", step->note[0] ? "; " : "",
+                     step->note);
     }
     if (result->up_to_date)
         eo_out_field("result", "up to date");
@@ -281,8 +298,10 @@ static enum eo_status run(struct upgrade_job *job, int method, struct eo_error *
     const struct eo_cancel *cancel = cli_interrupt_install();
     enum eo_status status = prepare(job, cancel, err);
     if (status != EO_OK) {
-        snprintf(job->result.where, sizeof job->result.where, "%s was not changed: nothing "
-                 "was sent", device_arg);
+        snprintf(job->result.where, sizeof job->result.where,
+                 "%s was not changed: nothing "
+                 "was sent",
+                 device_arg);
         return status;
     }
     struct eo_report_text report;

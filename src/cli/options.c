@@ -63,8 +63,7 @@ static int store_uint(const struct command_spec *spec, const struct option_spec 
 }
 
 /* Keeps a copy of a secret and blanks it in argv, where /proc/PID/cmdline shows it. */
-static int store_secret(const struct command_spec *spec, const struct option_spec *opt,
-                        char *value)
+static int store_secret(const struct command_spec *spec, const struct option_spec *opt, char *value)
 {
     char *copy = strdup(value);
     if (!copy)
@@ -74,17 +73,12 @@ static int store_secret(const struct command_spec *spec, const struct option_spe
     return 0;
 }
 
-static int store_value(const struct command_spec *spec, const struct option_spec *opt,
-                       char *value)
+static int store_value(const struct command_spec *spec, const struct option_spec *opt, char *value)
 {
     switch (opt->type) {
-    case OPT_STRING:
-        *(const char **)opt->target = value;
-        return 0;
-    case OPT_SECRET:
-        return store_secret(spec, opt, value);
-    case OPT_UINT:
-        return store_uint(spec, opt, value);
+    case OPT_STRING: *(const char **)opt->target = value; return 0;
+    case OPT_SECRET: return store_secret(spec, opt, value);
+    case OPT_UINT: return store_uint(spec, opt, value);
     case OPT_LIST: {
         struct opt_list *list = opt->target;
         if (list->count >= OPT_LIST_MAX)
@@ -93,8 +87,7 @@ static int store_value(const struct command_spec *spec, const struct option_spec
         list->items[list->count++] = value;
         return 0;
     }
-    case OPT_FLAG:
-        break;
+    case OPT_FLAG: break;
     }
     return options_usage_error(spec, "--%s takes no value", opt->name);
 }
@@ -152,8 +145,7 @@ static int parse_option(const struct command_spec *spec, int argc, char **argv, 
     return store_value(spec, opt, value);
 }
 
-int options_parse(const struct command_spec *spec, int argc, char **argv, char **args,
-                  int *nargs)
+int options_parse(const struct command_spec *spec, int argc, char **argv, char **args, int *nargs)
 {
     bool options_done = false;
     bool seen[OPTIONS_MAX] = {false};

@@ -24,19 +24,19 @@ struct opt_list {
 };
 
 struct option_spec {
-    const char *name;        /* long name without "--" */
-    char short_name;         /* 0 when none */
+    const char *name; /* long name without "--" */
+    char short_name;  /* 0 when none */
     enum opt_type type;
     void *target;
-    unsigned long min, max;  /* OPT_UINT bounds */
-    const char *arg_name;    /* "FILE", "MS" ... (NULL for flags) */
-    const char *help;        /* one line */
+    unsigned long min, max; /* OPT_UINT bounds */
+    const char *arg_name;   /* "FILE", "MS" ... (NULL for flags) */
+    const char *help;       /* one line */
 };
 
 struct command_spec {
-    const char *name;        /* "inspect" */
-    const char *args;        /* "IMAGE" — shown in usage */
-    const char *summary;     /* one line */
+    const char *name;    /* "inspect" */
+    const char *args;    /* "IMAGE" — shown in usage */
+    const char *summary; /* one line */
     const struct option_spec *options;
     size_t option_count;
     unsigned min_args, max_args;
@@ -47,8 +47,7 @@ struct command_spec {
  * printed (exit 0), or EO_ERR_USAGE after printing one line and "try --help" to stderr.
  * "--" ends options. Options may come before or after positional arguments. A string or number
  * option given twice is a usage error (flags may repeat; lists collect every occurrence). */
-int options_parse(const struct command_spec *spec, int argc, char **argv, char **args,
-                  int *nargs);
+int options_parse(const struct command_spec *spec, int argc, char **argv, char **args, int *nargs);
 
 void options_print_help(const struct command_spec *spec);
 

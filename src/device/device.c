@@ -106,16 +106,30 @@ bool eo_device_normalize_mac(const char *text, char out[18])
 /* ---- TXT keys ------------------------------------------------------------------------ */
 
 enum txt_key {
-    KEY_APP_NAME, KEY_APP_VERSION, KEY_BUILD_DATE, KEY_MAC, KEY_TARGET_BOARD, KEY_MEM_SIZE,
-    KEY_SDK_SIZE, KEY_FREE_SPACE, KEY_BOARD, KEY_AUTH_UPLOAD, KEY_COUNT
+    KEY_APP_NAME,
+    KEY_APP_VERSION,
+    KEY_BUILD_DATE,
+    KEY_MAC,
+    KEY_TARGET_BOARD,
+    KEY_MEM_SIZE,
+    KEY_SDK_SIZE,
+    KEY_FREE_SPACE,
+    KEY_BOARD,
+    KEY_AUTH_UPLOAD,
+    KEY_COUNT
 };
 
 static const char *const key_names[KEY_COUNT] = {
-    [KEY_APP_NAME] = EO_TXT_APP_NAME,         [KEY_APP_VERSION] = EO_TXT_APP_VERSION,
-    [KEY_BUILD_DATE] = EO_TXT_BUILD_DATE,     [KEY_MAC] = EO_TXT_MAC,
-    [KEY_TARGET_BOARD] = EO_TXT_TARGET_BOARD, [KEY_MEM_SIZE] = EO_TXT_MEM_SIZE,
-    [KEY_SDK_SIZE] = EO_TXT_SDK_SIZE,         [KEY_FREE_SPACE] = EO_TXT_FREE_SPACE,
-    [KEY_BOARD] = EO_TXT_BOARD,               [KEY_AUTH_UPLOAD] = EO_TXT_AUTH_UPLOAD,
+    [KEY_APP_NAME] = EO_TXT_APP_NAME,
+    [KEY_APP_VERSION] = EO_TXT_APP_VERSION,
+    [KEY_BUILD_DATE] = EO_TXT_BUILD_DATE,
+    [KEY_MAC] = EO_TXT_MAC,
+    [KEY_TARGET_BOARD] = EO_TXT_TARGET_BOARD,
+    [KEY_MEM_SIZE] = EO_TXT_MEM_SIZE,
+    [KEY_SDK_SIZE] = EO_TXT_SDK_SIZE,
+    [KEY_FREE_SPACE] = EO_TXT_FREE_SPACE,
+    [KEY_BOARD] = EO_TXT_BOARD,
+    [KEY_AUTH_UPLOAD] = EO_TXT_AUTH_UPLOAD,
 };
 
 static bool is_espurna_key(enum txt_key key)
@@ -212,8 +226,8 @@ static void apply_entry(struct eo_device *device, struct txt_raw *raw,
 
 /* mem_size / sdk_size: KiB by definition; a value that only makes sense in bytes is taken as
  * bytes and marked guessed. */
-static void decode_flash(struct eo_device *device, const char *name, bool present,
-                         const char *raw, struct eo_figure *out)
+static void decode_flash(struct eo_device *device, const char *name, bool present, const char *raw,
+                         struct eo_figure *out)
 {
     uint64_t value;
     out->source = EO_FIGURE_UNKNOWN;
@@ -297,8 +311,9 @@ static void decode_free_space(struct eo_device *device, const struct txt_raw *ra
         return;
     }
     out->bytes = value * unit;
-    out->source = guessed ? EO_FIGURE_GUESSED : unit == 1 ? EO_FIGURE_REPORTED
-                                                          : EO_FIGURE_CONVERTED;
+    out->source = guessed     ? EO_FIGURE_GUESSED
+                  : unit == 1 ? EO_FIGURE_REPORTED
+                              : EO_FIGURE_CONVERTED;
     if (guessed)
         add_note(device, "free_space %llu: unit guessed as %s from the flash size",
                  (unsigned long long)value, unit == 1 ? "bytes" : "KiB");
@@ -329,8 +344,7 @@ static void clear_txt_fields(struct eo_device *device)
     device->note_count = 0;
 }
 
-void eo_device_apply_txt(struct eo_device *device, const struct eo_txt_entry *entries,
-                         size_t count)
+void eo_device_apply_txt(struct eo_device *device, const struct eo_txt_entry *entries, size_t count)
 {
     struct txt_raw raw;
     memset(&raw, 0, sizeof raw);
@@ -408,8 +422,9 @@ const char *eo_figure_source_name(enum eo_figure_source source)
 
 const char *eo_device_kind_name(const struct eo_device *device)
 {
-    return device->kind == EO_KIND_FULL ? "full" : device->kind == EO_KIND_CORE ? "core"
-                                                                                : "unknown";
+    return device->kind == EO_KIND_FULL   ? "full"
+           : device->kind == EO_KIND_CORE ? "core"
+                                          : "unknown";
 }
 
 const char *eo_auth_name(enum eo_auth auth)
@@ -425,8 +440,7 @@ const char *eo_device_methods_text(const struct eo_device *device, char *buf, si
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         if (!(device->methods & (1u << order[i])))
             continue;
-        int n = snprintf(buf + used, cap - used, "%s%s", used ? "," : "",
-                         eo_method_name(order[i]));
+        int n = snprintf(buf + used, cap - used, "%s%s", used ? "," : "", eo_method_name(order[i]));
         if (n < 0 || (size_t)n >= cap - used)
             break;
         used += (size_t)n;
@@ -446,8 +460,7 @@ static uint64_t first_known(const struct eo_figure *a, const struct eo_figure *b
     return b->source != EO_FIGURE_UNKNOWN ? b->bytes : 0;
 }
 
-int eo_device_image_steps(const struct eo_device *device, uint32_t image_size,
-                          uint32_t image_flash)
+int eo_device_image_steps(const struct eo_device *device, uint32_t image_size, uint32_t image_flash)
 {
     /* the running build's layout decides the sketch area (the Updater uses its linker
      * layout), the chip decides what flash configuration a new image may have */

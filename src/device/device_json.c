@@ -10,15 +10,15 @@ static json_t *text_or_null(const char *text)
 
 static json_t *figure_json(const struct eo_figure *figure)
 {
-    json_t *bytes = figure->source == EO_FIGURE_UNKNOWN ? json_null()
-                                                        : json_integer((json_int_t)figure->bytes);
+    json_t *bytes =
+        figure->source == EO_FIGURE_UNKNOWN ? json_null() : json_integer((json_int_t)figure->bytes);
     return json_pack("{s:o,s:s}", "bytes", bytes, "source", eo_figure_source_name(figure->source));
 }
 
 static json_t *port_or_null(const struct eo_device *device, enum eo_service service)
 {
     return device->service_instance[service][0] ? json_integer(device->ports[service])
-                                                 : json_null();
+                                                : json_null();
 }
 
 static json_t *addresses_json(const struct eo_device *device)
@@ -57,22 +57,14 @@ json_t *eo_device_to_json(const struct eo_device *device)
     json_t *ports = json_pack("{s:o,s:o,s:o}", "espota", port_or_null(device, EO_SERVICE_ARDUINO),
                               "web", port_or_null(device, EO_SERVICE_HTTP), "telnet",
                               port_or_null(device, EO_SERVICE_TELNET));
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o}",
-                     "hostname", text_or_null(device->hostname),
-                     "instance", text_or_null(device->instance),
-                     "addresses", addresses_json(device),
-                     "ports", ports,
-                     "app", text_or_null(device->app),
-                     "version", text_or_null(device->version),
-                     "build_date", text_or_null(device->build_date),
-                     "mac", text_or_null(device->mac),
-                     "chip_id", text_or_null(device->chip_id),
-                     "board", text_or_null(device->board),
-                     "kind", eo_device_kind_name(device),
-                     "flash_real", figure_json(&device->flash_real),
-                     "flash_built", figure_json(&device->flash_built),
-                     "free_space", figure_json(&device->free_space),
-                     "methods", methods_json(device),
-                     "auth", auth_json(device->auth),
-                     "notes", notes_json(device));
+    return json_pack(
+        "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "hostname",
+        text_or_null(device->hostname), "instance", text_or_null(device->instance), "addresses",
+        addresses_json(device), "ports", ports, "app", text_or_null(device->app), "version",
+        text_or_null(device->version), "build_date", text_or_null(device->build_date), "mac",
+        text_or_null(device->mac), "chip_id", text_or_null(device->chip_id), "board",
+        text_or_null(device->board), "kind", eo_device_kind_name(device), "flash_real",
+        figure_json(&device->flash_real), "flash_built", figure_json(&device->flash_built),
+        "free_space", figure_json(&device->free_space), "methods", methods_json(device), "auth",
+        auth_json(device->auth), "notes", notes_json(device));
 }

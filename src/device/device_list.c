@@ -154,8 +154,8 @@ void eo_device_list_sort(struct eo_device_list *list)
 /* ---- --filter ------------------------------------------------------------------------- */
 
 static const char *const filter_keys[] = {"hostname", "instance", "address", "app",
-                                          "version", "board", "kind", "mac",
-                                          "chip_id", "method", "auth"};
+                                          "version",  "board",    "kind",    "mac",
+                                          "chip_id",  "method",   "auth"};
 
 enum eo_status eo_device_filter_parse(const char *text, struct eo_device_filter *out,
                                       struct eo_error *err)

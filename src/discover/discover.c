@@ -73,14 +73,15 @@ enum eo_status discover_session_open(struct discover_session *session, struct eo
     if (!session->poll)
         return eo_error_set(err, EO_ERR_INTERNAL,
                             "cannot start an avahi event loop: out of memory");
-    session->client = avahi_client_new(avahi_simple_poll_get(session->poll), 0, client_callback,
-                                       session, &error);
+    session->client =
+        avahi_client_new(avahi_simple_poll_get(session->poll), 0, client_callback, session, &error);
     if (!session->client) {
         avahi_simple_poll_free(session->poll);
         session->poll = NULL;
         return eo_error_set(err, EO_ERR_DISCOVERY,
-                            "discovery needs avahi-daemon, which is not reachable (%s); "
-                            EO_DISCOVER_NO_DAEMON_HINT, avahi_strerror(error));
+                            "discovery needs avahi-daemon, which is not reachable "
+                            "(%s); " EO_DISCOVER_NO_DAEMON_HINT,
+                            avahi_strerror(error));
     }
     session->start_s = discover_now();
     session->settle.last_event_s = session->start_s;
@@ -143,18 +144,21 @@ const char *discover_service_type(enum eo_service service)
     return service_types[service];
 }
 
-struct eo_device *discover_add_resolved(struct eo_device_list *list, int service,
-                                        const char *name, const char *host_name,
-                                        const AvahiAddress *address, uint16_t port,
-                                        AvahiStringList *txt)
+struct eo_device *discover_add_resolved(struct eo_device_list *list, int service, const char *name,
+                                        const char *host_name, const AvahiAddress *address,
+                                        uint16_t port, AvahiStringList *txt)
 {
     char numeric[AVAHI_ADDRESS_STR_MAX] = "";
     struct eo_txt_entry entries[MAX_TXT_ENTRIES];
     if (address)
         avahi_address_snprint(numeric, sizeof numeric, address);
     struct eo_service_record record = {
-        .service = (enum eo_service)service, .instance = name, .host_name = host_name,
-        .address = numeric, .port = port, .txt = entries,
+        .service = (enum eo_service)service,
+        .instance = name,
+        .host_name = host_name,
+        .address = numeric,
+        .port = port,
+        .txt = entries,
         .txt_count = txt_entries(txt, entries, MAX_TXT_ENTRIES),
     };
     return eo_device_list_add_service(list, &record);
@@ -192,8 +196,8 @@ static void start_resolve(struct discover_session *session, AvahiIfIndex interfa
         session->failures++;
 }
 
-static void resolve_aside(void *ctx, AvahiIfIndex interface, AvahiProtocol protocol,
-                          int service, const char *name, const char *domain)
+static void resolve_aside(void *ctx, AvahiIfIndex interface, AvahiProtocol protocol, int service,
+                          const char *name, const char *domain)
 {
     start_resolve(ctx, interface, protocol, name, service_types[service], domain);
 }
@@ -261,8 +265,8 @@ static void fill_stats(const struct discover_session *session, bool finished,
     if (!stats)
         return;
     stats->elapsed_s = discover_now() - session->start_s;
-    stats->last_change_s = session->last_change_s > 0 ? session->last_change_s - session->start_s
-                                                      : 0;
+    stats->last_change_s =
+        session->last_change_s > 0 ? session->last_change_s - session->start_s : 0;
     stats->resolved = session->resolved;
     stats->failed = session->failures;
     stats->timed_out = !finished;
@@ -273,19 +277,19 @@ enum eo_status eo_discover_run(const struct eo_discover_options *options,
                                struct eo_error *err)
 {
     struct discover_session session;
-    unsigned timeout_ms = options && options->timeout_ms ? options->timeout_ms
-                                                         : EO_DISCOVER_DEFAULT_TIMEOUT_MS;
-    unsigned settle_ms = options && options->settle_ms ? options->settle_ms
-                                                       : EO_DISCOVER_DEFAULT_SETTLE_MS;
+    unsigned timeout_ms =
+        options && options->timeout_ms ? options->timeout_ms : EO_DISCOVER_DEFAULT_TIMEOUT_MS;
+    unsigned settle_ms =
+        options && options->settle_ms ? options->settle_ms : EO_DISCOVER_DEFAULT_SETTLE_MS;
     enum eo_status status = discover_session_open(&session, err);
     if (status != EO_OK)
         return status;
     session.list = out;
     session.settle_s = settle_ms / 1000.0;
     status = discover_session_browse(&session, err);
-    bool finished = status == EO_OK &&
-                    discover_session_loop(&session, session.start_s + timeout_ms / 1000.0,
-                                          session.settle_s, quiet);
+    bool finished =
+        status == EO_OK && discover_session_loop(&session, session.start_s + timeout_ms / 1000.0,
+                                                 session.settle_s, quiet);
     if (status == EO_OK && session.failed)
         status = EO_ERR_DISCOVERY;
     fill_stats(&session, finished, stats);

@@ -64,8 +64,8 @@ static enum eo_status search(struct discover_session *session, unsigned timeout_
     enum eo_status status = discover_session_browse(session, err);
     if (status != EO_OK)
         return status;
-    double deadline = session->start_s +
-                      (timeout_ms ? timeout_ms : EO_DISCOVER_LOOKUP_TIMEOUT_MS) / 1000.0;
+    double deadline =
+        session->start_s + (timeout_ms ? timeout_ms : EO_DISCOVER_LOOKUP_TIMEOUT_MS) / 1000.0;
     discover_session_loop(session, deadline, session->settle_s, device_complete);
     return session->failed ? EO_ERR_DISCOVERY : EO_OK;
 }

@@ -60,8 +60,7 @@ bool eo_discover_focus_listed(struct eo_discover_focus *focus, int service)
 /* ---- the instances set aside ------------------------------------------------------------ */
 
 bool discover_aside_keep(struct discover_session *session, AvahiIfIndex interface,
-                         AvahiProtocol protocol, int service, const char *name,
-                         const char *domain)
+                         AvahiProtocol protocol, int service, const char *name, const char *domain)
 {
     if (session->aside_count == session->aside_cap) {
         size_t cap = session->aside_cap ? 2 * session->aside_cap : 16;
@@ -72,8 +71,10 @@ bool discover_aside_keep(struct discover_session *session, AvahiIfIndex interfac
         session->aside_cap = cap;
     }
     struct discover_aside *aside = &session->aside[session->aside_count];
-    *aside = (struct discover_aside){.interface = interface, .protocol = protocol,
-                                     .service = service, .name = strdup(name),
+    *aside = (struct discover_aside){.interface = interface,
+                                     .protocol = protocol,
+                                     .service = service,
+                                     .name = strdup(name),
                                      .domain = strdup(domain ? domain : "")};
     if (!aside->name || !aside->domain) {
         free(aside->name);

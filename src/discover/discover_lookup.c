@@ -26,8 +26,7 @@ static void found_address(struct discover_session *session, const AvahiAddress *
 
 static void host_callback(AvahiHostNameResolver *resolver, AvahiIfIndex interface,
                           AvahiProtocol protocol, AvahiResolverEvent event, const char *name,
-                          const AvahiAddress *address, AvahiLookupResultFlags flags,
-                          void *userdata)
+                          const AvahiAddress *address, AvahiLookupResultFlags flags, void *userdata)
 {
     struct discover_session *session = userdata;
     (void)interface, (void)protocol, (void)name, (void)flags;
@@ -61,9 +60,9 @@ static void start_host(struct discover_session *session, const char *host_name)
 
 static void start_instance(struct discover_session *session, const char *instance)
 {
-    if (avahi_service_resolver_new(session->client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
-                                   instance, "_arduino._tcp", "local", AVAHI_PROTO_INET, 0,
-                                   instance_callback, session))
+    if (avahi_service_resolver_new(session->client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, instance,
+                                   "_arduino._tcp", "local", AVAHI_PROTO_INET, 0, instance_callback,
+                                   session))
         session->lookups_pending++;
 }
 
@@ -107,8 +106,8 @@ enum eo_status eo_discover_lookup(const char *name, unsigned timeout_ms, struct 
     session.target = out;
     session.settle.resolves_pending = 1; /* never "quiet": wait for an answer or the deadline */
     start_lookups(&session, name);
-    double deadline = session.start_s + (timeout_ms ? timeout_ms : EO_DISCOVER_LOOKUP_TIMEOUT_MS)
-                                            / 1000.0;
+    double deadline =
+        session.start_s + (timeout_ms ? timeout_ms : EO_DISCOVER_LOOKUP_TIMEOUT_MS) / 1000.0;
     if (session.lookups_pending > 0)
         discover_session_loop(&session, deadline, 0, answered);
     if (session.failed)
@@ -116,7 +115,8 @@ enum eo_status eo_discover_lookup(const char *name, unsigned timeout_ms, struct 
     else if (!session.found)
         status = eo_error_set(err, EO_ERR_UNREACHABLE,
                               "no device named '%s' answered over mDNS; check the name, or give "
-                              "its IP address", name);
+                              "its IP address",
+                              name);
     discover_session_close(&session);
     return status;
 }

@@ -26,7 +26,7 @@ struct discover_session {
     AvahiSimplePoll *poll;
     AvahiClient *client;
     struct eo_error *err;
-    bool failed;                  /* the client failed; err says why */
+    bool failed; /* the client failed; err says why */
     double start_s;
     double settle_s;
     struct eo_settle settle;
@@ -41,16 +41,16 @@ struct discover_session {
     bool found;
     struct eo_target *target;
     /* one device (discover_device.c) */
-    const char *want_name;        /* user's name for it, NULL: none */
-    const char *want_address;     /* its numeric address, NULL or "": none */
-    double matched_s;             /* when its _arduino._tcp record was first complete, 0: not */
+    const char *want_name;    /* user's name for it, NULL: none */
+    const char *want_address; /* its numeric address, NULL or "": none */
+    double matched_s;         /* when its _arduino._tcp record was first complete, 0: not */
     /* resolving only what may be the wanted device (discover_focus.c) */
     struct eo_discover_focus focus;
     struct discover_aside *aside; /* instances set aside meanwhile */
     size_t aside_count, aside_cap;
     /* loop control */
     const struct eo_cancel *cancel; /* NULL: never; the loop then ends as soon as it is set */
-    unsigned max_wait_ms;         /* longest single wait of the loop, 0: no cap */
+    unsigned max_wait_ms;           /* longest single wait of the loop, 0: no cap */
 };
 
 double discover_now(void);
@@ -69,10 +69,9 @@ int discover_service_of_type(const char *type);
 /* The type text of a service. */
 const char *discover_service_type(enum eo_service service);
 /* Merges one resolved service into `list`. Returns the device it went to (NULL: not added). */
-struct eo_device *discover_add_resolved(struct eo_device_list *list, int service,
-                                        const char *name, const char *host_name,
-                                        const AvahiAddress *address, uint16_t port,
-                                        AvahiStringList *txt);
+struct eo_device *discover_add_resolved(struct eo_device_list *list, int service, const char *name,
+                                        const char *host_name, const AvahiAddress *address,
+                                        uint16_t port, AvahiStringList *txt);
 /* The device of `list` that is `name` (host name, instance, address) or has `address`. */
 struct eo_device *discover_find_target(const struct eo_device_list *list, const char *name,
                                        const char *address);
@@ -82,8 +81,7 @@ typedef void (*discover_resolve_fn)(void *ctx, AvahiIfIndex interface, AvahiProt
                                     int service, const char *name, const char *domain);
 /* Keeps a new instance for later; false when out of memory (it is then left unresolved). */
 bool discover_aside_keep(struct discover_session *session, AvahiIfIndex interface,
-                         AvahiProtocol protocol, int service, const char *name,
-                         const char *domain);
+                         AvahiProtocol protocol, int service, const char *name, const char *domain);
 /* Forgets one that was withdrawn meanwhile. */
 void discover_aside_drop(struct discover_session *session, int service, const char *name);
 /* Hands every instance of `service` set aside to resolve(), and forgets them. */

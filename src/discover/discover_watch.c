@@ -21,7 +21,7 @@ struct kept_resolver {
     AvahiServiceResolver *resolver; /* NULL: free slot */
     int service;
     char instance[EO_DEVICE_TEXT_MAX];
-    bool answered;                  /* it has resolved at least once */
+    bool answered; /* it has resolved at least once */
 };
 
 struct eo_discover_watch {
@@ -31,9 +31,9 @@ struct eo_discover_watch {
     char address[64];
     AvahiServiceBrowser *browsers[EO_SERVICE_COUNT];
     struct kept_resolver kept[MAX_KEPT];
-    unsigned asking;      /* one-shot resolves in flight: whose is this instance? */
+    unsigned asking;       /* one-shot resolves in flight: whose is this instance? */
     struct eo_error error; /* the session's own: the client may fail between calls */
-    bool said_goodbye;    /* its _arduino._tcp service was withdrawn and not yet announced again */
+    bool said_goodbye;     /* its _arduino._tcp service was withdrawn and not yet announced again */
     struct eo_discover_watch_state state;
 };
 
@@ -76,8 +76,8 @@ static struct kept_resolver *kept_add(struct eo_discover_watch *watch,
         struct kept_resolver *kept = &watch->kept[i];
         if (kept->resolver)
             continue;
-        *kept = (struct kept_resolver){.resolver = resolver, .service = service,
-                                       .answered = answered};
+        *kept =
+            (struct kept_resolver){.resolver = resolver, .service = service, .answered = answered};
         snprintf(kept->instance, sizeof kept->instance, "%s", instance);
         return kept;
     }
@@ -187,8 +187,8 @@ static void start_resolver(struct eo_discover_watch *watch, AvahiIfIndex interfa
     if (!mine && !may_be_target(watch, service))
         return;
     kept_drop(kept_find(watch, service, name));
-    AvahiServiceResolver *resolver = new_resolver(watch, interface, protocol, service, name,
-                                                  domain);
+    AvahiServiceResolver *resolver =
+        new_resolver(watch, interface, protocol, service, name, domain);
     if (!resolver)
         return; /* avahi-daemon's limit of objects per client: this instance stays unknown */
     if (mine && kept_add(watch, resolver, service, name, false))
@@ -211,8 +211,8 @@ static void withdrawn(struct eo_discover_watch *watch, int service, const char *
     eo_device_list_remove_service(&watch->list, (enum eo_service)service, name);
 }
 
-static void resolve_aside(void *ctx, AvahiIfIndex interface, AvahiProtocol protocol,
-                          int service, const char *name, const char *domain)
+static void resolve_aside(void *ctx, AvahiIfIndex interface, AvahiProtocol protocol, int service,
+                          const char *name, const char *domain)
 {
     start_resolver(ctx, interface, protocol, service, name, domain);
 }

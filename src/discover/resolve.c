@@ -79,8 +79,7 @@ static enum eo_status resolve_bare(const char *arg, struct eo_target *out, struc
 }
 
 /* A dotted name: DNS first; when it fails, it may be an mDNS instance name ("Kitchen v1.2"). */
-static enum eo_status resolve_dotted(const char *arg, struct eo_target *out,
-                                     struct eo_error *err)
+static enum eo_status resolve_dotted(const char *arg, struct eo_target *out, struct eo_error *err)
 {
     char address[sizeof out->address];
     enum eo_status status = lookup(arg, address, sizeof address, err);

@@ -21,10 +21,10 @@
 #define PROBE_MS 1500u /* a device that accepts no connection this long is offline */
 
 static const char *const state_names[] = {
-    [EO_BATCH_NOT_RUN] = "not-run", [EO_BATCH_DONE] = "done",
+    [EO_BATCH_NOT_RUN] = "not-run",       [EO_BATCH_DONE] = "done",
     [EO_BATCH_UP_TO_DATE] = "up-to-date", [EO_BATCH_PLANNED] = "planned",
-    [EO_BATCH_FAILED] = "failed", [EO_BATCH_OFFLINE] = "offline",
-    [EO_BATCH_SKIPPED] = "skipped", [EO_BATCH_FINISHED_EARLIER] = "finished-earlier",
+    [EO_BATCH_FAILED] = "failed",         [EO_BATCH_OFFLINE] = "offline",
+    [EO_BATCH_SKIPPED] = "skipped",       [EO_BATCH_FINISHED_EARLIER] = "finished-earlier",
 };
 
 const char *eo_batch_state_name(enum eo_batch_state state)
@@ -100,7 +100,7 @@ struct batch_run {
     const struct eo_batch_request *req;
     struct eo_batch_outcome *outcomes;
     struct image_cache cache;
-    size_t *order;           /* the members this pass works on, in order */
+    size_t *order; /* the members this pass works on, in order */
     size_t order_count;
     atomic_size_t next;
     void (*work)(struct batch_run *run, size_t index);
@@ -149,8 +149,8 @@ static void note(const struct batch_run *run, const char *device, const char *te
 static void announce(const struct eo_batch_request *req, const char *device, const char *state,
                      enum eo_status status)
 {
-    struct eo_event event = {.kind = EO_EVENT_STANDING, .device = device, .text = state,
-                             .status = status};
+    struct eo_event event = {
+        .kind = EO_EVENT_STANDING, .device = device, .text = state, .status = status};
     eo_events_emit(req->events, &event);
 }
 
@@ -159,7 +159,6 @@ static void announce_outcome(const struct eo_batch_request *req, const char *dev
 {
     announce(req, device, eo_batch_state_name(outcome->state), outcome->status);
 }
-
 
 /* A record from discovery may outlive its device (a cache, a missed goodbye): it counts as
  * online when its terminal or web port answers. */
@@ -189,19 +188,22 @@ static void learn_one(struct batch_run *run, size_t index)
     if (member->known.device.version[0]) {
         eo_identify_settle_kind(&member->target, &member->known.device);
         if (!still_there(member)) {
-            eo_error_set(&outcome->err, EO_ERR_UNREACHABLE, "%s is announced over mDNS but "
-                         "does not answer", member->label);
+            eo_error_set(&outcome->err, EO_ERR_UNREACHABLE,
+                         "%s is announced over mDNS but "
+                         "does not answer",
+                         member->label);
             mark_offline(run, member, outcome, EO_ERR_UNREACHABLE);
         }
         return;
     }
     struct eo_identify_options options = {
-        .password = member->password_count ? member->passwords[0] : NULL, .use_mdns = run->req->options.use_mdns,
+        .password = member->password_count ? member->passwords[0] : NULL,
+        .use_mdns = run->req->options.use_mdns,
         .timeout_ms = run->req->learn_timeout_ms ? run->req->learn_timeout_ms : DEFAULT_LEARN_MS,
         .cancel = run->req->cancel,
     };
-    enum eo_status status = eo_identify(&member->target, member->label, &options,
-                                        &member->known, &outcome->err);
+    enum eo_status status =
+        eo_identify(&member->target, member->label, &options, &member->known, &outcome->err);
     const struct eo_device *seen = &member->known.device;
     if (status == EO_OK && !member->target.address[0] && seen->address_count > 0)
         snprintf(member->target.address, sizeof member->target.address, "%s",
@@ -311,8 +313,12 @@ static void upgrade_one(struct batch_run *run, size_t index)
         return;
     }
     struct eo_journal_device_sink journal = {
-        .journal = run->req->journal, .device = member->label, .image = slot->image.path,
-        .md5 = slot->image.md5, .version = slot->image.version, .result = &outcome->result,
+        .journal = run->req->journal,
+        .device = member->label,
+        .image = slot->image.path,
+        .md5 = slot->image.md5,
+        .version = slot->image.version,
+        .result = &outcome->result,
         .next = run->req->events,
     };
     struct eo_events journal_events = eo_journal_sink(&journal);
@@ -338,8 +344,7 @@ static void upgrade_one(struct batch_run *run, size_t index)
 
 /* ---- the run -------------------------------------------------------------------------------- */
 
-static void prepare_outcomes(const struct eo_batch_request *req,
-                             struct eo_batch_outcome *outcomes)
+static void prepare_outcomes(const struct eo_batch_request *req, struct eo_batch_outcome *outcomes)
 {
     for (size_t i = 0; i < req->count; i++) {
         memset(&outcomes[i], 0, sizeof outcomes[i]);
@@ -349,7 +354,8 @@ static void prepare_outcomes(const struct eo_batch_request *req,
 
 static enum eo_status interrupted(const struct eo_batch_request *request, struct eo_error *err)
 {
-    eo_error_set(err, EO_ERR_INTERRUPTED, "interrupted: devices not yet started were left as "
+    eo_error_set(err, EO_ERR_INTERRUPTED,
+                 "interrupted: devices not yet started were left as "
                  "they were");
     if (err)
         err->signal = eo_cancel_signal(request->cancel);
@@ -438,7 +444,8 @@ static void assign_waves(const struct eo_batch_request *req, struct eo_batch_sum
         const struct eo_device *device = &req->members[i].known.device;
         ids[i] = device->chip_id[0] ? device->chip_id : req->members[i].label;
     }
-    if (!ids || !waves || eo_rollout_assign(ids, req->count, &req->rollout, waves, &wave_count) != EO_OK)
+    if (!ids || !waves ||
+        eo_rollout_assign(ids, req->count, &req->rollout, waves, &wave_count) != EO_OK)
         wave_count = 1, memset(waves, 0, waves ? req->count * sizeof *waves : 0);
     for (size_t i = 0; waves && i < req->count; i++)
         req->members[i].wave = waves[i];
@@ -470,8 +477,8 @@ static bool gate_passed(const struct eo_batch_request *req, const struct eo_batc
                          : eo_rollout_may_continue(&req->rollout, attempted, failed);
     if (!passed) {
         char text[200];
-        snprintf(text, sizeof text, "%u of %u devices failed%s: the rollout stops here",
-                 failed, attempted, canary ? " in the canary" : "");
+        snprintf(text, sizeof text, "%u of %u devices failed%s: the rollout stops here", failed,
+                 attempted, canary ? " in the canary" : "");
         struct eo_event event = {.kind = EO_EVENT_NOTE, .device = "batch", .text = text};
         eo_events_emit(req->events, &event);
         summary->aborted = true;
@@ -500,8 +507,8 @@ static enum eo_status run_waves(struct batch_run *run, struct eo_batch_summary *
 }
 
 enum eo_status eo_batch_upgrade(const struct eo_batch_request *request,
-                                struct eo_batch_outcome *outcomes,
-                                struct eo_batch_summary *summary, struct eo_error *err)
+                                struct eo_batch_outcome *outcomes, struct eo_batch_summary *summary,
+                                struct eo_error *err)
 {
     struct batch_run run = {.req = request, .outcomes = outcomes, .work = upgrade_one};
     double started = eo_net_now();

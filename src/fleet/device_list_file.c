@@ -20,8 +20,12 @@ struct text_key {
 };
 
 static const struct text_key text_keys[] = {
-    {"image", ROSTER_IMAGE},   {"env", ROSTER_ENV},           {"password", ROSTER_PASSWORD},
-    {"method", ROSTER_METHOD}, {"port", ROSTER_PORT},         {"web-port", ROSTER_WEB_PORT},
+    {"image", ROSTER_IMAGE},
+    {"env", ROSTER_ENV},
+    {"password", ROSTER_PASSWORD},
+    {"method", ROSTER_METHOD},
+    {"port", ROSTER_PORT},
+    {"web-port", ROSTER_WEB_PORT},
     {"telnet-port", ROSTER_TELNET_PORT},
 };
 
@@ -99,8 +103,10 @@ static enum eo_status read_field(const struct roster_place *place, struct roster
     const char *value = equals + 1;
     const struct text_key *key = find_key(field);
     if (!key)
-        return roster_fail(place, "unknown key '%s' (image, env, password, method, port, "
-                                  "web-port, telnet-port)", roster_show(field).text);
+        return roster_fail(place,
+                           "unknown key '%s' (image, env, password, method, port, "
+                           "web-port, telnet-port)",
+                           roster_show(field).text);
     bool is_port = key->field == ROSTER_PORT || key->field == ROSTER_WEB_PORT ||
                    key->field == ROSTER_TELNET_PORT;
     if (is_port && value[0])
@@ -260,8 +266,7 @@ static enum eo_status resolve_images(const char *path, struct eo_device_roster *
     return EO_OK;
 }
 
-enum eo_status eo_roster_load(const char *path, struct eo_device_roster *out,
-                              struct eo_error *err)
+enum eo_status eo_roster_load(const char *path, struct eo_device_roster *out, struct eo_error *err)
 {
     out->items = NULL;
     out->count = 0;

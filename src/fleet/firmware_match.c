@@ -36,17 +36,14 @@ static bool replaces(const struct eo_firmware_entry *candidate,
                      const struct eo_firmware_entry *current)
 {
     switch (eo_version_compare(candidate->version, current->version)) {
-    case EO_VERSION_NEWER:
-        return true;
-    case EO_VERSION_OLDER:
-        return false;
+    case EO_VERSION_NEWER: return true;
+    case EO_VERSION_OLDER: return false;
     case EO_VERSION_SAME:
         if (candidate->gzip != current->gzip)
             return !candidate->gzip;
         return strcmp(candidate->path, current->path) < 0;
     case EO_VERSION_UNORDERED:
-    default:
-        return strcmp(candidate->version, current->version) > 0;
+    default: return strcmp(candidate->version, current->version) > 0;
     }
 }
 
@@ -166,9 +163,9 @@ enum eo_status eo_firmware_catalog_load(const char *dir, struct eo_firmware_cata
     enum eo_status status = add_listing(handle, out, err);
     closedir(handle);
     if (status == EO_OK && out->count == 0)
-        status = eo_error_set(err, EO_ERR_INPUT,
-                              "%s: no release file (espurna-<version>-<environment>.bin[.gz])",
-                              dir);
+        status =
+            eo_error_set(err, EO_ERR_INPUT,
+                         "%s: no release file (espurna-<version>-<environment>.bin[.gz])", dir);
     if (status != EO_OK)
         eo_firmware_catalog_release(out);
     return status;
@@ -233,8 +230,8 @@ static bool flash_compatible(uint32_t image_flash, uint32_t device_flash)
 
 /* "a, b, c" of the full environments whose flash size suits `flash` (every one when `all`),
  * "none" when there is none; returns how many. */
-static size_t full_environments(const struct eo_firmware_catalog *catalog, uint32_t flash,
-                                bool all, char *buf, size_t cap)
+static size_t full_environments(const struct eo_firmware_catalog *catalog, uint32_t flash, bool all,
+                                char *buf, size_t cap)
 {
     size_t count = 0, used = 0;
     buf[0] = '\0';
@@ -295,15 +292,18 @@ static const struct eo_firmware_entry *only_full_entry(const struct eo_firmware_
     char list[256], size[24];
     const char *board = device->board[0] ? device->board : "none";
     if (out->flash_size == 0) {
-        no_match(out, "runs a core build (target_board %.64s) and its flash size is unknown: "
-                      "give its environment in the device list", board);
+        no_match(out,
+                 "runs a core build (target_board %.64s) and its flash size is unknown: "
+                 "give its environment in the device list",
+                 board);
         return NULL;
     }
     size_t count = full_environments(catalog, out->flash_size, false, list, sizeof list);
     flash_text(out->flash_size, size);
     if (count != 1) {
-        no_match(out, "runs a core build (target_board %.64s), and %.200s has %zu full builds "
-                      "for %s (%s): give its environment in the device list",
+        no_match(out,
+                 "runs a core build (target_board %.64s), and %.200s has %zu full builds "
+                 "for %s (%s): give its environment in the device list",
                  board, catalog_source(catalog), count, size, list);
         return NULL;
     }

@@ -41,7 +41,8 @@ static enum eo_status manifest_error(const struct manifest_reader *reader, const
     return eo_error_set(reader->err, EO_ERR_INPUT, "%s: %s", reader->path, text);
 }
 
-/* ---- reading files ---------------------------------------------------------------------------- */
+/* ---- reading files ----------------------------------------------------------------------------
+ */
 
 /* Reads the whole of an open file of `size` bytes into a new buffer (NUL-terminated). */
 static enum eo_status read_fd(const char *path, int fd, size_t size, char **out,
@@ -90,7 +91,8 @@ static enum eo_status check_keys(const struct manifest_reader *reader, json_t *o
 {
     const char *key;
     json_t *value;
-    json_object_foreach(object, key, value) {
+    json_object_foreach(object, key, value)
+    {
         bool known = false;
         for (size_t i = 0; allowed[i]; i++)
             known = known || strcmp(key, allowed[i]) == 0;
@@ -269,7 +271,8 @@ static enum eo_status read_images(const struct manifest_reader *reader, json_t *
         return manifest_error(reader, "images: no image");
     const char *environment;
     json_t *image;
-    json_object_foreach(images, environment, image) {
+    json_object_foreach(images, environment, image)
+    {
         enum eo_status status = read_image(reader, environment, image);
         if (status != EO_OK)
             return status;
@@ -277,7 +280,8 @@ static enum eo_status read_images(const struct manifest_reader *reader, json_t *
     return EO_OK;
 }
 
-/* ---- the manifest ------------------------------------------------------------------------------ */
+/* ---- the manifest ------------------------------------------------------------------------------
+ */
 
 /* The folder of the manifest ("." when its path names none). */
 static void manifest_folder(const char *path, char dir[PATH_MAX])
@@ -297,8 +301,8 @@ static enum eo_status parse_manifest(struct manifest_reader *reader, const char 
     json_error_t json_err;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &json_err);
     if (!root)
-        return eo_error_set(reader->err, EO_ERR_INPUT, "%s:%d:%d: %s", reader->path,
-                            json_err.line, json_err.column, json_err.text);
+        return eo_error_set(reader->err, EO_ERR_INPUT, "%s:%d:%d: %s", reader->path, json_err.line,
+                            json_err.column, json_err.text);
     enum eo_status status = EO_OK;
     if (!json_is_object(root))
         status = manifest_error(reader, "not a JSON object");

@@ -117,8 +117,10 @@ enum eo_status eo_rollout_parse_max_failures(const char *text, struct eo_rollout
                             text);
     bool percent = *p == '%';
     if (value == 0)
-        return eo_error_set(err, EO_ERR_USAGE, "max-failures '%s': must be at least 1 (the "
-                            "rollout stops once failures reach it)", text);
+        return eo_error_set(err, EO_ERR_USAGE,
+                            "max-failures '%s': must be at least 1 (the "
+                            "rollout stops once failures reach it)",
+                            text);
     if (percent && value > 100)
         return eo_error_set(err, EO_ERR_USAGE,
                             "max-failures '%s': a percentage must be at most 100%%", text);
@@ -211,14 +213,11 @@ bool eo_rollout_may_continue(const struct eo_rollout_policy *policy, unsigned at
                              unsigned failed)
 {
     switch (policy->limit) {
-    case EO_ROLLOUT_LIMIT_COUNT:
-        return failed < policy->max_failures;
+    case EO_ROLLOUT_LIMIT_COUNT: return failed < policy->max_failures;
     case EO_ROLLOUT_LIMIT_PERCENT:
-        return failed == 0 ||
-               (uint64_t)failed * 100 < (uint64_t)policy->max_failures * attempted;
+        return failed == 0 || (uint64_t)failed * 100 < (uint64_t)policy->max_failures * attempted;
     case EO_ROLLOUT_LIMIT_NONE:
-    default:
-        return true;
+    default: return true;
     }
 }
 
@@ -233,16 +232,11 @@ bool eo_rollout_canary_passed(const struct eo_rollout_policy *policy, unsigned a
 bool eo_rollout_is_transient(enum eo_status status, enum eo_hint hint)
 {
     switch (status) {
-    case EO_ERR_UNREACHABLE:
-        return hint != EO_HINT_WRONG_DEVICE;
-    case EO_ERR_TRANSFER:
-        return true;
-    case EO_ERR_REFUSED:
-        return hint == EO_HINT_BUSY;
-    case EO_ERR_UNKNOWN:
-        return hint != EO_HINT_CHECK_VERSION;
-    default:
-        return false;
+    case EO_ERR_UNREACHABLE: return hint != EO_HINT_WRONG_DEVICE;
+    case EO_ERR_TRANSFER: return true;
+    case EO_ERR_REFUSED: return hint == EO_HINT_BUSY;
+    case EO_ERR_UNKNOWN: return hint != EO_HINT_CHECK_VERSION;
+    default: return false;
     }
 }
 

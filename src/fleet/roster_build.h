@@ -50,14 +50,13 @@ enum eo_status roster_entry_start(const struct roster_place *place, struct roste
                                   const char *device);
 /* Sets a string-valued field (image, env, password, method); `key` is the spelling the user
  * wrote, for messages. */
-enum eo_status roster_entry_set_text(const struct roster_place *place,
-                                     struct roster_entry *entry, enum roster_field field,
-                                     const char *key, const char *value);
+enum eo_status roster_entry_set_text(const struct roster_place *place, struct roster_entry *entry,
+                                     enum roster_field field, const char *key, const char *value);
 /* Sets a port field to a number the reader parsed (any range: checked here). `shown` is the
  * value as written, for messages. */
-enum eo_status roster_entry_set_port(const struct roster_place *place,
-                                     struct roster_entry *entry, enum roster_field field,
-                                     const char *key, long long number, const char *shown);
+enum eo_status roster_entry_set_port(const struct roster_place *place, struct roster_entry *entry,
+                                     enum roster_field field, const char *key, long long number,
+                                     const char *shown);
 /* Frees what an entry holds that was not handed to a roster. */
 void roster_entry_discard(struct roster_entry *entry);
 
@@ -72,8 +71,8 @@ struct roster_builder {
 void roster_builder_init(struct roster_builder *builder);
 /* Moves the entry into the roster (the entry's image goes with it, even on failure: the entry
  * is spent either way). Refuses a device listed twice and more than EO_ROSTER_DEVICES_MAX. */
-enum eo_status roster_builder_add(const struct roster_place *place,
-                                  struct roster_builder *builder, struct roster_entry *entry);
+enum eo_status roster_builder_add(const struct roster_place *place, struct roster_builder *builder,
+                                  struct roster_entry *entry);
 /* Hands the roster over (checking it is not empty) or, on failure, frees everything. */
 enum eo_status roster_builder_finish(struct roster_builder *builder, enum eo_status status,
                                      const char *name, struct eo_device_roster *out,

@@ -109,8 +109,8 @@ static enum eo_status add_entry(const struct roster_place *place, struct roster_
     return EO_OK;
 }
 
-enum eo_status roster_builder_add(const struct roster_place *place,
-                                  struct roster_builder *builder, struct roster_entry *entry)
+enum eo_status roster_builder_add(const struct roster_place *place, struct roster_builder *builder,
+                                  struct roster_entry *entry)
 {
     enum eo_status status = add_entry(place, builder, entry);
     if (status != EO_OK)

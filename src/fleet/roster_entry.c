@@ -191,8 +191,7 @@ enum eo_status roster_entry_start(const struct roster_place *place, struct roste
     if (!device[0])
         return roster_fail(place, "empty device");
     if (has_control_character(device))
-        return roster_fail(place, "control character in the device '%s'",
-                           roster_show(device).text);
+        return roster_fail(place, "control character in the device '%s'", roster_show(device).text);
     if (strlen(device) >= sizeof entry->device.device || !classify_device(device, &entry->device))
         return roster_fail(place, "'%s' is not a host name, IP address, chip id or MAC",
                            roster_show(device).text);
@@ -219,8 +218,10 @@ static enum eo_status set_env(const struct roster_place *place, struct roster_en
     if (entry->given & (1u << ROSTER_IMAGE))
         return roster_fail(place, "both image and env given: an image file or an environment");
     if (!is_simple_name(value, EO_ROSTER_ENV_MAX - 1))
-        return roster_fail(place, "bad environment '%s': letters, digits, '.', '_' and '-', "
-                                  "up to %d", roster_show(value).text, EO_ROSTER_ENV_MAX - 1);
+        return roster_fail(place,
+                           "bad environment '%s': letters, digits, '.', '_' and '-', "
+                           "up to %d",
+                           roster_show(value).text, EO_ROSTER_ENV_MAX - 1);
     strcpy(entry->device.env, value);
     return EO_OK;
 }
@@ -231,8 +232,9 @@ static enum eo_status add_password(const struct roster_place *place, struct rost
 {
     struct eo_listed_device *device = &entry->device;
     if (!is_simple_name(value, EO_ROSTER_PASSWORD_NAME_MAX - 1))
-        return roster_fail(place, "'%s' takes the name of a secret (letters, digits, '.', '_' "
-                                  "and '-', up to %d), not a password",
+        return roster_fail(place,
+                           "'%s' takes the name of a secret (letters, digits, '.', '_' "
+                           "and '-', up to %d), not a password",
                            key, EO_ROSTER_PASSWORD_NAME_MAX - 1);
     for (unsigned i = 0; i < device->password_count; i++)
         if (strcmp(device->passwords[i], value) == 0)
@@ -255,27 +257,20 @@ static enum eo_status set_method(const struct roster_place *place, struct roster
     return EO_OK;
 }
 
-static enum eo_status set_field_value(const struct roster_place *place,
-                                      struct roster_entry *entry, enum roster_field field,
-                                      const char *key, const char *value)
+static enum eo_status set_field_value(const struct roster_place *place, struct roster_entry *entry,
+                                      enum roster_field field, const char *key, const char *value)
 {
     switch (field) {
-    case ROSTER_IMAGE:
-        return set_image(place, entry, value);
-    case ROSTER_ENV:
-        return set_env(place, entry, value);
-    case ROSTER_PASSWORD:
-        return add_password(place, entry, key, value);
-    case ROSTER_METHOD:
-        return set_method(place, entry, value);
-    default:
-        return eo_error_set(place->err, EO_ERR_INTERNAL, "%s: not a text field", key);
+    case ROSTER_IMAGE: return set_image(place, entry, value);
+    case ROSTER_ENV: return set_env(place, entry, value);
+    case ROSTER_PASSWORD: return add_password(place, entry, key, value);
+    case ROSTER_METHOD: return set_method(place, entry, value);
+    default: return eo_error_set(place->err, EO_ERR_INTERNAL, "%s: not a text field", key);
     }
 }
 
-enum eo_status roster_entry_set_text(const struct roster_place *place,
-                                     struct roster_entry *entry, enum roster_field field,
-                                     const char *key, const char *value)
+enum eo_status roster_entry_set_text(const struct roster_place *place, struct roster_entry *entry,
+                                     enum roster_field field, const char *key, const char *value)
 {
     if (field != ROSTER_PASSWORD && (entry->given & (1u << field)))
         return roster_fail(place, "'%s' given twice", key);
@@ -298,9 +293,9 @@ static uint16_t *port_of(struct eo_listed_device *device, enum roster_field fiel
     return &device->port;
 }
 
-enum eo_status roster_entry_set_port(const struct roster_place *place,
-                                     struct roster_entry *entry, enum roster_field field,
-                                     const char *key, long long number, const char *shown)
+enum eo_status roster_entry_set_port(const struct roster_place *place, struct roster_entry *entry,
+                                     enum roster_field field, const char *key, long long number,
+                                     const char *shown)
 {
     if (entry->given & (1u << field))
         return roster_fail(place, "'%s' given twice", key);

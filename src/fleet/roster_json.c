@@ -16,17 +16,21 @@ struct json_key {
 
 /* The string-valued keys, in the order they are checked ("passwords" apart). */
 static const struct json_key text_keys[] = {
-    {"image", ROSTER_IMAGE}, {"env", ROSTER_ENV}, {"password", ROSTER_PASSWORD},
+    {"image", ROSTER_IMAGE},
+    {"env", ROSTER_ENV},
+    {"password", ROSTER_PASSWORD},
     {"method", ROSTER_METHOD},
 };
 static const struct json_key port_keys[] = {
-    {"port", ROSTER_PORT}, {"web_port", ROSTER_WEB_PORT}, {"telnet_port", ROSTER_TELNET_PORT},
+    {"port", ROSTER_PORT},
+    {"web_port", ROSTER_WEB_PORT},
+    {"telnet_port", ROSTER_TELNET_PORT},
 };
 
 static bool is_known_key(const char *key)
 {
-    static const char *const known[] = {"device", "image", "env", "passwords", "password",
-                                        "method", "port", "web_port", "telnet_port"};
+    static const char *const known[] = {"device", "image", "env",      "passwords",  "password",
+                                        "method", "port",  "web_port", "telnet_port"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (strcmp(key, known[i]) == 0)
             return true;
@@ -37,11 +41,13 @@ static enum eo_status check_keys(const struct roster_place *place, json_t *objec
 {
     const char *key;
     json_t *value;
-    json_object_foreach(object, key, value) {
+    json_object_foreach(object, key, value)
+    {
         (void)value;
         if (!is_known_key(key))
-            return roster_fail(place, "unknown key '%s' (device, image, env, passwords, "
-                                      "password, method, port, web_port, telnet_port)",
+            return roster_fail(place,
+                               "unknown key '%s' (device, image, env, passwords, "
+                               "password, method, port, web_port, telnet_port)",
                                roster_show(key).text);
     }
     return EO_OK;
@@ -88,7 +94,8 @@ static enum eo_status read_password_list(const struct roster_place *place, json_
         return roster_fail(place, "'passwords' must be an array of secret names");
     size_t i;
     json_t *name;
-    json_array_foreach(list, i, name) {
+    json_array_foreach(list, i, name)
+    {
         if (!json_is_string(name))
             return roster_fail(place, "'passwords' must be an array of secret names");
         enum eo_status status = roster_entry_set_text(place, entry, ROSTER_PASSWORD, "passwords",
@@ -210,7 +217,8 @@ static enum eo_status devices_of(const struct roster_place *place, json_t *root,
 {
     const char *key;
     json_t *value;
-    json_object_foreach(root, key, value) {
+    json_object_foreach(root, key, value)
+    {
         (void)value;
         if (strcmp(key, "devices") != 0)
             return roster_fail(place, "unknown key '%s' around the list (devices)",

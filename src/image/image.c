@@ -21,14 +21,10 @@ struct size_code_row {
 };
 
 static const struct size_code_row size_codes[] = {
-    {EO_FLASH_SIZE_512K, 512u * 1024u, "512KB"},
-    {EO_FLASH_SIZE_256K, 256u * 1024u, "256KB"},
-    {EO_FLASH_SIZE_1M, 1024u * 1024u, "1MB"},
-    {EO_FLASH_SIZE_2M, 2048u * 1024u, "2MB"},
-    {EO_FLASH_SIZE_4M, 4096u * 1024u, "4MB"},
-    {EO_FLASH_SIZE_2M_C1, 2048u * 1024u, "2MB-c1"},
-    {EO_FLASH_SIZE_4M_C1, 4096u * 1024u, "4MB-c1"},
-    {EO_FLASH_SIZE_8M, 8192u * 1024u, "8MB"},
+    {EO_FLASH_SIZE_512K, 512u * 1024u, "512KB"},    {EO_FLASH_SIZE_256K, 256u * 1024u, "256KB"},
+    {EO_FLASH_SIZE_1M, 1024u * 1024u, "1MB"},       {EO_FLASH_SIZE_2M, 2048u * 1024u, "2MB"},
+    {EO_FLASH_SIZE_4M, 4096u * 1024u, "4MB"},       {EO_FLASH_SIZE_2M_C1, 2048u * 1024u, "2MB-c1"},
+    {EO_FLASH_SIZE_4M_C1, 4096u * 1024u, "4MB-c1"}, {EO_FLASH_SIZE_8M, 8192u * 1024u, "8MB"},
     {EO_FLASH_SIZE_16M, 16384u * 1024u, "16MB"},
 };
 
@@ -106,7 +102,8 @@ static enum eo_status parse_segments(const uint8_t *buf, size_t len, size_t pos,
         if (segment->length > len - pos)
             return eo_error_set(err, EO_ERR_IMAGE,
                                 "segment %u length %u at offset %zu runs past the end of the "
-                                "file (%zu bytes left)", i, segment->length, pos, len - pos);
+                                "file (%zu bytes left)",
+                                i, segment->length, pos, len - pos);
         segment->data_offset = (uint32_t)pos;
         for (uint32_t j = 0; j < segment->length; j++)
             checksum ^= buf[pos + j];
@@ -132,9 +129,10 @@ enum eo_status eo_image_parse_header(const uint8_t *buf, size_t len, size_t offs
                             offset);
     const uint8_t *header = buf + offset;
     if (header[0] != EO_IMAGE_MAGIC)
-        return eo_error_set(err, EO_ERR_IMAGE,
-                            "no image magic 0xE9 at offset %zu (found 0x%02X): not a firmware image",
-                            offset, header[0]);
+        return eo_error_set(
+            err, EO_ERR_IMAGE,
+            "no image magic 0xE9 at offset %zu (found 0x%02X): not a firmware image", offset,
+            header[0]);
     out->offset = (uint32_t)offset;
     out->segment_count = header[1];
     out->flash_mode = header[2];
@@ -172,8 +170,14 @@ bool eo_image_peek(const uint8_t *buf, size_t len, struct eo_image_peek *out)
 /* ---- app descriptor ------------------------------------------------------------------- */
 
 enum desc_field_offsets {
-    DESC_KIND = 8, DESC_FEATURES = 10, DESC_CRC = 12, DESC_APP = 16, DESC_VERSION = 32,
-    DESC_ENVIRONMENT = 80, DESC_BOARD = 128, DESC_BUILD_DATE = 176,
+    DESC_KIND = 8,
+    DESC_FEATURES = 10,
+    DESC_CRC = 12,
+    DESC_APP = 16,
+    DESC_VERSION = 32,
+    DESC_ENVIRONMENT = 80,
+    DESC_BOARD = 128,
+    DESC_BUILD_DATE = 176,
 };
 
 uint16_t eo_kind_default_features(enum eo_image_kind kind)
@@ -320,7 +324,8 @@ static enum eo_status check_checksum(const struct eo_image_header *header, const
         return EO_OK;
     return eo_error_set(err, EO_ERR_IMAGE,
                         "%s checksum is wrong (stored 0x%02X, computed 0x%02X): the file is "
-                        "corrupt", what, header->checksum_stored, header->checksum_computed);
+                        "corrupt",
+                        what, header->checksum_stored, header->checksum_computed);
 }
 
 enum eo_status eo_image_parse(const uint8_t *buf, size_t len, struct eo_image_layout *out,
@@ -340,9 +345,8 @@ enum eo_status eo_image_parse(const uint8_t *buf, size_t len, struct eo_image_la
             return status;
         out->format = EO_IMAGE_FORMAT_ARDUINO;
     }
-    status = check_checksum(&out->boot, out->format == EO_IMAGE_FORMAT_ARDUINO ? "bootloader image"
-                                                                                 : "image",
-                            err);
+    status = check_checksum(
+        &out->boot, out->format == EO_IMAGE_FORMAT_ARDUINO ? "bootloader image" : "image", err);
     if (status == EO_OK && out->format == EO_IMAGE_FORMAT_ARDUINO)
         status = check_checksum(&out->app, "application image", err);
     if (status != EO_OK)
@@ -352,7 +356,8 @@ enum eo_status eo_image_parse(const uint8_t *buf, size_t len, struct eo_image_la
         only_arduino_padding(buf + out->app.end, out->trailing_bytes))
         return eo_error_set(err, EO_ERR_IMAGE,
                             "truncated: Arduino bootloader and padding but no application image "
-                            "at 0x1000 (the file ends at %zu bytes)", len);
+                            "at 0x1000 (the file ends at %zu bytes)",
+                            len);
     out->has_desc = eo_desc_find(buf, len, &out->app, &out->desc);
     return EO_OK;
 }

@@ -143,7 +143,8 @@ enum eo_status eo_image_load_buffer(const char *name, const uint8_t *data, size_
     if (size > EO_IMAGE_MAX_FILE_SIZE)
         return eo_error_set(err, EO_ERR_FILE,
                             "%s: %zu bytes is larger than any ESP8266 flash (16 MiB): not a "
-                            "firmware image", name, size);
+                            "firmware image",
+                            name, size);
     image->path = strdup(name);
     image->data = malloc(size);
     if (!image->path || !image->data) {
@@ -189,7 +190,8 @@ static enum eo_status open_checked(const char *path, int *fd_out, size_t *size_o
             return eo_error_set(err, EO_ERR_FILE, "%s: file is empty", path);
         return eo_error_set(err, EO_ERR_FILE,
                             "%s: %zu bytes is larger than any ESP8266 flash (16 MiB): not a "
-                            "firmware image", path, size);
+                            "firmware image",
+                            path, size);
     }
     *fd_out = fd;
     *size_out = size;

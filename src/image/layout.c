@@ -22,8 +22,9 @@ uint32_t eo_sector_roundup(uint32_t bytes)
 
 uint32_t eo_layout_sketch_end(const struct eo_layout *layout)
 {
-    uint64_t top = (uint64_t)(EO_LAYOUT_EEPROM_SECTORS + EO_LAYOUT_RESERVED_SECTORS) *
-                       EO_SECTOR_SIZE + layout->fs_size;
+    uint64_t top =
+        (uint64_t)(EO_LAYOUT_EEPROM_SECTORS + EO_LAYOUT_RESERVED_SECTORS) * EO_SECTOR_SIZE +
+        layout->fs_size;
     return layout->flash_size > top ? (uint32_t)(layout->flash_size - top) : 0;
 }
 

@@ -54,7 +54,10 @@ static bool is_prerelease(const char *s, size_t len)
 
 static uint32_t flash_size_suffix(const char *env)
 {
-    static const struct { const char *suffix; uint32_t bytes; } rows[] = {
+    static const struct {
+        const char *suffix;
+        uint32_t bytes;
+    } rows[] = {
         {"-1mb", 1u << 20}, {"-1m", 1u << 20}, {"-2mb", 2u << 20}, {"-2m", 2u << 20},
         {"-4mb", 4u << 20}, {"-4m", 4u << 20}, {"-8mb", 8u << 20}, {"-16mb", 16u << 20},
     };
@@ -91,7 +94,8 @@ static bool split_version(const char *rest, struct eo_release_name *out)
     if (dash && is_prerelease(after, (size_t)(dash - after)))
         version_len = (size_t)(dash - rest);
     const char *env = rest + version_len + 1;
-    if (*env == '\0' || version_len >= sizeof out->version || strlen(env) >= sizeof out->environment)
+    if (*env == '\0' || version_len >= sizeof out->version ||
+        strlen(env) >= sizeof out->environment)
         return false;
     memcpy(out->version, rest, version_len);
     out->version[version_len] = '\0';

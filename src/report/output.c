@@ -13,7 +13,10 @@
 static bool quiet;
 static int block_label_width = 12;
 
-void eo_out_set_quiet(bool value) { quiet = value; }
+void eo_out_set_quiet(bool value)
+{
+    quiet = value;
+}
 
 bool eo_out_stderr_is_tty(void)
 {
@@ -154,8 +157,8 @@ static void draw_bar(struct eo_progress_view *view, const struct eo_progress *p,
         bar[i] = i < filled ? '#' : '-';
     bar[PROGRESS_BAR_WIDTH] = '\0';
     double eta = rate > 0 && p->total > p->done ? (double)(p->total - p->done) / rate : 0.0;
-    fprintf(stderr, "\r%s [%s] %3.0f%% %7.1f KiB/s ETA %3.0fs ", view->label, bar,
-            fraction * 100.0, rate / 1024.0, eta);
+    fprintf(stderr, "\r%s [%s] %3.0f%% %7.1f KiB/s ETA %3.0fs ", view->label, bar, fraction * 100.0,
+            rate / 1024.0, eta);
     fflush(stderr);
     view->drawn = true;
 }

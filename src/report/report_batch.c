@@ -16,13 +16,12 @@
 #define FLEET_BAR_WIDTH 24
 #define DEVICE_BAR_WIDTH 20
 #define LABEL_WIDTH 24
-#define RUNNING_SHOWN 8          /* running devices with a line of their own */
-#define REDRAW_INTERVAL_S 0.2    /* progress redraws the summary at most this often */
+#define RUNNING_SHOWN 8       /* running devices with a line of their own */
+#define REDRAW_INTERVAL_S 0.2 /* progress redraws the summary at most this often */
 #define LINE_MAX_BYTES 640
 
 /* Where a device stands, as the summary counts it. */
 enum standing { WAITING, RUNNING, DONE, FAILED, OFFLINE, SKIPPED, STANDING_COUNT };
-
 
 struct device_view {
     const char *device;
@@ -78,9 +77,12 @@ static struct device_view *view_of(struct eo_report_batch *report, const char *d
 /* "done", "up-to-date", "planned" and "finished-earlier" all count as done. */
 static enum standing standing_of(const char *state)
 {
-    static const struct { const char *name; enum standing standing; } table[] = {
-        {"running", RUNNING}, {"failed", FAILED}, {"offline", OFFLINE}, {"skipped", SKIPPED},
-        {"not-run", WAITING},
+    static const struct {
+        const char *name;
+        enum standing standing;
+    } table[] = {
+        {"running", RUNNING}, {"failed", FAILED},   {"offline", OFFLINE},
+        {"skipped", SKIPPED}, {"not-run", WAITING},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (strcmp(state, table[i].name) == 0)
@@ -110,15 +112,13 @@ static void follow(struct eo_report_batch *report, const struct eo_event *event)
         view->total = event->total;
         view->rate = event->elapsed_s > 0 ? (double)event->done / event->elapsed_s : 0.0;
         break;
-    case EO_EVENT_STANDING:
-        view->standing = standing_of(event->text ? event->text : "");
-        break;
-    default:
-        break;
+    case EO_EVENT_STANDING: view->standing = standing_of(event->text ? event->text : ""); break;
+    default: break;
     }
 }
 
-/* ---- the summary ------------------------------------------------------------------------------ */
+/* ---- the summary ------------------------------------------------------------------------------
+ */
 
 static void bar(char *out, int width, uint64_t part, uint64_t whole)
 {
@@ -155,7 +155,8 @@ static void fleet_line(struct eo_report_batch *report, bool final)
     unsigned counts[STANDING_COUNT] = {0};
     for (size_t i = 0; i < report->count; i++)
         counts[report->views[i].standing]++;
-    size_t whole = report->options.devices > report->count ? report->options.devices : report->count;
+    size_t whole =
+        report->options.devices > report->count ? report->options.devices : report->count;
     counts[WAITING] += (unsigned)(whole - report->count);
     size_t ended = counts[DONE] + counts[FAILED] + counts[OFFLINE] + counts[SKIPPED];
     char fleet[FLEET_BAR_WIDTH + 1], text[LINE_MAX_BYTES];
@@ -164,9 +165,9 @@ static void fleet_line(struct eo_report_batch *report, bool final)
     snprintf(text, sizeof text,
              "fleet [%s] %zu/%zu  done %u  running %u  failed %u  offline %u  skipped %u  "
              "%s %u  %um%02us",
-             fleet, ended, whole, counts[DONE], counts[RUNNING], counts[FAILED],
-             counts[OFFLINE], counts[SKIPPED], final ? "not run" : "waiting", counts[WAITING],
-             elapsed / 60, elapsed % 60);
+             fleet, ended, whole, counts[DONE], counts[RUNNING], counts[FAILED], counts[OFFLINE],
+             counts[SKIPPED], final ? "not run" : "waiting", counts[WAITING], elapsed / 60,
+             elapsed % 60);
     footer_line(report, text);
 }
 
@@ -184,8 +185,8 @@ static void device_line(struct eo_report_batch *report, const struct device_view
     } else if (view->phase_known) {
         snprintf(progress, sizeof progress, "%.0f s", now_s(report) - view->phase_started_s);
     }
-    snprintf(text, sizeof text, "  %-*.*s %s%-7s %s", LABEL_WIDTH, LABEL_WIDTH, view->device,
-             where, phase, progress);
+    snprintf(text, sizeof text, "  %-*.*s %s%-7s %s", LABEL_WIDTH, LABEL_WIDTH, view->device, where,
+             phase, progress);
     footer_line(report, text);
 }
 
@@ -240,8 +241,8 @@ static bool quarter_line(struct eo_report_batch *report, const struct eo_event *
     view->quarter = quarter;
     double rate = event->elapsed_s > 0 ? (double)event->done / event->elapsed_s / 1024.0 : 0.0;
     snprintf(line, cap, "%s %u%% (%llu of %llu bytes, %.1f s, %.1f KiB/s)", head, quarter * 25,
-             (unsigned long long)event->done, (unsigned long long)event->total,
-             event->elapsed_s, rate);
+             (unsigned long long)event->done, (unsigned long long)event->total, event->elapsed_s,
+             rate);
     return true;
 }
 
@@ -258,21 +259,18 @@ static bool line_of(struct eo_report_batch *report, const struct eo_event *event
     case EO_EVENT_PHASE:
         snprintf(line, cap, "%s %s: %s", head, eo_phase_name(event->phase), text);
         return true;
-    case EO_EVENT_NOTE:
-        snprintf(line, cap, "%s %s", head, text);
-        return true;
+    case EO_EVENT_NOTE: snprintf(line, cap, "%s %s", head, text); return true;
     case EO_EVENT_STEP_RESULT:
         snprintf(line, cap, "%s %s in %.1f s: %s", head,
-                 event->status == EO_OK ? "done" : eo_status_name(event->status),
-                 event->elapsed_s, text);
+                 event->status == EO_OK ? "done" : eo_status_name(event->status), event->elapsed_s,
+                 text);
         return true;
     case EO_EVENT_DEVICE_RESULT:
         snprintf(line, cap, "%s %s after %.1f s: %s", head,
                  event->status == EO_OK ? "finished" : eo_status_name(event->status),
                  event->elapsed_s, text);
         return true;
-    case EO_EVENT_STANDING:
-        return false;
+    case EO_EVENT_STANDING: return false;
     }
     return false;
 }
@@ -307,7 +305,8 @@ static void render(void *ctx, const struct eo_event *event)
     pthread_mutex_unlock(&report->lock);
 }
 
-/* ---- life ------------------------------------------------------------------------------------- */
+/* ---- life -------------------------------------------------------------------------------------
+ */
 
 struct eo_report_batch *eo_report_batch_new(const struct eo_report_batch_options *options)
 {
@@ -344,14 +343,18 @@ void eo_report_batch_free(struct eo_report_batch *report)
     free(report);
 }
 
-/* ---- the table -------------------------------------------------------------------------------- */
+/* ---- the table --------------------------------------------------------------------------------
+ */
 
-static const char *or_dash(const char *text) { return text && text[0] ? text : "-"; }
+static const char *or_dash(const char *text)
+{
+    return text && text[0] ? text : "-";
+}
 
 void eo_report_table(const struct eo_report_row *rows, size_t count)
 {
-    printf("%-24s %-38s %-38s %-14s %4s %7s  %s\n", "DEVICE", "FROM", "TO", "ROUTE", "WAVE",
-           "TIME", "OUTCOME");
+    printf("%-24s %-38s %-38s %-14s %4s %7s  %s\n", "DEVICE", "FROM", "TO", "ROUTE", "WAVE", "TIME",
+           "OUTCOME");
     for (size_t i = 0; i < count; i++) {
         const struct eo_report_row *row = &rows[i];
         bool why = row->message && row->message[0];

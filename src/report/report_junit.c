@@ -32,7 +32,10 @@ enum escape_mode { ESCAPE_TEXT, ESCAPE_ATTR };
 
 /* ---- UTF-8 and escaping ---- */
 
-static bool continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+static bool continuation(unsigned char c)
+{
+    return (c & 0xC0) == 0x80;
+}
 
 /* Length of a valid multi-byte sequence at s (lead byte >= 0x80) and its code point; 0 when
  * invalid (overlong, surrogate, beyond U+10FFFF, truncated). */
@@ -60,7 +63,10 @@ static size_t utf8_sequence(const unsigned char *s, uint32_t *cp)
 }
 
 /* C0 and C1 controls and DEL, which XML either forbids or makes unreadable. */
-static bool is_control(uint32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
+static bool is_control(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
 
 static void put_ascii(FILE *out, unsigned char c, enum escape_mode mode)
 {
@@ -104,7 +110,10 @@ static void put_escaped(FILE *out, const char *text, enum escape_mode mode)
 
 /* ---- the builder ---- */
 
-struct eo_junit *eo_junit_new(void) { return calloc(1, sizeof(struct eo_junit)); }
+struct eo_junit *eo_junit_new(void)
+{
+    return calloc(1, sizeof(struct eo_junit));
+}
 
 static char *copy(const char *text, bool *failed)
 {
@@ -170,7 +179,10 @@ void eo_junit_set_time(struct eo_junit *junit, double seconds)
     junit->suite_s_set = true;
 }
 
-size_t eo_junit_count(const struct eo_junit *junit) { return junit ? junit->count : 0; }
+size_t eo_junit_count(const struct eo_junit *junit)
+{
+    return junit ? junit->count : 0;
+}
 
 void eo_junit_free(struct eo_junit *junit)
 {
@@ -274,14 +286,12 @@ static int write_and_close(FILE *out, const struct eo_junit *junit)
     return failure;
 }
 
-enum eo_status eo_junit_write(const struct eo_junit *junit, const char *path,
-                              struct eo_error *err)
+enum eo_status eo_junit_write(const struct eo_junit *junit, const char *path, struct eo_error *err)
 {
     if (!junit || !path)
         return eo_error_set(err, EO_ERR_INTERNAL, "junit report: nothing to write");
     if (junit->lost)
-        return eo_error_set(err, EO_ERR_INTERNAL, "%s: a test case was lost (out of memory)",
-                            path);
+        return eo_error_set(err, EO_ERR_INTERNAL, "%s: a test case was lost (out of memory)", path);
     char *tmp = NULL;
     if (asprintf(&tmp, "%s.tmp", path) < 0)
         return eo_error_set(err, EO_ERR_INTERNAL, "%s: out of memory", path);

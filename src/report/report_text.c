@@ -52,9 +52,7 @@ static void render(void *ctx, const struct eo_event *event)
     struct eo_report_text *report = ctx;
     char line[640];
     switch (event->kind) {
-    case EO_EVENT_PROGRESS:
-        show_progress(report, event);
-        return;
+    case EO_EVENT_PROGRESS: show_progress(report, event); return;
     case EO_EVENT_PHASE:
         close_view(report);
         snprintf(line, sizeof line, "%s: %s", eo_phase_name(event->phase),
@@ -76,11 +74,8 @@ static void render(void *ctx, const struct eo_event *event)
                      event->text && event->text[0] ? ": " : "", event->text ? event->text : "");
         show_line(event, line);
         return;
-    case EO_EVENT_DEVICE_RESULT:
-        close_view(report);
-        return;
-    case EO_EVENT_STANDING: /* batch only */
-        return;
+    case EO_EVENT_DEVICE_RESULT: close_view(report); return;
+    case EO_EVENT_STANDING: /* batch only */ return;
     }
 }
 

@@ -32,7 +32,8 @@
 #define SAMPLE_MS 50             /* TCP_INFO at most this often */
 #define DEVICE_LABEL_MAX 340
 #define IDLE_DATAGRAM "1\n"
-#define RECEIVE_READS_MAX 16 /* reads per wake-up: a device that never stops talking still lets
+#define RECEIVE_READS_MAX                                                                          \
+    16 /* reads per wake-up: a device that never stops talking still lets
                               * the stream send and look at its clocks */ /* first number neither 0, 100 nor 200: back to idle, no answer */
 
 struct session {
@@ -44,8 +45,8 @@ struct session {
     char local[EO_NET_ADDRESS_MAX];
     uint16_t port;
     int listen_fd, udp_fd, data_fd;
-    bool awaiting_auth;  /* the device challenged us and waits for "200 ..." */
-    unsigned strangers;  /* connections refused because they came from another address */
+    bool awaiting_auth; /* the device challenged us and waits for "200 ..." */
+    unsigned strangers; /* connections refused because they came from another address */
     double data_started;
 };
 
@@ -96,7 +97,8 @@ static enum eo_status check_image(const struct session *s, struct eo_error *err)
         return eo_error_set(err, EO_ERR_IMAGE, "%s: not a firmware image", image->path);
     uint32_t device = s->opt->device_flash_size;
     if (device && built_for(image) > device)
-        return eo_error_hinted(err, EO_ERR_NOFIT, EO_HINT_FLASH_SIZE, "%s is built for %u KiB "
+        return eo_error_hinted(err, EO_ERR_NOFIT, EO_HINT_FLASH_SIZE,
+                               "%s is built for %u KiB "
                                "of flash but device %s has %u KiB; it would not boot there",
                                base_name(image->path), built_for(image) / 1024, s->label,
                                device / 1024);
@@ -134,8 +136,8 @@ static enum eo_status open_udp(struct session *s, struct eo_error *err)
     socklen_t local_len, device_len;
     enum eo_status status = eo_net_sockaddr(s->local, 0, &local, &local_len, err);
     if (status == EO_OK)
-        status = eo_net_sockaddr(s->target->address, s->target->espota_port, &device,
-                                 &device_len, err);
+        status =
+            eo_net_sockaddr(s->target->address, s->target->espota_port, &device, &device_len, err);
     if (status != EO_OK)
         return status;
     s->udp_fd = socket(device.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -220,17 +222,19 @@ static enum eo_status not_enough_space(struct session *s, const char *text, stru
         snprintf(free_text, sizeof free_text, " and the device has %u bytes (%u KiB) free",
                  s->opt->device_free_space, s->opt->device_free_space / 1024);
     if (built_for(image) > 1024u * 1024u && !s->opt->device_flash_size)
-        return eo_error_hinted(err, EO_ERR_NOFIT, EO_HINT_NONE, "device %s has not enough space "
+        return eo_error_hinted(err, EO_ERR_NOFIT, EO_HINT_NONE,
+                               "device %s has not enough space "
                                "for %s (%s): the image needs %zu bytes (%u sectors)%s and is "
                                "built for %u MB of flash; a device with less flash can never "
                                "boot it (use the build for its flash size), one with %u MB "
-                               "needs a core image built for %u MB first", s->label,
-                               base_name(image->path), text, image->size, sectors, free_text,
-                               built_for(image) >> 20, built_for(image) >> 20,
+                               "needs a core image built for %u MB first",
+                               s->label, base_name(image->path), text, image->size, sectors,
+                               free_text, built_for(image) >> 20, built_for(image) >> 20,
                                built_for(image) >> 20);
-    return eo_error_hinted(err, EO_ERR_NOFIT, EO_HINT_TWO_STEP, "device %s has not enough space "
-                           "for %s (%s): the image needs %zu bytes (%u sectors)%s", s->label,
-                           base_name(image->path), text, image->size, sectors, free_text);
+    return eo_error_hinted(err, EO_ERR_NOFIT, EO_HINT_TWO_STEP,
+                           "device %s has not enough space "
+                           "for %s (%s): the image needs %zu bytes (%u sectors)%s",
+                           s->label, base_name(image->path), text, image->size, sectors, free_text);
 }
 
 /* "ERR: ERROR[n]: text" answered to the invitation: the device's Update.begin failed. */
@@ -243,15 +247,19 @@ static enum eo_status refused(struct session *s, const char *answer, struct eo_e
     if (code == 4)
         status = not_enough_space(s, text, err);
     else if (code == 15)
-        status = eo_error_hinted(err, EO_ERR_REFUSED, EO_HINT_BUSY, "device %s is busy with "
-                                 "another update (%s)", s->label, text);
+        status = eo_error_hinted(err, EO_ERR_REFUSED, EO_HINT_BUSY,
+                                 "device %s is busy with "
+                                 "another update (%s)",
+                                 s->label, text);
     else if (code == 8)
-        status = eo_error_set(err, EO_ERR_REFUSED, "device %s refused the update: %s (the "
+        status = eo_error_set(err, EO_ERR_REFUSED,
+                              "device %s refused the update: %s (the "
                               "running firmware's flash configuration does not match the chip; "
-                              "it needs a serial flash)", s->label, text);
-    else
-        status = eo_error_set(err, EO_ERR_REFUSED, "device %s refused the update: %s",
+                              "it needs a serial flash)",
                               s->label, text);
+    else
+        status =
+            eo_error_set(err, EO_ERR_REFUSED, "device %s refused the update: %s", s->label, text);
     if (err)
         err->updater_code = code;
     return status;
@@ -264,11 +272,13 @@ static enum eo_status auth_reply(struct session *s, const char *nonce, char *dat
     char cnonce[EO_ESPOTA_AUTH_HEX_MAX], response[EO_ESPOTA_AUTH_HEX_MAX];
     s->awaiting_auth = true;
     if (!password || !password[0])
-        return eo_error_hinted(err, EO_ERR_AUTH, EO_HINT_PASSWORD_MISSING, "device %s asks for "
-                               "a password and none was given", s->label);
-    enum eo_status status = eo_espota_auth_compute(password, nonce, base_name(s->image->path),
-                                                   s->image->size, s->image->md5,
-                                                   s->target->address, cnonce, response, err);
+        return eo_error_hinted(err, EO_ERR_AUTH, EO_HINT_PASSWORD_MISSING,
+                               "device %s asks for "
+                               "a password and none was given",
+                               s->label);
+    enum eo_status status =
+        eo_espota_auth_compute(password, nonce, base_name(s->image->path), s->image->size,
+                               s->image->md5, s->target->address, cnonce, response, err);
     if (status != EO_OK)
         return status;
     snprintf(datagram, cap, "200 %s %s\n", cnonce, response);
@@ -277,8 +287,8 @@ static enum eo_status auth_reply(struct session *s, const char *nonce, char *dat
 
 /* Reacts to one answer. Returns EO_OK with *accepted when the device will connect back, EO_OK
  * with a new datagram to send (auth reply), or the failure. */
-static enum eo_status on_answer(struct session *s, const char *answer, char *datagram,
-                                size_t cap, bool *accepted, struct eo_error *err)
+static enum eo_status on_answer(struct session *s, const char *answer, char *datagram, size_t cap,
+                                bool *accepted, struct eo_error *err)
 {
     s->awaiting_auth = false; /* any answer ends a wait for our auth reply */
     if (strcmp(answer, "OK") == 0) {
@@ -289,38 +299,46 @@ static enum eo_status on_answer(struct session *s, const char *answer, char *dat
         return auth_reply(s, answer + 5, datagram, cap, err);
     snprintf(s->result->device_reply, sizeof s->result->device_reply, "%s", answer);
     if (strstr(answer, "Authentication Failed"))
-        return eo_error_hinted(err, EO_ERR_AUTH, EO_HINT_PASSWORD_WRONG, "device %s rejected "
-                               "the password", s->label);
+        return eo_error_hinted(err, EO_ERR_AUTH, EO_HINT_PASSWORD_WRONG,
+                               "device %s rejected "
+                               "the password",
+                               s->label);
     if (strncmp(answer, "ERR", 3) == 0)
         return refused(s, answer, err);
-    return eo_error_set(err, EO_ERR_REFUSED, "device %s answered the invitation with '%.80s'; "
-                        "is it an ArduinoOTA device?", s->label, answer);
+    return eo_error_set(err, EO_ERR_REFUSED,
+                        "device %s answered the invitation with '%.80s'; "
+                        "is it an ArduinoOTA device?",
+                        s->label, answer);
 }
 
 static enum eo_status no_answer(struct session *s, enum udp_event event, unsigned invitations,
                                 unsigned challenges, struct eo_error *err)
 {
     if (event == UDP_REFUSED)
-        return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_NO_ESPOTA, "nothing listens "
+        return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_NO_ESPOTA,
+                               "nothing listens "
                                "for espota on device %s port %u (connection refused): its "
                                "firmware has no ArduinoOTA (minimal-webui builds), or it is "
-                               "rebooting", s->label, (unsigned)s->target->espota_port);
+                               "rebooting",
+                               s->label, (unsigned)s->target->espota_port);
     if (event == UDP_FAILED)
         return eo_error_set(err, EO_ERR_UNREACHABLE, "cannot talk to device %s: %s", s->label,
                             strerror(errno));
     if (challenges > 0)
-        return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_RETRY, "device %s asked for the "
+        return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_RETRY,
+                               "device %s asked for the "
                                "password %u time%s but never answered our reply to its "
                                "challenge (%u invitation%s on UDP port %u, %.1f s each); the "
-                               "reply may be lost on the way", s->label, challenges,
-                               challenges == 1 ? "" : "s", invitations,
+                               "reply may be lost on the way",
+                               s->label, challenges, challenges == 1 ? "" : "s", invitations,
                                invitations == 1 ? "" : "s", (unsigned)s->target->espota_port,
                                s->opt->invite_timeout_ms / 1000.0);
-    return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_RETRY, "device %s did not answer "
+    return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_RETRY,
+                           "device %s did not answer "
                            "%u invitation%s on UDP port %u (%.1f s each); is it on, reachable "
-                           "and not busy with another update?", s->label, invitations,
-                           invitations == 1 ? "" : "s", (unsigned)s->target->espota_port,
-                           s->opt->invite_timeout_ms / 1000.0);
+                           "and not busy with another update?",
+                           s->label, invitations, invitations == 1 ? "" : "s",
+                           (unsigned)s->target->espota_port, s->opt->invite_timeout_ms / 1000.0);
 }
 
 static enum eo_status handshake(struct session *s, struct eo_error *err)
@@ -342,8 +360,7 @@ static enum eo_status handshake(struct session *s, struct eo_error *err)
         if (event == UDP_ANSWER) {
             bool accepted = false;
             challenges += strncmp(answer, "AUTH ", 5) == 0;
-            enum eo_status status = on_answer(s, answer, datagram, sizeof datagram, &accepted,
-                                              err);
+            enum eo_status status = on_answer(s, answer, datagram, sizeof datagram, &accepted, err);
             if (status != EO_OK || accepted)
                 return status;
         } else if (event != UDP_SILENCE || invitations >= tries) {
@@ -392,14 +409,16 @@ static enum eo_status never_connected(const struct session *s, struct eo_error *
     if (s->strangers)
         snprintf(strangers, sizeof strangers, " (%u connection%s from other hosts refused)",
                  s->strangers, s->strangers == 1 ? "" : "s");
-    return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_CONNECT_BACK, "device %s accepted "
+    return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_CONNECT_BACK,
+                           "device %s accepted "
                            "the invitation but never connected back to %s:%u within %.1f s%s; "
                            "a firewall on this host may block incoming TCP, or the device "
                            "cannot route to %s; or it could not begin the update and said "
                            "nothing, as firmware built with Arduino core 2.3.0 (ESPurna 1.14) "
-                           "does when %zu bytes do not fit beside its running image", s->label,
-                           s->local, (unsigned)s->port, s->opt->connect_timeout_ms / 1000.0,
-                           strangers, s->local, s->image->size);
+                           "does when %zu bytes do not fit beside its running image",
+                           s->label, s->local, (unsigned)s->port,
+                           s->opt->connect_timeout_ms / 1000.0, strangers, s->local,
+                           s->image->size);
 }
 
 static enum eo_status accept_device(struct session *s, struct eo_error *err)
@@ -423,12 +442,12 @@ static enum eo_status accept_device(struct session *s, struct eo_error *err)
 /* ---- 5. streaming and verdict ------------------------------------------------------------ */
 
 struct transfer {
-    size_t sent;               /* bytes written to the socket (some may still be queued here) */
-    size_t retired;            /* bytes the window no longer holds: confirmed, or paced past */
-    uint64_t confirmed;        /* bytes the device's counts confirmed */
-    double confirmed_at;       /* when the last count (or the verdict) arrived */
-    double all_confirmed_at;   /* when the counts reached the image size: the verdict timer */
-    size_t window_bytes;       /* at most this many bytes sent and not retired */
+    size_t sent;             /* bytes written to the socket (some may still be queued here) */
+    size_t retired;          /* bytes the window no longer holds: confirmed, or paced past */
+    uint64_t confirmed;      /* bytes the device's counts confirmed */
+    double confirmed_at;     /* when the last count (or the verdict) arrived */
+    double all_confirmed_at; /* when the counts reached the image size: the verdict timer */
+    size_t window_bytes;     /* at most this many bytes sent and not retired */
     size_t chunk;
     bool stop_and_wait;
     double last_send, last_sample;
@@ -450,7 +469,8 @@ static void report_progress(struct session *s, const struct transfer *t)
 {
     if (!s->opt->progress)
         return;
-    struct eo_progress progress = {.done = t->confirmed, .total = s->image->size,
+    struct eo_progress progress = {.done = t->confirmed,
+                                   .total = s->image->size,
                                    .elapsed_s = since_start(s, t->confirmed_at)};
     s->opt->progress(s->opt->progress_ctx, &progress);
 }
@@ -520,8 +540,7 @@ static void on_counts(struct session *s, struct transfer *t, const char *digits)
         t->retired = t->sent; /* any reply lets the reference send the next chunk */
     if (t->overclaimed)
         return;
-    uint64_t credit = eo_espota_counts_read(digits, t->sent - t->confirmed, s->image->size,
-                                            &over);
+    uint64_t credit = eo_espota_counts_read(digits, t->sent - t->confirmed, s->image->size, &over);
     if (over)
         on_overclaim(t);
     if (credit == 0)
@@ -576,21 +595,34 @@ static enum eo_status verdict_error(struct session *s, const struct transfer *t,
     enum eo_hint hint = EO_HINT_NONE;
     int code = eo_updater_error_code(text);
     switch (code) {
-    case 6: why = "; the device timed out waiting for data"; hint = EO_HINT_RETRY; break;
-    case 7: why = "; the image was corrupted on the way or in flash"; hint = EO_HINT_RETRY; break;
-    case 9: why = "; the image is built for more flash than the device has"; hint = EO_HINT_FLASH_SIZE; break;
+    case 6:
+        why = "; the device timed out waiting for data";
+        hint = EO_HINT_RETRY;
+        break;
+    case 7:
+        why = "; the image was corrupted on the way or in flash";
+        hint = EO_HINT_RETRY;
+        break;
+    case 9:
+        why = "; the image is built for more flash than the device has";
+        hint = EO_HINT_FLASH_SIZE;
+        break;
     case 10: why = "; the file is not a firmware image the device can boot"; break;
     case 4: hint = EO_HINT_TWO_STEP; break;
     default: break;
     }
     enum eo_status status = code >= 0 ? eo_updater_error_status(code) : EO_ERR_TRANSFER;
     if (t->sent < s->image->size)
-        eo_error_hinted(err, status, hint, "device %s aborted the transfer at %u%% (it confirmed "
-                        "%llu of %zu bytes): %s%s", s->label, percent(s, t->confirmed),
-                        (unsigned long long)t->confirmed, s->image->size, text, why);
+        eo_error_hinted(err, status, hint,
+                        "device %s aborted the transfer at %u%% (it confirmed "
+                        "%llu of %zu bytes): %s%s",
+                        s->label, percent(s, t->confirmed), (unsigned long long)t->confirmed,
+                        s->image->size, text, why);
     else
-        eo_error_hinted(err, status, hint, "device %s rejected the image after the transfer: "
-                        "%s%s", s->label, text, why);
+        eo_error_hinted(err, status, hint,
+                        "device %s rejected the image after the transfer: "
+                        "%s%s",
+                        s->label, text, why);
     if (err)
         err->updater_code = code;
     return status;
@@ -601,9 +633,11 @@ static const char *overclaim_note(const struct transfer *t, char *out, size_t ca
 {
     if (!t->overclaimed)
         return "";
-    snprintf(out, cap, "; the device acknowledged more bytes than were sent (its counts said "
+    snprintf(out, cap,
+             "; the device acknowledged more bytes than were sent (its counts said "
              "'%s' when %zu bytes had been sent), so its counts were not taken as progress "
-             "from then on", t->overclaim_digits, t->overclaim_sent);
+             "from then on",
+             t->overclaim_digits, t->overclaim_sent);
     return out;
 }
 
@@ -612,24 +646,26 @@ static enum eo_status untrusted_ok(struct session *s, const struct transfer *t,
                                    struct eo_error *err)
 {
     char note[256];
-    return eo_error_hinted(err, EO_ERR_UNKNOWN, EO_HINT_CHECK_VERSION, "device %s said OK after "
+    return eo_error_hinted(err, EO_ERR_UNKNOWN, EO_HINT_CHECK_VERSION,
+                           "device %s said OK after "
                            "all %zu bytes%s; a verdict from a device that counts what it was "
                            "never sent is not a confirmation: it may or may not install the "
-                           "image", s->label, s->image->size, overclaim_note(t, note,
-                                                                           sizeof note));
+                           "image",
+                           s->label, s->image->size, overclaim_note(t, note, sizeof note));
 }
 
-static enum eo_status judge(struct session *s, struct transfer *t,
-                            enum eo_espota_verdict verdict, struct eo_error *err)
+static enum eo_status judge(struct session *s, struct transfer *t, enum eo_espota_verdict verdict,
+                            struct eo_error *err)
 {
     snprintf(s->result->device_reply, sizeof s->result->device_reply, "%s",
              eo_espota_reply_text(&t->reply));
     if (verdict != EO_ESPOTA_VERDICT_OK)
         return verdict_error(s, t, err);
     if (t->sent < s->image->size)
-        return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_RETRY, "device %s said OK after "
-                               "%zu of %zu bytes; the transfer is not trustworthy", s->label,
-                               t->sent, s->image->size);
+        return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_RETRY,
+                               "device %s said OK after "
+                               "%zu of %zu bytes; the transfer is not trustworthy",
+                               s->label, t->sent, s->image->size);
     if (t->overclaimed)
         return untrusted_ok(s, t, err);
     /* "OK" comes after the device verified every byte: it confirms them all */
@@ -642,14 +678,15 @@ static enum eo_status judge(struct session *s, struct transfer *t,
 }
 
 /* The device has everything in its network stack but never said how it ended. */
-static enum eo_status outcome_unknown(struct session *s, const struct transfer *t,
-                                      const char *what, struct eo_error *err)
+static enum eo_status outcome_unknown(struct session *s, const struct transfer *t, const char *what,
+                                      struct eo_error *err)
 {
     char note[256];
-    return eo_error_hinted(err, EO_ERR_UNKNOWN, EO_HINT_CHECK_VERSION, "device %s took all %zu "
+    return eo_error_hinted(err, EO_ERR_UNKNOWN, EO_HINT_CHECK_VERSION,
+                           "device %s took all %zu "
                            "bytes (it confirmed %llu) but %s%s; it may install the image and "
-                           "reboot", s->label, s->image->size,
-                           (unsigned long long)t->confirmed, what,
+                           "reboot",
+                           s->label, s->image->size, (unsigned long long)t->confirmed, what,
                            overclaim_note(t, note, sizeof note));
 }
 
@@ -658,12 +695,13 @@ static enum eo_status dropped(struct session *s, const struct transfer *t, struc
     char note[256];
     if (took_everything(s, t))
         return outcome_unknown(s, t, "closed the connection without a verdict", err);
-    return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_RETRY, "connection to device %s "
+    return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_RETRY,
+                           "connection to device %s "
                            "dropped at %u%% (it confirmed %llu of %zu bytes%s); it drops the "
                            "update and keeps its firmware; it may have rebooted or lost its "
-                           "network", s->label, percent(s, t->confirmed),
-                           (unsigned long long)t->confirmed, s->image->size,
-                           overclaim_note(t, note, sizeof note));
+                           "network",
+                           s->label, percent(s, t->confirmed), (unsigned long long)t->confirmed,
+                           s->image->size, overclaim_note(t, note, sizeof note));
 }
 
 static enum eo_status stalled(struct session *s, const struct transfer *t, double now,
@@ -675,17 +713,17 @@ static enum eo_status stalled(struct session *s, const struct transfer *t, doubl
         snprintf(what, sizeof what, "showed no sign of life for %.1f s", silent);
         return outcome_unknown(s, t, what, err);
     }
-    return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_STALL, "transfer to device %s stalled "
+    return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_STALL,
+                           "transfer to device %s stalled "
                            "at %u%% (it confirmed %llu of %zu bytes; its network stack took "
                            "%llu): no sign of life for %.1f s%s; it drops the update and keeps "
-                           "its firmware", s->label, percent(s, t->confirmed),
-                           (unsigned long long)t->confirmed, s->image->size,
-                           (unsigned long long)received(t), silent,
+                           "its firmware",
+                           s->label, percent(s, t->confirmed), (unsigned long long)t->confirmed,
+                           s->image->size, (unsigned long long)received(t), silent,
                            overclaim_note(t, note, sizeof note));
 }
 
-static enum eo_status no_verdict(struct session *s, const struct transfer *t,
-                                 struct eo_error *err)
+static enum eo_status no_verdict(struct session *s, const struct transfer *t, struct eo_error *err)
 {
     char what[160];
     snprintf(what, sizeof what, "gave no verdict within %.1f s of %s the last byte",
@@ -711,7 +749,7 @@ static bool check_clocks(struct session *s, struct transfer *t, double *error_at
     double now = eo_net_now();
     enum eo_espota_verdict verdict = eo_espota_reply_verdict(&t->reply);
     if (cancelled(s))
-        sample(s, t, true); /* where the device stands, as of now */
+        sample(s, t, true);                          /* where the device stands, as of now */
     if (t->overclaimed && t->retired < t->tcp.acked) /* its counts say nothing: its TCP does */
         t->retired = t->tcp.acked < t->sent ? (size_t)t->tcp.acked : t->sent;
     if (t->overclaimed && t->all_confirmed_at == 0 && took_everything(s, t))
@@ -722,15 +760,15 @@ static bool check_clocks(struct session *s, struct transfer *t, double *error_at
              now - *error_at > ERROR_LINE_GRACE_MS / 1000.0)
         *status = judge(s, t, EO_ESPOTA_VERDICT_ERROR, err); /* take the line as it is */
     else if (cancelled(s))
-        *status = eo_push_interrupted(s->opt->cancel, s->label, received(t), s->image->size,
-                                      true, err);
+        *status =
+            eo_push_interrupted(s->opt->cancel, s->label, received(t), s->image->size, true, err);
     else if (t->closed)
         *status = dropped(s, t, err);
     else if (t->all_confirmed_at > 0 &&
              now - t->all_confirmed_at > s->opt->result_timeout_ms / 1000.0)
         *status = no_verdict(s, t, err);
-    else if (t->all_confirmed_at == 0 && eo_tcp_watch_stalled(&t->watch, now,
-                                                              s->opt->stall_timeout_ms))
+    else if (t->all_confirmed_at == 0 &&
+             eo_tcp_watch_stalled(&t->watch, now, s->opt->stall_timeout_ms))
         *status = stalled(s, t, now, err);
     else {
         if (verdict == EO_ESPOTA_VERDICT_ERROR_PARTIAL && *error_at == 0)
@@ -815,8 +853,13 @@ enum eo_status eo_espota_push(const struct eo_target *target, const struct eo_im
         eo_espota_options_init(&defaults);
         options = &defaults;
     }
-    struct session s = {.target = target, .image = image, .opt = options, .result = result,
-                        .listen_fd = -1, .udp_fd = -1, .data_fd = -1};
+    struct session s = {.target = target,
+                        .image = image,
+                        .opt = options,
+                        .result = result,
+                        .listen_fd = -1,
+                        .udp_fd = -1,
+                        .data_fd = -1};
     memset(result, 0, sizeof *result);
     make_label(&s);
     enum eo_status status = run(&s, err);

@@ -87,8 +87,7 @@ static bool pbkdf2_response(const char *password, const char *nonce, const char 
         return false;
     snprintf(salt, sizeof salt, "%s:%s", nonce, cnonce);
     if (PKCS5_PBKDF2_HMAC(password_sha, (int)strlen(password_sha), (const unsigned char *)salt,
-                          (int)strlen(salt), PBKDF2_ITERATIONS, EVP_sha256(), sizeof key,
-                          key) != 1)
+                          (int)strlen(salt), PBKDF2_ITERATIONS, EVP_sha256(), sizeof key, key) != 1)
         return false;
     to_hex(key, sizeof key, key_hex);
     const char *parts[] = {key_hex, ":", nonce, ":", cnonce, NULL};
@@ -99,12 +98,12 @@ enum eo_status eo_espota_auth_compute(const char *password, const char *nonce,
                                       const char *file_name, uint64_t size, const char *file_md5,
                                       const char *device_address,
                                       char cnonce[EO_ESPOTA_AUTH_HEX_MAX],
-                                      char response[EO_ESPOTA_AUTH_HEX_MAX],
-                                      struct eo_error *err)
+                                      char response[EO_ESPOTA_AUTH_HEX_MAX], struct eo_error *err)
 {
     enum eo_espota_auth_scheme scheme = eo_espota_auth_scheme_for(nonce);
     if (scheme == EO_ESPOTA_AUTH_NONE)
-        return eo_error_set(err, EO_ERR_REFUSED, "the device sent a malformed challenge "
+        return eo_error_set(err, EO_ERR_REFUSED,
+                            "the device sent a malformed challenge "
                             "(nonce of %zu characters); is it an ArduinoOTA device?",
                             nonce ? strlen(nonce) : 0);
     char size_text[24];
@@ -117,7 +116,8 @@ enum eo_status eo_espota_auth_compute(const char *password, const char *nonce,
     else if (ok)
         ok = pbkdf2_response(password ? password : "", nonce, cnonce, response);
     if (!ok)
-        return eo_error_set(err, EO_ERR_INTERNAL, "cannot compute the espota challenge response "
+        return eo_error_set(err, EO_ERR_INTERNAL,
+                            "cannot compute the espota challenge response "
                             "(OpenSSL digest failed)");
     return EO_OK;
 }

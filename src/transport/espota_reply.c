@@ -92,7 +92,6 @@ const char *eo_espota_reply_text(const struct eo_espota_reply *reply)
     return reply->text;
 }
 
-
 /* Value of digits[from, to) or UINT64_MAX when it overflows. */
 static uint64_t group_value(const char *digits, size_t from, size_t to)
 {

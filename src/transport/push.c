@@ -11,9 +11,14 @@ static void emit_progress(void *ctx, const struct eo_progress *progress)
 {
     const struct eo_push_request *request = ctx;
     struct eo_event event = {
-        .kind = EO_EVENT_PROGRESS, .device = request->device_label, .step = request->step,
-        .steps = request->steps, .phase = EO_PHASE_PUSH, .done = progress->done,
-        .total = progress->total, .elapsed_s = progress->elapsed_s,
+        .kind = EO_EVENT_PROGRESS,
+        .device = request->device_label,
+        .step = request->step,
+        .steps = request->steps,
+        .phase = EO_PHASE_PUSH,
+        .done = progress->done,
+        .total = progress->total,
+        .elapsed_s = progress->elapsed_s,
     };
     eo_events_emit(request->events, &event);
 }
@@ -47,8 +52,8 @@ static enum eo_status push_espota(const struct eo_push_request *request,
     return eo_espota_push(request->target, request->image, &options, result, err);
 }
 
-static enum eo_status push_web(const struct eo_push_request *request,
-                               struct eo_push_result *result, struct eo_error *err)
+static enum eo_status push_web(const struct eo_push_request *request, struct eo_push_result *result,
+                               struct eo_error *err)
 {
     struct eo_web_options options = {0};
     if (request->web)
@@ -65,8 +70,8 @@ static enum eo_status push_web(const struct eo_push_request *request,
     options.progress_ctx = (void *)request;
     options.cancel = request->cancel;
     struct eo_web_identity identity = {0};
-    enum eo_status status = eo_web_push(request->target, request->image, &options, result,
-                                        &identity, err);
+    enum eo_status status =
+        eo_web_push(request->target, request->image, &options, result, &identity, err);
     if (identity.known)
         eo_events_note(request->events, request->device_label, request->step,
                        "%s answers as %s (%s %s)", request->target->address, identity.hostname,
@@ -117,11 +122,8 @@ bool eo_push_failed_before_start(const struct eo_push_result *result, const stru
     if (result->bytes_confirmed > 0 || !err)
         return false;
     switch (err->status) {
-    case EO_ERR_UNREACHABLE:
-        return true;
-    case EO_ERR_REFUSED:
-        return err->hint == EO_HINT_NO_WEB || err->hint == EO_HINT_NO_ESPOTA;
-    default:
-        return false;
+    case EO_ERR_UNREACHABLE: return true;
+    case EO_ERR_REFUSED: return err->hint == EO_HINT_NO_WEB || err->hint == EO_HINT_NO_ESPOTA;
+    default: return false;
     }
 }

@@ -72,8 +72,8 @@ struct eo_serve {
     char url[160];
     char base_url[120];
     pthread_mutex_t lock;
-    pthread_cond_t changed;   /* status changed: waiters */
-    pthread_cond_t wake;      /* stop: the watcher */
+    pthread_cond_t changed; /* status changed: waiters */
+    pthread_cond_t wake;    /* stop: the watcher */
     pthread_t watcher;
     bool watcher_running, stopping;
     struct link *links;
@@ -112,8 +112,9 @@ enum eo_serve_end eo_serve_judge_transfer(const struct eo_serve_reading *r)
     if (r->peer_closed < 0)
         return r->unacked == 0 ? EO_SERVE_END_RESET : EO_SERVE_END_BROKEN;
     if (r->unacked > 0)
-        return r->gone ? EO_SERVE_END_BROKEN
-                       : r->stalled ? EO_SERVE_END_STALLED : EO_SERVE_END_NONE;
+        return r->gone      ? EO_SERVE_END_BROKEN
+               : r->stalled ? EO_SERVE_END_STALLED
+                            : EO_SERVE_END_NONE;
     if (r->peer_closed > 0) /* closed before taking it all: it may have dropped the rest */
         return r->closed_early ? EO_SERVE_END_UNKNOWN : EO_SERVE_END_COMPLETE;
     return r->stalled ? EO_SERVE_END_UNKNOWN : EO_SERVE_END_NONE;
@@ -247,11 +248,13 @@ static void follow_transfer(struct eo_serve *server, struct link *link, double n
     uint64_t unacked = unacked_bytes(link, &sample);
     if (sample.valid)
         record_confirmed(server, link,
-                         eo_serve_body_confirmed(sample.acked, unacked, link->handed,
-                                                 server->size, link->all_written));
+                         eo_serve_body_confirmed(sample.acked, unacked, link->handed, server->size,
+                                                 link->all_written));
     struct eo_serve_reading reading = {
-        .all_written = link->all_written, .write_failed = link->write_failed,
-        .unacked = sample.valid ? unacked : UINT64_MAX, .peer_closed = peer_end(link),
+        .all_written = link->all_written,
+        .write_failed = link->write_failed,
+        .unacked = sample.valid ? unacked : UINT64_MAX,
+        .peer_closed = peer_end(link),
         .gone = sample.closed,
         .stalled = eo_tcp_watch_stalled(&link->watch, now, server->stall_ms)};
     if (reading.peer_closed > 0 && reading.unacked > 0)
@@ -359,8 +362,8 @@ static void track_connection(struct eo_serve *server, struct MHD_Connection *con
     *socket_context = link;
 }
 
-static void notify_connection(void *cls, struct MHD_Connection *connection,
-                              void **socket_context, enum MHD_ConnectionNotificationCode toe)
+static void notify_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
+                              enum MHD_ConnectionNotificationCode toe)
 {
     struct eo_serve *server = cls;
     struct link *link = *socket_context;
@@ -443,7 +446,7 @@ static void start_transfer(struct eo_serve *server, struct link *link,
     server->status.requests++;
     server->status.active++;
     eo_net_address_text(info ? info->client_addr : NULL, server->status.client,
-                 sizeof server->status.client);
+                        sizeof server->status.client);
     note_change(server);
     /* from now on the stall rule decides, not libmicrohttpd's idle timeout: a slow device may
      * keep its window closed for long while it writes its flash */
@@ -453,8 +456,8 @@ static void start_transfer(struct eo_serve *server, struct link *link,
 static enum MHD_Result answer_image(struct eo_serve *server, struct MHD_Connection *connection,
                                     struct link *link, const char *method, void **req_cls)
 {
-    struct MHD_Response *response = MHD_create_response_from_callback(
-        server->size, READER_BLOCK_BYTES, read_image, link, NULL);
+    struct MHD_Response *response =
+        MHD_create_response_from_callback(server->size, READER_BLOCK_BYTES, read_image, link, NULL);
     if (!response)
         return MHD_NO;
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
@@ -471,8 +474,8 @@ static enum MHD_Result answer_image(struct eo_serve *server, struct MHD_Connecti
     return result;
 }
 
-static enum MHD_Result handle_request(void *cls, struct MHD_Connection *connection,
-                                      const char *url, const char *method, const char *version,
+static enum MHD_Result handle_request(void *cls, struct MHD_Connection *connection, const char *url,
+                                      const char *method, const char *version,
                                       const char *upload_data, size_t *upload_data_size,
                                       void **req_cls)
 {
@@ -543,11 +546,10 @@ static enum eo_status open_listener(struct eo_serve *server, const char *address
         if (fd >= 0)
             close(fd);
         freeaddrinfo(found);
-        return eo_error_hinted(err, EO_ERR_UNREACHABLE,
-                               saved == EADDRNOTAVAIL ? EO_HINT_SERVE_ADDRESS : EO_HINT_NONE,
-                               "cannot serve on %s port %u: %s%s", address, (unsigned)port,
-                               strerror(saved),
-                               saved == EADDRNOTAVAIL ? " (not an address of this machine)" : "");
+        return eo_error_hinted(
+            err, EO_ERR_UNREACHABLE, saved == EADDRNOTAVAIL ? EO_HINT_SERVE_ADDRESS : EO_HINT_NONE,
+            "cannot serve on %s port %u: %s%s", address, (unsigned)port, strerror(saved),
+            saved == EADDRNOTAVAIL ? " (not an address of this machine)" : "");
     }
     freeaddrinfo(found);
     server->listen_fd = fd;
@@ -568,8 +570,8 @@ static uint16_t bound_port(int fd)
 static void build_urls(struct eo_serve *server, const char *address)
 {
     bool v6 = strchr(address, ':') != NULL;
-    snprintf(server->base_url, sizeof server->base_url, "http://%s%s%s:%u/", v6 ? "[" : "",
-             address, v6 ? "]" : "", (unsigned)server->port);
+    snprintf(server->base_url, sizeof server->base_url, "http://%s%s%s:%u/", v6 ? "[" : "", address,
+             v6 ? "]" : "", (unsigned)server->port);
     snprintf(server->url, sizeof server->url, "%s%s", server->base_url, server->token);
 }
 
@@ -592,7 +594,8 @@ static enum eo_status check_options(const struct eo_serve_options *options, stru
                             "cannot allow '%s': not a numeric IPv4 or IPv6 address",
                             options->allow_address);
     if (!make_token(server->token))
-        return eo_error_set(err, EO_ERR_INTERNAL, "cannot draw a random path: OpenSSL RAND_bytes failed");
+        return eo_error_set(err, EO_ERR_INTERNAL,
+                            "cannot draw a random path: OpenSSL RAND_bytes failed");
     return EO_OK;
 }
 
@@ -625,8 +628,8 @@ static struct eo_serve *new_server(const struct eo_serve_options *options, const
     server->data = data;
     server->size = size;
     server->status.size = size;
-    server->stall_ms = options->stall_timeout_ms ? options->stall_timeout_ms
-                                                 : EO_SERVE_DEFAULT_STALL_MS;
+    server->stall_ms =
+        options->stall_timeout_ms ? options->stall_timeout_ms : EO_SERVE_DEFAULT_STALL_MS;
     pthread_mutex_init(&server->lock, NULL);
     pthread_cond_init(&server->changed, NULL);
     pthread_cond_init(&server->wake, NULL);

@@ -153,9 +153,9 @@ static enum eo_status connect_with_timeout(int fd, const struct sockaddr_storage
     return rc == 0 ? EO_OK : EO_ERR_UNREACHABLE;
 }
 
-enum eo_status eo_telnet_connect(struct eo_telnet *session, const char *device,
-                                 const char *address, uint16_t port, unsigned timeout_ms,
-                                 const struct eo_cancel *cancel, struct eo_error *err)
+enum eo_status eo_telnet_connect(struct eo_telnet *session, const char *device, const char *address,
+                                 uint16_t port, unsigned timeout_ms, const struct eo_cancel *cancel,
+                                 struct eo_error *err)
 {
     struct sockaddr_storage addr;
     socklen_t len;
@@ -277,8 +277,7 @@ int eo_telnet_read_line(struct eo_telnet *session, unsigned timeout_ms, char *li
 
 static bool is_prompt(enum eo_term_line kind)
 {
-    return kind == EO_TERM_PROMPT || kind == EO_TERM_PROMPT_RETRY ||
-           kind == EO_TERM_PROMPT_ONE_TRY;
+    return kind == EO_TERM_PROMPT || kind == EO_TERM_PROMPT_RETRY || kind == EO_TERM_PROMPT_ONE_TRY;
 }
 
 /* Waits up to timeout_ms for a password prompt. Returns its kind, EO_TERM_TEXT when none came
@@ -288,8 +287,8 @@ static enum eo_term_line wait_prompt(struct eo_telnet *session, unsigned timeout
     double deadline = eo_net_now() + timeout_ms / 1000.0;
     char line[256];
     for (;;) {
-        int got = eo_telnet_read_line(session, (unsigned)eo_net_ms_left(deadline), line,
-                                      sizeof line);
+        int got =
+            eo_telnet_read_line(session, (unsigned)eo_net_ms_left(deadline), line, sizeof line);
         if (got <= 0)
             return EO_TERM_TEXT;
         if (is_prompt(eo_terminal_classify(line)))
@@ -328,8 +327,8 @@ static enum eo_status read_login_reply(struct eo_telnet *session, struct eo_erro
     unsigned long other = 0; /* lines that were neither a welcome nor a refusal */
     double deadline = eo_net_now() + session->timeout_ms / 1000.0;
     for (;;) {
-        int got = eo_telnet_read_line(session, (unsigned)eo_net_ms_left(deadline), line,
-                                      sizeof line);
+        int got =
+            eo_telnet_read_line(session, (unsigned)eo_net_ms_left(deadline), line, sizeof line);
         if (got < 0)
             return wrong_password(session, err); /* 1.15-dev disconnects */
         if (got == 0 && eo_cancelled(session->cancel))
@@ -340,7 +339,8 @@ static enum eo_status read_login_reply(struct eo_telnet *session, struct eo_erro
             return eo_error_set(err, EO_ERR_UNREACHABLE,
                                 "%s did not answer after the terminal password", session->device);
         if (got == 0)
-            return eo_error_set(err, EO_ERR_UNREACHABLE, "%s sent %lu lines after the terminal "
+            return eo_error_set(err, EO_ERR_UNREACHABLE,
+                                "%s sent %lu lines after the terminal "
                                 "password but neither accepted nor refused it within %.1f s",
                                 session->device, other, session->timeout_ms / 1000.0);
         enum eo_term_line kind = eo_terminal_classify(line);
@@ -369,7 +369,8 @@ enum eo_status eo_telnet_login(struct eo_telnet *session, const char *password,
     if (!password || !password[0])
         return eo_error_hinted(err, EO_ERR_AUTH, EO_HINT_PASSWORD_MISSING,
                                "the terminal of %s asks for the admin password and none was "
-                               "given", session->device);
+                               "given",
+                               session->device);
     if (prompt == EO_TERM_PROMPT_RETRY)
         return wrong_password(session, err);
     enum eo_status status = eo_telnet_send(session, password, err);
@@ -386,23 +387,24 @@ static void command_word(const char *command, char *out, size_t cap)
     out[n] = '\0';
 }
 
-static enum eo_status read_command_reply(struct eo_telnet *session, const char *word,
-                                         char *reply, size_t reply_cap, struct eo_error *err)
+static enum eo_status read_command_reply(struct eo_telnet *session, const char *word, char *reply,
+                                         size_t reply_cap, struct eo_error *err)
 {
     char line[256];
     unsigned long other = 0; /* lines that were not the answer */
     double deadline = eo_net_now() + session->timeout_ms / 1000.0;
     for (;;) {
-        int got = eo_telnet_read_line(session, (unsigned)eo_net_ms_left(deadline), line,
-                                      sizeof line);
+        int got =
+            eo_telnet_read_line(session, (unsigned)eo_net_ms_left(deadline), line, sizeof line);
         if (got == 0 && eo_cancelled(session->cancel))
             return interrupted(session, err);
         if (got == 1 && eo_net_now() >= deadline)
             got = 0; /* lines without end: the time is up all the same */
         if (got == 0 && other > 0)
-            return eo_error_set(err, EO_ERR_UNREACHABLE, "%s sent %lu lines but no answer to "
-                                "'%s' within %.1f s", session->device, other, word,
-                                session->timeout_ms / 1000.0);
+            return eo_error_set(err, EO_ERR_UNREACHABLE,
+                                "%s sent %lu lines but no answer to "
+                                "'%s' within %.1f s",
+                                session->device, other, word, session->timeout_ms / 1000.0);
         if (got <= 0)
             return eo_error_set(err, EO_ERR_UNREACHABLE, "%s %s before answering '%s'",
                                 session->device, got < 0 ? "closed the terminal" : "timed out",

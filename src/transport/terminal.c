@@ -21,7 +21,7 @@
 #define PROMPT_WAIT_MS 1500u
 #define SETTLE_MS 2000u /* after a fetch ended short: time for the device's error line */
 #define TICK_MS 100u
-#define LOGIN_TRIES 4u        /* connections closed at once before the terminal takes one */
+#define LOGIN_TRIES 4u /* connections closed at once before the terminal takes one */
 #define LOGIN_RETRY_MS 500
 
 /* Everything the watch loop knows. */
@@ -32,13 +32,13 @@ struct watch {
     const struct eo_target *target;
     struct eo_serve_status status;
     double started;
-    double ended_at;         /* when the last fetch ended with none running, 0 while one runs */
-    uint64_t shown;          /* acknowledged bytes last reported as progress */
-    char device_line[256];   /* the last "[OTA] ..." line */
+    double ended_at;       /* when the last fetch ended with none running, 0 while one runs */
+    uint64_t shown;        /* acknowledged bytes last reported as progress */
+    char device_line[256]; /* the last "[OTA] ..." line */
     enum eo_term_line device_kind; /* its kind, EO_TERM_TEXT when none */
-    char answer[256];        /* the device's answer to `ota <url>`: "+OK", "-ERROR: ..." */
+    char answer[256];              /* the device's answer to `ota <url>`: "+OK", "-ERROR: ..." */
     enum eo_term_line answer_kind; /* EO_TERM_TEXT while it said nothing */
-    bool printed;            /* the device printed anything at all since the command */
+    bool printed;                  /* the device printed anything at all since the command */
 };
 
 static unsigned or_default(unsigned value, unsigned fallback)
@@ -138,7 +138,8 @@ static enum eo_status device_error(struct watch *watch, struct eo_error *err)
     if (watch->status.requests == 0 && eo_updater_error_code(text) < 0)
         return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_FETCH_BACK,
                                "device never fetched the image from %s (it says '%s': firewall "
-                               "or routing)", eo_serve_base_url(watch->server),
+                               "or routing)",
+                               eo_serve_base_url(watch->server),
                                eo_terminal_error_text(watch->device_line));
     struct eo_web_reply_context ctx = {.device = watch->target->name,
                                        .image_size = watch->status.size,
@@ -178,7 +179,8 @@ static enum eo_status never_fetched(struct watch *watch, struct eo_error *err)
                                eo_serve_base_url(watch->server));
     return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_FETCH_BACK,
                            "device never fetched the image from %s (it cannot reach this host: "
-                           "firewall or routing)", eo_serve_base_url(watch->server));
+                           "firewall or routing)",
+                           eo_serve_base_url(watch->server));
 }
 
 /* The device answered the command itself with a refusal or a password prompt. */
@@ -216,12 +218,11 @@ static enum eo_status stopped(struct watch *watch, struct eo_error *err)
                                "%s: fetch broken off: the device acknowledged all %llu bytes, "
                                "then reset the connection (it dropped what it had not read)",
                                watch->target->name, (unsigned long long)st->size);
-    return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_RETRY,
-                           "%s: fetch %s at %u%% (%llu of %llu bytes acknowledged)",
-                           watch->target->name,
-                           st->last_end == EO_SERVE_END_STALLED ? "stalled" : "stopped",
-                           eo_serve_percent(st), (unsigned long long)st->best_confirmed,
-                           (unsigned long long)st->size);
+    return eo_error_hinted(
+        err, EO_ERR_TRANSFER, EO_HINT_RETRY,
+        "%s: fetch %s at %u%% (%llu of %llu bytes acknowledged)", watch->target->name,
+        st->last_end == EO_SERVE_END_STALLED ? "stalled" : "stopped", eo_serve_percent(st),
+        (unsigned long long)st->best_confirmed, (unsigned long long)st->size);
 }
 
 /* Returns true with *status set once the outcome is known. */
@@ -241,7 +242,8 @@ static bool judge(struct watch *watch, enum eo_status *status, struct eo_error *
              st->requests == 0)
         *status = command_refused(watch, err);
     else if (st->requests == 0 &&
-             now - watch->started > or_default(watch->options->fetch_timeout_ms, DEFAULT_FETCH_MS) / 1000.0)
+             now - watch->started >
+                 or_default(watch->options->fetch_timeout_ms, DEFAULT_FETCH_MS) / 1000.0)
         *status = never_fetched(watch, err);
     else if (watch->ended_at > 0 && now - watch->ended_at > SETTLE_MS / 1000.0)
         *status = stopped(watch, err);
@@ -278,8 +280,8 @@ static enum eo_status open_session(struct eo_telnet *session, const struct eo_ta
                                    options->cancel, err);
         if (status == EO_OK)
             status = eo_telnet_login(session, options->password, PROMPT_WAIT_MS, err);
-        bool closed_at_once = status == EO_ERR_UNREACHABLE && session->closed &&
-                              !session->authenticated;
+        bool closed_at_once =
+            status == EO_ERR_UNREACHABLE && session->closed && !session->authenticated;
         if (!closed_at_once || eo_cancelled(options->cancel))
             return status;
     }
@@ -327,8 +329,11 @@ enum eo_status eo_terminal_push(const struct eo_target *target, const struct eo_
     if (status == EO_ERR_INTERRUPTED)
         status = interrupted_early(target, options, server, err);
     if (status == EO_OK) {
-        struct watch watch = {.server = server, .session = &session, .options = options,
-                              .target = target, .device_kind = EO_TERM_TEXT};
+        struct watch watch = {.server = server,
+                              .session = &session,
+                              .options = options,
+                              .target = target,
+                              .device_kind = EO_TERM_TEXT};
         status = watch_fetch(&watch, err);
         result->bytes_confirmed = watch.status.best_confirmed;
         snprintf(result->device_reply, sizeof result->device_reply, "%s",

@@ -69,17 +69,14 @@ enum eo_status eo_updater_error_status(int code)
 {
     switch (code) {
     case EO_UPDATER_ERROR_SPACE:
-    case EO_UPDATER_ERROR_NEW_FLASH_CONFIG: /* built for a larger chip */
-        return EO_ERR_NOFIT;
+    case EO_UPDATER_ERROR_NEW_FLASH_CONFIG: /* built for a larger chip */ return EO_ERR_NOFIT;
     case EO_UPDATER_ERROR_SIZE:
     case EO_UPDATER_ERROR_FLASH_CONFIG: /* the running image's */
     case EO_UPDATER_ERROR_MAGIC_BYTE:
     case EO_UPDATER_ERROR_SIGN:
     case EO_UPDATER_ERROR_RUNNING_ALREADY:
-    case EO_UPDATER_ERROR_UNKNOWN_COMMAND:
-        return EO_ERR_REFUSED;
-    default:
-        return EO_ERR_TRANSFER;
+    case EO_UPDATER_ERROR_UNKNOWN_COMMAND: return EO_ERR_REFUSED;
+    default: return EO_ERR_TRANSFER;
     }
 }
 
@@ -90,17 +87,22 @@ enum eo_status eo_push_interrupted(const struct eo_cancel *cancel, const char *d
     int signal = eo_cancel_signal(cancel);
     const char *name = sigabbrev_np(signal ? signal : SIGINT);
     if (!started || received == 0)
-        eo_error_set(err, EO_ERR_INTERRUPTED, "interrupted (SIG%s) before device %s received any of "
-                     "the image; it keeps its current firmware", name ? name : "?", device);
+        eo_error_set(err, EO_ERR_INTERRUPTED,
+                     "interrupted (SIG%s) before device %s received any of "
+                     "the image; it keeps its current firmware",
+                     name ? name : "?", device);
     else if (received < total)
-        eo_error_set(err, EO_ERR_INTERRUPTED, "interrupted (SIG%s): device %s received %llu of "
+        eo_error_set(err, EO_ERR_INTERRUPTED,
+                     "interrupted (SIG%s): device %s received %llu of "
                      "%llu bytes and drops the update; it keeps its current firmware",
                      name ? name : "?", device, (unsigned long long)received,
                      (unsigned long long)total);
     else
-        eo_error_hinted(err, EO_ERR_INTERRUPTED, EO_HINT_CHECK_VERSION, "interrupted (SIG%s) "
+        eo_error_hinted(err, EO_ERR_INTERRUPTED, EO_HINT_CHECK_VERSION,
+                        "interrupted (SIG%s) "
                         "after device %s had received all %llu bytes: it may install the image "
-                        "and reboot", name ? name : "?", device, (unsigned long long)total);
+                        "and reboot",
+                        name ? name : "?", device, (unsigned long long)total);
     if (err)
         err->signal = signal ? signal : SIGINT;
     return EO_ERR_INTERRUPTED;

@@ -50,8 +50,7 @@ static enum eo_status classify_auth(const struct eo_web_reply_context *ctx, stru
 {
     if (!ctx->password_given)
         return eo_error_hinted(err, EO_ERR_AUTH, EO_HINT_PASSWORD_MISSING,
-                               "%s asks for the admin password and none was given",
-                               ctx->device);
+                               "%s asks for the admin password and none was given", ctx->device);
     return eo_error_hinted(err, EO_ERR_AUTH, EO_HINT_PASSWORD_WRONG,
                            "wrong password for " EO_WEB_USER "@%s (the %s answered 401)",
                            ctx->device, via_of(ctx));
@@ -75,7 +74,8 @@ static enum eo_hint nofit_hint(const struct eo_web_reply_context *ctx, char *why
         return EO_HINT_FLASH_SIZE;
     }
     if (built > ONE_MB && !chip) {
-        snprintf(why, cap, ": the image is built for %u KiB of flash; a device with less cannot "
+        snprintf(why, cap,
+                 ": the image is built for %u KiB of flash; a device with less cannot "
                  "take it at all, one with that much only beside a core image",
                  (unsigned)(built / 1024u));
         return EO_HINT_FLASH_SIZE;
@@ -83,7 +83,8 @@ static enum eo_hint nofit_hint(const struct eo_web_reply_context *ctx, char *why
     uint32_t flash = built ? built : (chip ? chip : ONE_MB);
     uint32_t room = max_beside_core(flash);
     if (ctx->image_size > room) {
-        snprintf(why, cap, ": even beside the smallest core image a %u KiB flash takes at most "
+        snprintf(why, cap,
+                 ": even beside the smallest core image a %u KiB flash takes at most "
                  "%u bytes this way, so no core image can make room",
                  (unsigned)(flash / 1024u), (unsigned)room);
         return EO_HINT_NONE;
@@ -117,8 +118,8 @@ static enum eo_status classify_invalid(const struct eo_web_reply_context *ctx, c
                                        int code, struct eo_error *err)
 {
     bool flash_config = code == 9 || (ctx->image_flash_size && contains(quoted, "flash config"));
-    enum eo_status status = eo_updater_error_status(code) == EO_ERR_NOFIT ? EO_ERR_NOFIT
-                                                                          : EO_ERR_REFUSED;
+    enum eo_status status =
+        eo_updater_error_status(code) == EO_ERR_NOFIT ? EO_ERR_NOFIT : EO_ERR_REFUSED;
     if (flash_config)
         return eo_error_hinted(err, status, EO_HINT_FLASH_SIZE,
                                "%s refused the image's flash configuration ('%s'): it is built "
@@ -151,8 +152,7 @@ static enum eo_status classify_error_text(const struct eo_web_reply_context *ctx
 }
 
 static enum eo_status classify_failure(long http_status, const char *quoted,
-                                       const struct eo_web_reply_context *ctx,
-                                       struct eo_error *err)
+                                       const struct eo_web_reply_context *ctx, struct eo_error *err)
 {
     if (http_status == 401)
         return classify_auth(ctx, err);

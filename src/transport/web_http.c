@@ -39,12 +39,12 @@ struct request {
     char url[256];
     char errbuf[CURL_ERROR_SIZE];
     struct body body;
-    int fd;               /* the connection's socket while libcurl has it open, else -1 */
-    unsigned sockets;     /* sockets opened so far */
+    int fd;           /* the connection's socket while libcurl has it open, else -1 */
+    unsigned sockets; /* sockets opened so far */
     bool cancelled;
     CURLcode code;
     long http_status;
-    long os_errno;        /* errno of the last failed connect */
+    long os_errno;         /* errno of the last failed connect */
     struct upload *upload; /* POST /upgrade only */
 };
 
@@ -61,9 +61,9 @@ struct upload {
     struct request req;
     struct image_reader reader;
     uint64_t image_size;
-    uint64_t taken;          /* image bytes the device's TCP acknowledged */
+    uint64_t taken;                                 /* image bytes the device's TCP acknowledged */
     curl_off_t form_sent, form_total, answer_bytes; /* as libcurl last reported them */
-    unsigned watched;        /* the socket (req.sockets) the watch follows */
+    unsigned watched;                               /* the socket (req.sockets) the watch follows */
     struct eo_tcp_watch watch;
     double start, all_taken_at, silence_s;
     enum stop_reason stop;
@@ -226,8 +226,8 @@ static bool terminal_answers(const struct request *req)
 {
     struct eo_telnet session;
     unsigned connect_ms = or_default(req->options->connect_timeout_ms, DEFAULT_CONNECT_TIMEOUT_MS);
-    unsigned timeout_ms = connect_ms < TERMINAL_CHECK_TIMEOUT_MS ? connect_ms
-                                                                 : TERMINAL_CHECK_TIMEOUT_MS;
+    unsigned timeout_ms =
+        connect_ms < TERMINAL_CHECK_TIMEOUT_MS ? connect_ms : TERMINAL_CHECK_TIMEOUT_MS;
     bool answers = eo_telnet_connect(&session, req->target->name, req->target->address,
                                      req->target->telnet_port, timeout_ms, req->options->cancel,
                                      NULL) == EO_OK;
@@ -279,13 +279,12 @@ static enum eo_status request_failure(const struct request *req, struct eo_error
     if (req->code == CURLE_COULDNT_CONNECT)
         return connect_failure(req, why, err);
     if (is_tls_failure(req->code))
-        return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_TLS, "tls with %s failed: %s",
-                               name, why);
+        return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_TLS, "tls with %s failed: %s", name,
+                               why);
     if (req->code == CURLE_OPERATION_TIMEDOUT)
         return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_RETRY,
                                "%s did not answer at %s: %s", name, req->url, why);
-    return eo_error_set(err, EO_ERR_UNREACHABLE, "cannot reach %s at %s: %s", name, req->url,
-                        why);
+    return eo_error_set(err, EO_ERR_UNREACHABLE, "cannot reach %s at %s: %s", name, req->url, why);
 }
 
 /* ---- GET /discover and GET / ----------------------------------------------------------- */
@@ -360,14 +359,17 @@ static enum eo_status choose_auth(const struct eo_target *target,
     if (!options->password || !options->password[0])
         return eo_error_hinted(err, EO_ERR_AUTH, EO_HINT_PASSWORD_MISSING,
                                "%s asks for the admin password and none was given; nothing "
-                               "was sent", target->name);
+                               "was sent",
+                               target->name);
     if (offered & CURLAUTH_DIGEST)
         *auth = CURLAUTH_DIGEST;
     else if (offered & CURLAUTH_BASIC)
         *auth = CURLAUTH_BASIC;
     else
-        return eo_error_set(err, EO_ERR_AUTH, "%s asks for a password by an auth method other "
-                            "than Digest or Basic; nothing was sent", target->name);
+        return eo_error_set(err, EO_ERR_AUTH,
+                            "%s asks for a password by an auth method other "
+                            "than Digest or Basic; nothing was sent",
+                            target->name);
     return EO_OK;
 }
 
@@ -378,8 +380,8 @@ static void report_progress(const struct upload *up, double now)
     const struct eo_web_options *options = up->req.options;
     if (!options->progress)
         return;
-    struct eo_progress progress = {.done = up->taken, .total = up->image_size,
-                                   .elapsed_s = now - up->start};
+    struct eo_progress progress = {
+        .done = up->taken, .total = up->image_size, .elapsed_s = now - up->start};
     options->progress(options->progress_ctx, &progress);
 }
 
@@ -407,8 +409,10 @@ static void look_at_connection(struct upload *up, double now)
     eo_tcp_sample(up->req.fd, &sample);
     eo_tcp_watch_feed(&up->watch, &sample, now);
     if (sample.valid && !sample.closed) /* a reset empties the queue: it says nothing then */
-        note_taken(up, eo_web_body_taken((uint64_t)up->form_sent, (uint64_t)up->form_total,
-                                         sample.queued, up->image_size), now);
+        note_taken(up,
+                   eo_web_body_taken((uint64_t)up->form_sent, (uint64_t)up->form_total,
+                                     sample.queued, up->image_size),
+                   now);
 }
 
 static enum stop_reason stop_reason(struct upload *up, double now)
@@ -556,8 +560,8 @@ static enum eo_status judge_stop(const struct upload *up, struct eo_error *err)
     const char *name = up->req.target->name;
     unsigned result_ms = or_default(options->result_timeout_ms, DEFAULT_RESULT_TIMEOUT_MS);
     if (up->stop == STOP_CANCELLED)
-        return eo_push_interrupted(options->cancel, name, up->taken, up->image_size,
-                                   up->taken > 0, err);
+        return eo_push_interrupted(options->cancel, name, up->taken, up->image_size, up->taken > 0,
+                                   err);
     if (up->stop == STOP_NO_ANSWER)
         return eo_error_hinted(err, EO_ERR_UNKNOWN, EO_HINT_CHECK_VERSION,
                                "%s took all %llu bytes but gave no answer within %g s; it may "
@@ -566,8 +570,8 @@ static enum eo_status judge_stop(const struct upload *up, struct eo_error *err)
     return eo_error_hinted(err, EO_ERR_TRANSFER, EO_HINT_RETRY,
                            "the upload to %s stalled: the device took %llu of %llu bytes, then "
                            "its TCP showed no sign of life for %.0f s; it drops the update",
-                           name, (unsigned long long)up->taken,
-                           (unsigned long long)up->image_size, up->silence_s);
+                           name, (unsigned long long)up->taken, (unsigned long long)up->image_size,
+                           up->silence_s);
 }
 
 static enum eo_status judge_upload(const struct upload *up, const struct eo_image *image,
@@ -581,7 +585,8 @@ static enum eo_status judge_upload(const struct upload *up, const struct eo_imag
         return broken_off(up, err);
     const struct eo_image_header *header = eo_image_flash_header(image);
     struct eo_web_reply_context ctx = {
-        .device = req->target->name, .image_size = up->image_size,
+        .device = req->target->name,
+        .image_size = up->image_size,
         .password_given = req->options->password && req->options->password[0],
         .image_flash_size = eo_flash_size_bytes(header->flash_size_code),
         .device_flash_size = req->options->device_flash_size};
@@ -614,10 +619,11 @@ enum eo_status eo_web_push(const struct eo_target *target, const struct eo_image
 {
     struct eo_web_identity seen;
     const struct eo_image_header *header = eo_image_flash_header(image);
-    struct eo_web_reply_context ctx = {
-        .device = target->name, .image_size = image->size,
-        .image_flash_size = eo_flash_size_bytes(header->flash_size_code),
-        .device_flash_size = options->device_flash_size};
+    struct eo_web_reply_context ctx = {.device = target->name,
+                                       .image_size = image->size,
+                                       .image_flash_size =
+                                           eo_flash_size_bytes(header->flash_size_code),
+                                       .device_flash_size = options->device_flash_size};
     long auth = CURLAUTH_NONE;
     memset(result, 0, sizeof *result);
     memset(&seen, 0, sizeof seen);

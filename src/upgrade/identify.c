@@ -24,12 +24,12 @@
 
 #define SETTLE_PROBE_MS 1000u /* a web port that accepts nothing this long: none */
 #define DEFAULT_TIMEOUT_MS 8000u
-#define CONNECT_TIMEOUT_MS 2000u  /* web and terminal connections */
-#define WEB_ANSWER_MS 3000u       /* GET /discover once connected */
-#define PROMPT_WAIT_MS 600u       /* a password prompt comes at once when there is one */
-#define INFO_SILENCE_MS 2000u     /* a 1.12–1.14 core build never answers `info` */
-#define INFO_LINE_MS 2000u        /* between two lines of `info` */
-#define TERMINAL_TRIES 3u         /* connections when the terminal is busy with another client */
+#define CONNECT_TIMEOUT_MS 2000u /* web and terminal connections */
+#define WEB_ANSWER_MS 3000u      /* GET /discover once connected */
+#define PROMPT_WAIT_MS 600u      /* a password prompt comes at once when there is one */
+#define INFO_SILENCE_MS 2000u    /* a 1.12–1.14 core build never answers `info` */
+#define INFO_LINE_MS 2000u       /* between two lines of `info` */
+#define TERMINAL_TRIES 3u        /* connections when the terminal is busy with another client */
 #define TERMINAL_RETRY_MS 150u
 
 /* ---- `info` output, pure ---------------------------------------------------------------- */
@@ -124,8 +124,8 @@ static uint32_t layout_bytes(const char *value)
 {
     char *end;
     unsigned long bytes = strtoul(value, &end, 10);
-    return end != value && strncmp(end, " bytes", 6) == 0 && bytes <= UINT32_MAX
-               ? (uint32_t)bytes : 0;
+    return end != value && strncmp(end, " bytes", 6) == 0 && bytes <= UINT32_MAX ? (uint32_t)bytes
+                                                                                 : 0;
 }
 
 static bool parse_layout(struct eo_info_facts *facts, const char *text)
@@ -146,7 +146,8 @@ static bool parse_layout(struct eo_info_facts *facts, const char *text)
         rest += strspn(rest, " ");
         if (*rest != ':')
             return false;
-        *(uint32_t *)((char *)facts + lines[i].offset) = layout_bytes(rest + 1 + strspn(rest + 1, " "));
+        *(uint32_t *)((char *)facts + lines[i].offset) =
+            layout_bytes(rest + 1 + strspn(rest + 1, " "));
         return true;
     }
     return false;
@@ -205,9 +206,9 @@ struct attempt {
     const struct eo_identify_options *options;
     struct eo_identity *out;
     double deadline;
-    bool answered;            /* something answered, even without saying anything */
-    bool mdns_record;         /* the device's mDNS record was read */
-    const char *mdns_why;     /* why there is no mDNS record */
+    bool answered;        /* something answered, even without saying anything */
+    bool mdns_record;     /* the device's mDNS record was read */
+    const char *mdns_why; /* why there is no mDNS record */
     char last_error[EO_ERROR_MESSAGE_MAX];
 };
 
@@ -244,17 +245,16 @@ static bool version_known(const struct attempt *attempt)
 
 /* ---- mDNS ---- */
 
-
 void eo_identify_settle_kind(const struct eo_target *target, struct eo_device *device)
 {
     bool core_board = strcasecmp(device->board, "ESPURNA_CORE") == 0 ||
                       strcasecmp(device->board, "ESPURNA_MINIMAL_ARDUINO_OTA") == 0;
     if (device->kind != EO_KIND_CORE || core_board || (device->methods & (1u << EO_METHOD_WEB)))
         return;
-    if (!eo_net_port_accepts(target->address[0] || device->address_count == 0 ? target->address
-                                                                        : device->addresses[0],
-                      target->web_port ? target->web_port : EO_DEFAULT_WEB_PORT,
-                      SETTLE_PROBE_MS))
+    if (!eo_net_port_accepts(
+            target->address[0] || device->address_count == 0 ? target->address
+                                                             : device->addresses[0],
+            target->web_port ? target->web_port : EO_DEFAULT_WEB_PORT, SETTLE_PROBE_MS))
         return;
     device->kind = EO_KIND_FULL; /* its web server answers: its _http._tcp is still to come */
     device->methods |= 1u << EO_METHOD_WEB;
@@ -445,8 +445,8 @@ static enum eo_status from_terminal(struct attempt *attempt, struct eo_error *er
         eo_error_clear(&local);
         eo_info_facts_init(&facts);
         status = eo_telnet_connect(&session, attempt->name, attempt->target->address, port,
-                                   left_ms(attempt, CONNECT_TIMEOUT_MS),
-                                   attempt->options->cancel, &local);
+                                   left_ms(attempt, CONNECT_TIMEOUT_MS), attempt->options->cancel,
+                                   &local);
         if (status == EO_ERR_INTERRUPTED)
             return interrupted(attempt, err);
         if (status != EO_OK) {
@@ -471,7 +471,8 @@ static enum eo_status from_terminal(struct attempt *attempt, struct eo_error *er
 static bool silent_terminal(const struct eo_device *device)
 {
     unsigned major, minor;
-    return device->kind == EO_KIND_CORE && eo_device_version_parse(device->version, &major, &minor) &&
+    return device->kind == EO_KIND_CORE &&
+           eo_device_version_parse(device->version, &major, &minor) &&
            (major < 1 || (major == 1 && minor < 15));
 }
 
@@ -491,8 +492,7 @@ static bool want_terminal(const struct attempt *attempt)
         return false;
     if (!version_known(attempt))
         return true;
-    return attempt->options->want_md5 && !attempt->out->firmware_md5[0] &&
-           !silent_terminal(device);
+    return attempt->options->want_md5 && !attempt->out->firmware_md5[0] && !silent_terminal(device);
 }
 
 /* ---- what is missing ---- */
@@ -543,7 +543,8 @@ static enum eo_status conclude(struct attempt *attempt, struct eo_error *err)
                             attempt->last_error[0] ? attempt->last_error : "no mDNS record");
     return eo_error_set(err, EO_ERR_UNREACHABLE,
                         "%s answers but does not say which version it runs (a 1.12-1.14 core "
-                        "build prints nothing on its terminal)", attempt->name);
+                        "build prints nothing on its terminal)",
+                        attempt->name);
 }
 
 static void start(struct eo_identity *out)
@@ -558,8 +559,11 @@ enum eo_status eo_identify(const struct eo_target *target, const char *name,
 {
     unsigned timeout = options->timeout_ms ? options->timeout_ms : DEFAULT_TIMEOUT_MS;
     struct attempt attempt = {
-        .target = target, .name = name && name[0] ? name : target->address,
-        .options = options, .out = out, .deadline = eo_net_now() + timeout / 1000.0,
+        .target = target,
+        .name = name && name[0] ? name : target->address,
+        .options = options,
+        .out = out,
+        .deadline = eo_net_now() + timeout / 1000.0,
     };
     enum eo_status status = EO_OK;
     if (out->sources == EO_IDENTIFIED_MDNS) {

@@ -14,10 +14,9 @@
 
 /* ---- learning and preparing ------------------------------------------------------------ */
 
-static void phase(struct upgrade_run *run, enum eo_phase which, unsigned step, const char *fmt,
-                  ...) __attribute__((format(printf, 4, 5)));
-static void phase(struct upgrade_run *run, enum eo_phase which, unsigned step, const char *fmt,
-                  ...)
+static void phase(struct upgrade_run *run, enum eo_phase which, unsigned step, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void phase(struct upgrade_run *run, enum eo_phase which, unsigned step, const char *fmt, ...)
 {
     char text[400];
     va_list args;
@@ -25,8 +24,12 @@ static void phase(struct upgrade_run *run, enum eo_phase which, unsigned step, c
     vsnprintf(text, sizeof text, fmt, args);
     va_end(args);
     struct eo_event event = {
-        .kind = EO_EVENT_PHASE, .device = run->req->device, .step = step,
-        .steps = run->res->planned ? run->res->plan.step_count : 0, .phase = which, .text = text,
+        .kind = EO_EVENT_PHASE,
+        .device = run->req->device,
+        .step = step,
+        .steps = run->res->planned ? run->res->plan.step_count : 0,
+        .phase = which,
+        .text = text,
     };
     eo_events_emit(run->req->events, &event);
 }
@@ -34,7 +37,9 @@ static void phase(struct upgrade_run *run, enum eo_phase which, unsigned step, c
 static struct eo_identify_options identify_options(const struct upgrade_run *run, bool want_md5)
 {
     return (struct eo_identify_options){
-        .password = run->req->password, .use_mdns = run->req->use_mdns, .want_md5 = want_md5,
+        .password = run->req->password,
+        .use_mdns = run->req->use_mdns,
+        .want_md5 = want_md5,
         .cancel = run->req->cancel,
     };
 }
@@ -52,11 +57,12 @@ static enum eo_status check_identity(const struct upgrade_run *run, struct eo_er
         eo_device_matches(device, asked) || strcasecmp(device->chip_id, asked) == 0 ||
         strcasecmp(device->mac, asked) == 0)
         return EO_OK; /* an address, its host name, its chip id or its MAC (a device list's) */
-    return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_WRONG_DEVICE, "%s (%s) answers as "
+    return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_WRONG_DEVICE,
+                           "%s (%s) answers as "
                            "%s, not %s: refusing to upgrade it or to report what it runs as "
                            "%s's; check the name, or name the device by its address if it "
-                           "is the one you mean", asked, run->target.address, device->hostname,
-                           asked, asked);
+                           "is the one you mean",
+                           asked, run->target.address, device->hostname, asked, asked);
 }
 
 /* A record from discovery is used as it is when it says what the device runs; one without
@@ -73,8 +79,8 @@ static enum eo_status learn(struct upgrade_run *run, struct eo_error *err)
         struct eo_identify_options options = identify_options(run, false);
         if (req->known)
             run->current = *req->known; /* sources = MDNS: the lookup is not made again */
-        enum eo_status status = eo_identify(&run->target, req->device, &options, &run->current,
-                                            err);
+        enum eo_status status =
+            eo_identify(&run->target, req->device, &options, &run->current, err);
         if (status != EO_OK)
             return status;
     }
@@ -194,16 +200,24 @@ static struct eo_push_request push_request(const struct upgrade_run *run, unsign
     const struct eo_upgrade_request *req = run->req;
     const struct eo_device *device = &run->current.device;
     return (struct eo_push_request){
-        .target = &run->target, .image = image, .password = req->password,
-        .connect_timeout_ms = req->connect_timeout_ms, .stall_timeout_ms = req->stall_timeout_ms,
+        .target = &run->target,
+        .image = image,
+        .password = req->password,
+        .connect_timeout_ms = req->connect_timeout_ms,
+        .stall_timeout_ms = req->stall_timeout_ms,
         .result_timeout_ms = req->result_timeout_ms,
-        .device_flash_size = device->flash_real.source != EO_FIGURE_UNKNOWN
-                                 ? (uint32_t)device->flash_real.bytes : 0,
-        .device_free_space = device->free_space.source != EO_FIGURE_UNKNOWN
-                                 ? (uint32_t)device->free_space.bytes : 0,
-        .espota = req->espota, .web = req->web, .terminal = req->terminal,
-        .device_label = req->device, .step = index + 1, .steps = run->res->plan.step_count,
-        .events = req->events, .cancel = req->cancel,
+        .device_flash_size =
+            device->flash_real.source != EO_FIGURE_UNKNOWN ? (uint32_t)device->flash_real.bytes : 0,
+        .device_free_space =
+            device->free_space.source != EO_FIGURE_UNKNOWN ? (uint32_t)device->free_space.bytes : 0,
+        .espota = req->espota,
+        .web = req->web,
+        .terminal = req->terminal,
+        .device_label = req->device,
+        .step = index + 1,
+        .steps = run->res->plan.step_count,
+        .events = req->events,
+        .cancel = req->cancel,
     };
 }
 
@@ -284,15 +298,18 @@ static enum eo_status wait_for_reboot(struct upgrade_run *run, unsigned index,
     bool last = index + 1 == run->res->plan.step_count;
     struct eo_reboot_options options = {
         .identify = identify_options(run, last && !upgrade_target_version(run)[0]),
-        .timeout_ms = req->reboot_timeout_ms ? req->reboot_timeout_ms
-                                             : EO_UPGRADE_DEFAULT_REBOOT_MS,
-        .version_is_enough = last, .device_label = req->device, .step = index + 1,
-        .steps = run->res->plan.step_count, .events = req->events,
+        .timeout_ms =
+            req->reboot_timeout_ms ? req->reboot_timeout_ms : EO_UPGRADE_DEFAULT_REBOOT_MS,
+        .version_is_enough = last,
+        .device_label = req->device,
+        .step = index + 1,
+        .steps = run->res->plan.step_count,
+        .events = req->events,
     };
     struct eo_reboot_seen seen = {0};
     phase(run, EO_PHASE_REBOOT, index + 1, "waiting for %s to reboot", req->device);
-    enum eo_status status = eo_watch_reboot(&run->target, watch_name(run), &run->current, &options, after,
-                                            &seen, err);
+    enum eo_status status =
+        eo_watch_reboot(&run->target, watch_name(run), &run->current, &options, after, &seen, err);
     run->res->steps[index].reboot_s = seen.total_s;
     run->res->steps[index].back_s = seen.back_s > 0 ? seen.back_s : 0;
     if (status == EO_OK)
@@ -323,7 +340,8 @@ static enum eo_status judge_step(struct upgrade_run *run, unsigned index,
     if (!after->device.version[0] && step->expect_kind == EO_KIND_CORE && after->answered) {
         /* a 1.12-1.14 core prints nothing on its terminal: without mDNS its version cannot be
          * read; the next step's push is the check (it cannot fit beside a full image) */
-        snprintf(out->note, sizeof out->note, "the core answers but says nothing of its version "
+        snprintf(out->note, sizeof out->note,
+                 "the core answers but says nothing of its version "
                  "(no mDNS record, a silent terminal): the next step tells");
         return EO_OK;
     }
@@ -332,19 +350,21 @@ static enum eo_status judge_step(struct upgrade_run *run, unsigned index,
             return eo_error_set(err, push_status, "%s", push_err->message);
         return eo_error_hinted(err, EO_ERR_VERIFY, EO_HINT_RERUN,
                                "%s came back on the image it ran before (%s): it did not "
-                               "install the %s", run->req->device, after->device.version,
+                               "install the %s",
+                               run->req->device, after->device.version,
                                upgrade_step_image_text(run, step));
     }
     if (!upgrade_took_step(step, after))
         return eo_error_set(err, EO_ERR_VERIFY, "%s came back running %s %s, not the %s %s",
                             run->req->device, eo_device_kind_name(&after->device),
                             after->device.version[0] ? after->device.version : "(unknown)",
-                            eo_kind_name(step->expect_kind) ? eo_kind_name(step->expect_kind)
-                                                            : "",
+                            eo_kind_name(step->expect_kind) ? eo_kind_name(step->expect_kind) : "",
                             step->expect_version);
     if (push_status != EO_OK)
-        snprintf(out->note, sizeof out->note, "the transfer reported '%.120s', but the device came "
-                 "back on the new image", push_err->message);
+        snprintf(out->note, sizeof out->note,
+                 "the transfer reported '%.120s', but the device came "
+                 "back on the new image",
+                 push_err->message);
     return EO_OK;
 }
 
@@ -357,9 +377,14 @@ static void step_event(struct upgrade_run *run, unsigned index, enum eo_status s
              eo_method_name(out->method), (unsigned long long)out->bytes, out->push_s,
              out->reboot_s, out->note[0] ? "; " : "", out->note);
     struct eo_event event = {
-        .kind = EO_EVENT_STEP_RESULT, .device = run->req->device, .step = index + 1,
-        .steps = run->res->plan.step_count, .phase = EO_PHASE_REBOOT,
-        .elapsed_s = out->push_s + out->reboot_s, .text = text, .status = status,
+        .kind = EO_EVENT_STEP_RESULT,
+        .device = run->req->device,
+        .step = index + 1,
+        .steps = run->res->plan.step_count,
+        .phase = EO_PHASE_REBOOT,
+        .elapsed_s = out->push_s + out->reboot_s,
+        .text = text,
+        .status = status,
     };
     eo_events_emit(run->req->events, &event);
 }
@@ -391,8 +416,8 @@ static enum eo_status run_step(struct upgrade_run *run, unsigned index, struct e
     else if (status == EO_ERR_UNREACHABLE && out->push_status != EO_OK &&
              err->hint != EO_HINT_CHECK_VERSION)
         *err = push_err; /* it did not reboot: the transfer's failure is the story */
-    if (status == EO_OK ||
-        (status == EO_ERR_VERIFY && !back_on_old_version(run, &run->res->plan.steps[index], &after)))
+    if (status == EO_OK || (status == EO_ERR_VERIFY &&
+                            !back_on_old_version(run, &run->res->plan.steps[index], &after)))
         run->current = after;
     out->status = status;
     step_event(run, index, status);
@@ -449,8 +474,8 @@ static enum eo_status verify(struct upgrade_run *run, struct eo_error *err)
     enum eo_status status = upgrade_check_final(run, err);
     if (status == EO_OK && run->req->soak_s) {
         phase(run, EO_PHASE_SOAK, 0, "watching %s for %u s", run->req->device, run->req->soak_s);
-        status = eo_watch_soak(&run->target, watch_name(run), run->req->soak_s,
-                               run->req->cancel, err);
+        status =
+            eo_watch_soak(&run->target, watch_name(run), run->req->soak_s, run->req->cancel, err);
     }
     return status;
 }
@@ -510,8 +535,11 @@ enum eo_status eo_upgrade_run(const struct eo_upgrade_request *request,
     result->seconds = eo_net_now() - started;
     upgrade_describe_where(&run, status, err);
     struct eo_event event = {
-        .kind = EO_EVENT_DEVICE_RESULT, .device = request->device, .status = status,
-        .elapsed_s = result->seconds, .text = result->where,
+        .kind = EO_EVENT_DEVICE_RESULT,
+        .device = request->device,
+        .status = status,
+        .elapsed_s = result->seconds,
+        .text = result->where,
     };
     eo_events_emit(request->events, &event);
     release(&run);

@@ -76,8 +76,8 @@ void upgrade_note_identity(struct upgrade_run *run, unsigned step, const char *v
 bool upgrade_same_build(const struct eo_identity *before, const struct eo_identity *after)
 {
     const struct eo_device *a = &before->device, *b = &after->device;
-    bool kinds_differ = a->kind != EO_KIND_UNKNOWN && b->kind != EO_KIND_UNKNOWN &&
-                        a->kind != b->kind;
+    bool kinds_differ =
+        a->kind != EO_KIND_UNKNOWN && b->kind != EO_KIND_UNKNOWN && a->kind != b->kind;
     if (strcmp(a->version, b->version) != 0 || kinds_differ)
         return false;
     return !a->build_date[0] || !b->build_date[0] || strcmp(a->build_date, b->build_date) == 0;
@@ -110,8 +110,8 @@ static enum eo_status check_version(struct upgrade_run *run, const char *target,
         run->res->check = EO_CHECK_VERSION;
         return EO_OK;
     }
-    return eo_error_set(err, EO_ERR_VERIFY, "%s came back running %s %s, not %s",
-                        run->req->device, eo_device_kind_name(device),
+    return eo_error_set(err, EO_ERR_VERIFY, "%s came back running %s %s, not %s", run->req->device,
+                        eo_device_kind_name(device),
                         device->version[0] ? device->version : "an unknown version", target);
 }
 
@@ -123,14 +123,15 @@ enum eo_status upgrade_check_final(struct upgrade_run *run, struct eo_error *err
         return check_version(run, target, err);
     if (run->current.firmware_md5[0] && image->format != EO_IMAGE_FORMAT_GZIP) {
         if (strcmp(run->current.firmware_md5, image->md5) != 0)
-            return eo_error_set(err, EO_ERR_VERIFY, "%s runs firmware with MD5 %s, not the "
-                                "image's %s", run->req->device, run->current.firmware_md5,
-                                image->md5);
+            return eo_error_set(err, EO_ERR_VERIFY,
+                                "%s runs firmware with MD5 %s, not the "
+                                "image's %s",
+                                run->req->device, run->current.firmware_md5, image->md5);
         run->res->check = EO_CHECK_MD5;
         return EO_OK;
     }
-    run->res->check = upgrade_same_build(&run->res->before, &run->current) ? EO_CHECK_NONE
-                                                                           : EO_CHECK_CHANGED;
+    run->res->check =
+        upgrade_same_build(&run->res->before, &run->current) ? EO_CHECK_NONE : EO_CHECK_CHANGED;
     return EO_OK;
 }
 
@@ -159,33 +160,40 @@ static bool took_then_unseen(const struct upgrade_run *run)
     return last && last->push_status == EO_OK && last->status != EO_OK && !last->version_after[0];
 }
 
-static void where_failed(struct upgrade_run *run, const struct eo_error *err, char *out,
-                         size_t cap)
+static void where_failed(struct upgrade_run *run, const struct eo_error *err, char *out, size_t cap)
 {
     const char *name = run->req->device;
     const struct eo_device *device = &run->current.device;
     const char *version = device->version[0] ? device->version : "an unknown version";
     if (err && err->hint == EO_HINT_CHECK_VERSION && err->status == EO_ERR_UNREACHABLE)
-        snprintf(out, cap, "%s may be installing what it was sent (last seen running %s %s): "
+        snprintf(out, cap,
+                 "%s may be installing what it was sent (last seen running %s %s): "
                  "once it is back, the same command again finishes or reports it up to date; if "
                  "it never answers again it may be bricked (a cut copy leaves a broken image): "
-                 "flash it over serial", name, eo_device_kind_name(device), version);
+                 "flash it over serial",
+                 name, eo_device_kind_name(device), version);
     else if (err && err->hint == EO_HINT_CHECK_VERSION)
-        snprintf(out, cap, "%s may be installing what it was sent (last seen running %s %s): "
+        snprintf(out, cap,
+                 "%s may be installing what it was sent (last seen running %s %s): "
                  "once it is back, the same command again finishes or reports it up to date",
                  name, eo_device_kind_name(device), version);
     else if (err && err->hint == EO_HINT_RESTART)
-        snprintf(out, cap, "%s still runs %s %s and holds what it was sent: it installs it at its "
+        snprintf(out, cap,
+                 "%s still runs %s %s and holds what it was sent: it installs it at its "
                  "next restart (power-cycle it, or 'reset' on its terminal); then the same "
-                 "command again checks it", name, eo_device_kind_name(device), version);
+                 "command again checks it",
+                 name, eo_device_kind_name(device), version);
     else if (took_then_unseen(run))
-        snprintf(out, cap, "%s took the %s and may be rebooting into it (last seen running %s "
+        snprintf(out, cap,
+                 "%s took the %s and may be rebooting into it (last seen running %s "
                  "%s): once it is back, the same command again finishes or reports it up to date",
                  name, last_step(run)->image == EO_STEP_CORE ? "core image" : "image",
                  eo_device_kind_name(device), version);
     else if (run->res->planned && runs_core(device) && device->kind == EO_KIND_CORE)
-        snprintf(out, cap, "%s is running the core image %s (no web UI, no sensors) - run the "
-                 "same command again to finish", name, version);
+        snprintf(out, cap,
+                 "%s is running the core image %s (no web UI, no sensors) - run the "
+                 "same command again to finish",
+                 name, version);
     else if (!run->res->steps[0].ran)
         snprintf(out, cap, "%s was not changed: nothing was sent; it runs %s %s", name,
                  eo_device_kind_name(device), version);
@@ -207,11 +215,10 @@ void upgrade_describe_where(struct upgrade_run *run, enum eo_status status,
     else if (status != EO_OK)
         where_failed(run, err, res->where, sizeof res->where);
     else if (res->up_to_date)
-        snprintf(res->where, sizeof res->where, "%s already runs %s: nothing to do", name,
-                 version);
+        snprintf(res->where, sizeof res->where, "%s already runs %s: nothing to do", name, version);
     else if (res->dry_run)
-        snprintf(res->where, sizeof res->where, "%s was not changed (dry run): it runs %s %s",
-                 name, eo_device_kind_name(&run->current.device), version);
+        snprintf(res->where, sizeof res->where, "%s was not changed (dry run): it runs %s %s", name,
+                 eo_device_kind_name(&run->current.device), version);
     else
         snprintf(res->where, sizeof res->where, "%s runs %s, checked by %s", name,
                  version[0] ? version : "the new image", eo_verify_check_name(res->check));

@@ -11,9 +11,9 @@ struct upgrade_run {
     struct eo_plan_input input;
     struct eo_image core, gzip;
     bool core_loaded, gzip_made, replanned;
-    struct eo_error core_error;   /* why no core image was found, "" when none was looked for */
-    struct eo_identity current;   /* what the device runs, as last seen */
-    struct eo_target target;      /* where it is reached now: its address may change at a reboot */
+    struct eo_error core_error; /* why no core image was found, "" when none was looked for */
+    struct eo_identity current; /* what the device runs, as last seen */
+    struct eo_target target;    /* where it is reached now: its address may change at a reboot */
     char step_text[EO_PLAN_MAX_STEPS][200];
 };
 

@@ -18,15 +18,15 @@
 #include "espurna-ota/image.h"
 #include "espurna-ota/net.h"
 
-#define TICK_MS 50u                    /* longest single wait of every loop */
-#define PROBE_INTERVAL_S 0.15          /* between two rounds of port probes */
-#define PROBE_TIMEOUT_S 1.0            /* a connection not made by then: not answering */
-#define RECORD_AFTER_BACK_S 3.0        /* how long a device back on its ports may take to
-                                        * announce its new mDNS record */
-#define RECORD_SETTLE_S 0.3           /* a record unchanged this long is complete */
-#define RETRY_IDENTIFY_MS 200u
-#define SILENT_GRACE_S 3.0             /* how long a device that answers without saying its
-                                        * version is asked again */         /* between identifications of a device booting */
+#define TICK_MS 50u           /* longest single wait of every loop */
+#define PROBE_INTERVAL_S 0.15 /* between two rounds of port probes */
+#define PROBE_TIMEOUT_S 1.0   /* a connection not made by then: not answering */
+/* how long a device back on its ports may take to announce its new mDNS record */
+#define RECORD_AFTER_BACK_S 3.0
+#define RECORD_SETTLE_S 0.3    /* a record unchanged this long is complete */
+#define RETRY_IDENTIFY_MS 200u /* between identifications of a device booting */
+/* how long a device that answers without saying its version is asked again */
+#define SILENT_GRACE_S 3.0
 #define DEFAULT_GO_TIMEOUT_MS 10000u
 #define DEFAULT_REBOOT_TIMEOUT_MS 120000u
 
@@ -63,7 +63,7 @@ enum probe_verdict { PROBE_PENDING = 0, PROBE_ANSWERED, PROBE_SILENT };
 
 struct probe {
     uint16_t port;
-    int fd;                 /* -1: no connection in flight */
+    int fd; /* -1: no connection in flight */
     enum probe_verdict verdict;
 };
 
@@ -186,11 +186,11 @@ struct sight {
     const struct eo_cancel *cancel;
     const struct eo_events *events;
     unsigned step, steps;
-    struct eo_discover_watch *mdns;   /* NULL: no avahi-daemon, or not asked */
+    struct eo_discover_watch *mdns;      /* NULL: no avahi-daemon, or not asked */
     struct eo_discover_watch_state seen; /* the counters and record at the last look */
-    double record_since_s;            /* when that record last changed */
+    double record_since_s;               /* when that record last changed */
     struct prober prober;
-    struct eo_device baseline;        /* what it ran: another version or kind means rebooted */
+    struct eo_device baseline; /* what it ran: another version or kind means rebooted */
     bool has_baseline;
     double start_s;
     struct eo_reboot_tracker tracker;
@@ -294,9 +294,13 @@ static void note(const struct sight *sight, const char *format, ...)
     vsnprintf(text, sizeof text, format, args);
     va_end(args);
     struct eo_event event = {
-        .kind = EO_EVENT_NOTE, .device = sight->label, .step = sight->step,
-        .steps = sight->steps, .phase = EO_PHASE_REBOOT,
-        .elapsed_s = eo_net_now() - sight->start_s, .text = text,
+        .kind = EO_EVENT_NOTE,
+        .device = sight->label,
+        .step = sight->step,
+        .steps = sight->steps,
+        .phase = EO_PHASE_REBOOT,
+        .elapsed_s = eo_net_now() - sight->start_s,
+        .text = text,
     };
     sight->events->emit(sight->events->ctx, &event);
 }
@@ -323,10 +327,10 @@ struct reboot_wait {
     const struct eo_reboot_options *options;
     const char *name;
     const struct eo_identity *before;
-    double deadline_s;    /* absolute, eo_net_now() */
+    double deadline_s; /* absolute, eo_net_now() */
     double go_deadline_s;
     struct eo_identity *after;
-    bool identified;      /* `after` already holds what it runs (from the go check) */
+    bool identified; /* `after` already holds what it runs (from the go check) */
 };
 
 static enum eo_status interrupted_in_stage(const struct reboot_wait *wait, struct eo_error *err)
@@ -334,11 +338,15 @@ static enum eo_status interrupted_in_stage(const struct reboot_wait *wait, struc
     const struct sight *sight = &wait->sight;
     switch (sight->tracker.stage) {
     case EO_REBOOT_UP:
-        return interrupted(sight, err, "interrupted while waiting for %s to reboot; it may still "
-                           "install the new image", sight->label);
+        return interrupted(sight, err,
+                           "interrupted while waiting for %s to reboot; it may still "
+                           "install the new image",
+                           sight->label);
     case EO_REBOOT_GONE:
-        return interrupted(sight, err, "interrupted while waiting for %s to come back; it may "
-                           "still be copying the new image", sight->label);
+        return interrupted(sight, err,
+                           "interrupted while waiting for %s to come back; it may "
+                           "still be copying the new image",
+                           sight->label);
     default:
         return interrupted(sight, err, "interrupted while identifying %s after its reboot",
                            sight->label);
@@ -351,7 +359,8 @@ static enum eo_status not_back(const struct reboot_wait *wait, struct eo_error *
                            "%s did not come back within %.0f s: it may still be copying the new "
                            "image; if it never answers again, the copy was cut (a power loss "
                            "during it leaves a broken image) and only serial flashing recovers "
-                           "it", wait->sight.label,
+                           "it",
+                           wait->sight.label,
                            wait->options->timeout_ms ? wait->options->timeout_ms / 1000.0
                                                      : DEFAULT_REBOOT_TIMEOUT_MS / 1000.0);
 }
@@ -364,8 +373,8 @@ static unsigned ms_until(double deadline_s, unsigned cap)
     return left ? left : 1;
 }
 
-static enum eo_status identify_now(struct reboot_wait *wait, bool use_mdns,
-                                   struct eo_identity *out, struct eo_error *err)
+static enum eo_status identify_now(struct reboot_wait *wait, bool use_mdns, struct eo_identity *out,
+                                   struct eo_error *err)
 {
     struct eo_identify_options options = wait->options->identify;
     options.use_mdns = use_mdns;
@@ -407,8 +416,8 @@ static enum eo_status check_went(struct reboot_wait *wait, struct eo_error *err)
                                eo_net_now() - wait->sight.start_s);
     return eo_error_hinted(err, EO_ERR_UNREACHABLE, EO_HINT_RESTART,
                            "%s did not reboot: it still answers %.0f s after the push; it may "
-                           "install what it was sent at its next restart", wait->sight.label,
-                           eo_net_now() - wait->sight.start_s);
+                           "install what it was sent at its next restart",
+                           wait->sight.label, eo_net_now() - wait->sight.start_s);
 }
 
 /* Until it is back (EO_OK), or the timeouts, or a cancellation. */
@@ -579,8 +588,10 @@ enum eo_status eo_watch_soak(const struct eo_target *target, const char *name, u
     double end = sight.start_s + seconds;
     while (status == EO_OK && eo_net_now() < end) {
         if (eo_cancelled(cancel))
-            status = interrupted(&sight, err, "interrupted while watching %s stay up after the "
-                                 "upgrade", sight.label);
+            status = interrupted(&sight, err,
+                                 "interrupted while watching %s stay up after the "
+                                 "upgrade",
+                                 sight.label);
         else if (look(&sight) != EO_REBOOT_UP)
             status = eo_error_set(err, EO_ERR_VERIFY, "%s rebooted again %.0f s after the upgrade",
                                   sight.label, eo_net_now() - sight.start_s);

@@ -43,9 +43,13 @@ static inline struct eo_device *fuzz_record_add(struct eo_device_list *list,
                                                 const struct fuzz_record *record)
 {
     struct eo_service_record service = {
-        .service = EO_SERVICE_ARDUINO, .instance = record->instance,
-        .host_name = record->host_name, .address = "192.168.1.40", .port = 8266,
-        .txt = record->txt, .txt_count = record->txt_count,
+        .service = EO_SERVICE_ARDUINO,
+        .instance = record->instance,
+        .host_name = record->host_name,
+        .address = "192.168.1.40",
+        .port = 8266,
+        .txt = record->txt,
+        .txt_count = record->txt_count,
     };
     eo_device_list_add_service(list, &service);
     service.service = EO_SERVICE_HTTP;

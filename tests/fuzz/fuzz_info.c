@@ -22,7 +22,8 @@ static void check_facts(const struct eo_info_facts *facts)
     FUZZ_CHECK(FUZZ_TERMINATED(facts->app) && FUZZ_TERMINATED(facts->version));
     FUZZ_CHECK(FUZZ_TERMINATED(facts->build_date) && FUZZ_TERMINATED(facts->board));
     FUZZ_CHECK(FUZZ_TERMINATED(facts->chip_id) && FUZZ_TERMINATED(facts->md5));
-    FUZZ_CHECK(facts->chip_id[0] == '\0' || (strlen(facts->chip_id) == 6 && all_hex(facts->chip_id)));
+    FUZZ_CHECK(facts->chip_id[0] == '\0' ||
+               (strlen(facts->chip_id) == 6 && all_hex(facts->chip_id)));
     FUZZ_CHECK(facts->md5[0] == '\0' || (strlen(facts->md5) == 32 && all_hex(facts->md5)));
 }
 

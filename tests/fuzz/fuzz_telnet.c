@@ -11,8 +11,8 @@
 
 #include "fuzz_input.h"
 
-#define INPUT_MAX 65536u  /* well inside a socketpair's buffer: the write never blocks */
-#define WAIT_MS 100u      /* the device has said all it will: reads end at its close */
+#define INPUT_MAX 65536u /* well inside a socketpair's buffer: the write never blocks */
+#define WAIT_MS 100u     /* the device has said all it will: reads end at its close */
 
 static void read_rest(struct eo_telnet *session)
 {

@@ -9,7 +9,7 @@
 
 static enum eo_version_order reversed(enum eo_version_order order)
 {
-    return order == EO_VERSION_UNORDERED ? order : (enum eo_version_order)-order;
+    return order == EO_VERSION_UNORDERED ? order : (enum eo_version_order) - order;
 }
 
 static void check_pair(const char *a, const char *b)

@@ -21,8 +21,11 @@ static long status_of(const uint8_t *line, size_t len)
 static void judge_upload(long http_status, const char *body, bool password_given)
 {
     struct eo_web_reply_context context = {
-        .device = "kitchen", .image_size = 655360, .password_given = password_given,
-        .image_flash_size = 1024u * 1024u, .device_flash_size = password_given ? 4194304u : 0,
+        .device = "kitchen",
+        .image_size = 655360,
+        .password_given = password_given,
+        .image_flash_size = 1024u * 1024u,
+        .device_flash_size = password_given ? 4194304u : 0,
     };
     struct eo_error err;
     eo_error_clear(&err);

@@ -43,9 +43,11 @@ static void catch_signals(void)
 
 static int usage(const char *why)
 {
-    fprintf(stderr, "eo-watch: %s\nusage: eo-watch identify|reboot|soak ADDRESS [--name NAME] "
+    fprintf(stderr,
+            "eo-watch: %s\nusage: eo-watch identify|reboot|soak ADDRESS [--name NAME] "
             "[--no-mdns] [--md5] [--password-file FILE] [--identify-timeout MS] [--timeout MS] "
-            "[--go-timeout MS] [--seconds N]\n", why);
+            "[--go-timeout MS] [--seconds N]\n",
+            why);
     return 2;
 }
 
@@ -182,8 +184,8 @@ static int identify(const struct args *args, const struct eo_target *target, con
 
 static json_t *seen_json(const struct eo_reboot_seen *seen)
 {
-    return json_pack("{s:f, s:f, s:f}", "gone_s", seen->gone_s, "back_s", seen->back_s,
-                     "total_s", seen->total_s);
+    return json_pack("{s:f, s:f, s:f}", "gone_s", seen->gone_s, "back_s", seen->back_s, "total_s",
+                     seen->total_s);
 }
 
 static int reboot(const struct args *args, const struct eo_target *target, const char *name)
@@ -194,8 +196,11 @@ static int reboot(const struct args *args, const struct eo_target *target, const
     json_t *events = json_array();
     struct eo_events sink = {.emit = collect, .ctx = events};
     struct eo_reboot_options options = {
-        .identify = identify_options(args), .timeout_ms = args->timeout_ms,
-        .go_timeout_ms = args->go_timeout_ms, .device_label = name, .events = &sink,
+        .identify = identify_options(args),
+        .timeout_ms = args->timeout_ms,
+        .go_timeout_ms = args->go_timeout_ms,
+        .device_label = name,
+        .events = &sink,
     };
     eo_error_clear(&err);
     enum eo_status status = eo_identify(target, name, &options.identify, &before, &err);

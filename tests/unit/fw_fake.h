@@ -103,7 +103,7 @@ static inline void fixed_random(void *buf, size_t len)
 /* An image of about `size` bytes (a multiple of 16 up to 16 below) built for flash_code, with
  * a descriptor of kind/version. Returns the exact size; the caller frees *out. */
 static inline size_t make_image(uint8_t **out, uint32_t size, uint8_t flash_code, uint8_t kind,
-                         const char *version, const char *board)
+                                const char *version, const char *board)
 {
     uint32_t data_len = (size - 32) & ~3u;
     uint8_t *data = calloc(1, data_len);

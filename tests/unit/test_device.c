@@ -46,17 +46,33 @@ static bool has_note(const struct eo_device *device, const char *part)
     return false;
 }
 
-static const char *const txt_114[] = {
-    "tcp_check=no", "ssh_upload=no", "board=ESP8266_GENERIC", "auth_upload=yes",
-    "app_name=ESPURNA", "app_version=1.14.1", "build_date=2020-03-01 10:00:00",
-    "mac=5C:CF:7F:1A:2B:3C", "target_board=ITEAD_SONOFF_BASIC", "mem_size=1024",
-    "sdk_size=1024", "free_space=413696", NULL};
+static const char *const txt_114[] = {"tcp_check=no",
+                                      "ssh_upload=no",
+                                      "board=ESP8266_GENERIC",
+                                      "auth_upload=yes",
+                                      "app_name=ESPURNA",
+                                      "app_version=1.14.1",
+                                      "build_date=2020-03-01 10:00:00",
+                                      "mac=5C:CF:7F:1A:2B:3C",
+                                      "target_board=ITEAD_SONOFF_BASIC",
+                                      "mem_size=1024",
+                                      "sdk_size=1024",
+                                      "free_space=413696",
+                                      NULL};
 
-static const char *const txt_dev[] = {
-    "tcp_check=no", "ssh_upload=no", "board=ESP8266_GENERIC", "auth_upload=yes",
-    "app_name=ESPURNA", "app_version=1.15.0-dev.gita1b2c3d4+github261101",
-    "build_date=2026-11-01 12:00:00", "mac=5CCF7F1A2B3C", "target_board=ITEAD_SONOFF_BASIC",
-    "mem_size=1024", "sdk_size=1024", "free_space=404", NULL};
+static const char *const txt_dev[] = {"tcp_check=no",
+                                      "ssh_upload=no",
+                                      "board=ESP8266_GENERIC",
+                                      "auth_upload=yes",
+                                      "app_name=ESPURNA",
+                                      "app_version=1.15.0-dev.gita1b2c3d4+github261101",
+                                      "build_date=2026-11-01 12:00:00",
+                                      "mac=5CCF7F1A2B3C",
+                                      "target_board=ITEAD_SONOFF_BASIC",
+                                      "mem_size=1024",
+                                      "sdk_size=1024",
+                                      "free_space=404",
+                                      NULL};
 
 static void test_dialect_114_bytes(void **state)
 {
@@ -147,8 +163,8 @@ static void test_free_space_ambiguous(void **state)
     assert_int_equal(d.free_space.source, EO_FIGURE_GUESSED);
     assert_int_equal(d.free_space.bytes, 8192); /* sector aligned: bytes */
     assert_true(has_note(&d, "unit guessed"));
-    const char *const with_version[] = {"app_version=1.15.0", "mem_size=16384",
-                                        "free_space=8192", NULL};
+    const char *const with_version[] = {"app_version=1.15.0", "mem_size=16384", "free_space=8192",
+                                        NULL};
     decode(&d, with_version);
     assert_int_equal(d.free_space.source, EO_FIGURE_CONVERTED);
     assert_int_equal(d.free_space.bytes, 8192 * 1024);
@@ -277,8 +293,8 @@ static struct eo_service_record service(enum eo_service which, const char *insta
                                         const char *host, const char *address, uint16_t port,
                                         const struct txt *txt)
 {
-    struct eo_service_record record = {which, instance, host, address, port,
-                                       txt ? txt->entries : NULL, txt ? txt->count : 0};
+    struct eo_service_record record = {
+        which, instance, host, address, port, txt ? txt->entries : NULL, txt ? txt->count : 0};
     return record;
 }
 
@@ -290,8 +306,8 @@ static void test_core_detection(void **state)
     const char *const core_board[] = {"app_version=1.15.0-dev",
                                       "target_board=ESPURNA_MINIMAL_ARDUINO_OTA", NULL};
     struct txt txt = make_txt(core_board);
-    struct eo_service_record r = service(EO_SERVICE_ARDUINO, "c1", "C1.local", "127.0.1.11",
-                                         8266, &txt);
+    struct eo_service_record r =
+        service(EO_SERVICE_ARDUINO, "c1", "C1.local", "127.0.1.11", 8266, &txt);
     struct eo_device *d = eo_device_list_add_service(&list, &r);
     assert_int_equal(d->kind, EO_KIND_CORE);
     /* an old core build keeps the full board name: no _http._tcp tells */
@@ -333,8 +349,8 @@ static void test_merge_by_host(void **state)
     assert_int_equal(d->ports[EO_SERVICE_ARDUINO], 8266);
     assert_int_equal(d->ports[EO_SERVICE_HTTP], 80);
     assert_int_equal(d->ports[EO_SERVICE_TELNET], 23);
-    assert_int_equal(d->methods, (1u << EO_METHOD_ESPOTA) | (1u << EO_METHOD_WEB) |
-                                     (1u << EO_METHOD_TERMINAL));
+    assert_int_equal(d->methods,
+                     (1u << EO_METHOD_ESPOTA) | (1u << EO_METHOD_WEB) | (1u << EO_METHOD_TERMINAL));
     assert_int_equal(d->kind, EO_KIND_FULL);
     assert_string_equal(d->version, "1.14.1");
     assert_ptr_equal(eo_device_list_find(&list, "kitchen"), &list.items[1]);
@@ -422,9 +438,9 @@ static void test_json_keys(void **state)
 {
     (void)state;
     static const char *const keys[] = {
-        "hostname", "instance", "addresses", "ports", "app", "version", "build_date", "mac",
-        "chip_id", "board", "kind", "flash_real", "flash_built", "free_space", "methods",
-        "auth", "notes"};
+        "hostname",    "instance",   "addresses", "ports", "app",  "version",
+        "build_date",  "mac",        "chip_id",   "board", "kind", "flash_real",
+        "flash_built", "free_space", "methods",   "auth",  "notes"};
     struct eo_device d;
     decode(&d, txt_114);
     json_t *doc = eo_device_to_json(&d);
@@ -432,8 +448,8 @@ static void test_json_keys(void **state)
     assert_int_equal(json_object_size(doc), sizeof keys / sizeof keys[0]);
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         assert_non_null(json_object_get(doc, keys[i]));
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "free_space"),
-                                                        "bytes")), 413696);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(doc, "free_space"), "bytes")), 413696);
     assert_true(json_is_true(json_object_get(doc, "auth")));
     assert_true(json_is_null(json_object_get(json_object_get(doc, "ports"), "web")));
     json_decref(doc);

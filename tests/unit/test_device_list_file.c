@@ -36,8 +36,7 @@ static void parse_ok(const char *text, struct eo_device_roster *roster)
     parse_ok_named("devices.txt", text, roster);
 }
 
-static void expect_error_bytes(const char *name, const char *text, size_t len,
-                               const char *message)
+static void expect_error_bytes(const char *name, const char *text, size_t len, const char *message)
 {
     struct eo_device_roster roster = {(struct eo_listed_device *)&roster, 99};
     struct eo_error err;
@@ -213,17 +212,18 @@ static void test_json_array(void **state)
 {
     (void)state;
     struct eo_device_roster roster;
-    parse_ok_named("devices.json",
-                   "\n  [\n"
-                   "  {\"device\": \"ESPURNA-1A2B3C\", \"image\": \"fw.bin\", \"method\": \"web\",\n"
-                   "   \"port\": 8266, \"web_port\": 8080, \"telnet_port\": 23,\n"
-                   "   \"passwords\": [\"current\", \"previous\", \"oldest\"]},\n"
-                   "  {\"device\": \"kitchen.local\", \"env\": \"nodemcu-lolin\", "
-                   "\"password\": \"house\"},\n"
-                   "  {\"device\": \"AA:BB:CC:DD:EE:FF\", \"image\": null, \"passwords\": [],"
-                   " \"method\": null}\n"
-                   "]\n",
-                   &roster);
+    parse_ok_named(
+        "devices.json",
+        "\n  [\n"
+        "  {\"device\": \"ESPURNA-1A2B3C\", \"image\": \"fw.bin\", \"method\": \"web\",\n"
+        "   \"port\": 8266, \"web_port\": 8080, \"telnet_port\": 23,\n"
+        "   \"passwords\": [\"current\", \"previous\", \"oldest\"]},\n"
+        "  {\"device\": \"kitchen.local\", \"env\": \"nodemcu-lolin\", "
+        "\"password\": \"house\"},\n"
+        "  {\"device\": \"AA:BB:CC:DD:EE:FF\", \"image\": null, \"passwords\": [],"
+        " \"method\": null}\n"
+        "]\n",
+        &roster);
     assert_int_equal(roster.count, 3);
     const struct eo_listed_device *chip = &roster.items[0];
     assert_string_equal(chip->device, "ESPURNA-1A2B3C");

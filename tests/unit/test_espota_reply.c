@@ -148,17 +148,17 @@ static void test_counts_credit(void **state)
 {
     (void)state;
     assert_int_equal(eo_espota_counts_credit("1460", 23360), 1460);
-    assert_int_equal(eo_espota_counts_credit("23360", 23360), 23360);  /* one count per burst */
+    assert_int_equal(eo_espota_counts_credit("23360", 23360), 23360);    /* one count per burst */
     assert_int_equal(eo_espota_counts_credit("655360", 655360), 655360); /* one for everything */
-    assert_int_equal(eo_espota_counts_credit("14601460", 2920), 2920); /* glued, only one split */
-    assert_int_equal(eo_espota_counts_credit("14601460", 5000), 2920); /* 2 counts, one way */
+    assert_int_equal(eo_espota_counts_credit("14601460", 2920), 2920);   /* glued, only one split */
+    assert_int_equal(eo_espota_counts_credit("14601460", 5000), 2920);   /* 2 counts, one way */
     /* "4096","4096" and "409","64096" both fit: the smaller total */
     assert_int_equal(eo_espota_counts_credit("40964096", 100000), 8192);
     assert_int_equal(eo_espota_counts_credit("409640964096", 20000), 12288); /* three glued */
-    assert_int_equal(eo_espota_counts_credit("4096 4096", 10000), 8192); /* separated */
-    assert_int_equal(eo_espota_counts_credit("4096 4096", 5000), 4096);  /* the second: no room */
+    assert_int_equal(eo_espota_counts_credit("4096 4096", 10000), 8192);     /* separated */
+    assert_int_equal(eo_espota_counts_credit("4096 4096", 5000), 4096); /* the second: no room */
     assert_int_equal(eo_espota_counts_credit("99999", 8), 0); /* no split of counts <= 8 */
-    assert_int_equal(eo_espota_counts_credit("100", 99), 0);    /* "1","00": no zero counts */
+    assert_int_equal(eo_espota_counts_credit("100", 99), 0);  /* "1","00": no zero counts */
     assert_int_equal(eo_espota_counts_credit("", 1000), 0);
     assert_int_equal(eo_espota_counts_credit("1460", 0), 0);
     assert_true(eo_espota_counts_credit("18446744073709551616", 1000) <= 1000); /* overflows */
@@ -185,7 +185,7 @@ static void test_counts_overclaim(void **state)
     assert_int_equal(eo_espota_counts_read("1460", 0, 296960, &over), 0); /* nothing unconfirmed */
     assert_true(over);
     assert_int_equal(eo_espota_counts_read("4096 4096", 5000, 296960, &over), 4096);
-    assert_true(over); /* the second, separated, has no room */
+    assert_true(over);                /* the second, separated, has no room */
     char flood[EO_ESPOTA_DIGITS_MAX]; /* a stream of "1460"s, cut to the buffer */
     for (size_t i = 0; i + 1 < sizeof flood; i++)
         flood[i] = "1460"[i % 4];
@@ -200,16 +200,11 @@ static void test_counts_overclaim(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_counts_only),
-        cmocka_unit_test(test_feed_digits),
-        cmocka_unit_test(test_counts_credit),
-        cmocka_unit_test(test_counts_overclaim),
-        cmocka_unit_test(test_ok_every_split),
-        cmocka_unit_test(test_ok_not_before_complete),
-        cmocka_unit_test(test_error_every_split),
-        cmocka_unit_test(test_error_before_ok),
-        cmocka_unit_test(test_esp32_plain_error),
-        cmocka_unit_test(test_unknown_text),
+        cmocka_unit_test(test_counts_only),         cmocka_unit_test(test_feed_digits),
+        cmocka_unit_test(test_counts_credit),       cmocka_unit_test(test_counts_overclaim),
+        cmocka_unit_test(test_ok_every_split),      cmocka_unit_test(test_ok_not_before_complete),
+        cmocka_unit_test(test_error_every_split),   cmocka_unit_test(test_error_before_ok),
+        cmocka_unit_test(test_esp32_plain_error),   cmocka_unit_test(test_unknown_text),
         cmocka_unit_test(test_long_text_truncated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

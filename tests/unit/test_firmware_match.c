@@ -121,19 +121,22 @@ static void test_catalog_load(void **state)
     assert_int_equal(eo_firmware_catalog_load(dir, &catalog, &err), EO_OK);
     assert_int_equal(catalog.count, 6);
     static const char *const sorted[] = {
-        "espurna-core-1MB", "espurna-minimal-arduino-ota-1m", "espurna-minimal-webui-1m",
-        "generic-esp8266-4m", "itead-sonoff-basic", "nodemcu-lolin",
+        "espurna-core-1MB",         "espurna-minimal-arduino-ota-1m",
+        "espurna-minimal-webui-1m", "generic-esp8266-4m",
+        "itead-sonoff-basic",       "nodemcu-lolin",
     };
     for (size_t i = 0; i < 6; i++)
         assert_string_equal(catalog.entries[i].environment, sorted[i]);
-    const struct eo_firmware_entry *basic = eo_firmware_catalog_find(&catalog, "itead-sonoff-basic");
+    const struct eo_firmware_entry *basic =
+        eo_firmware_catalog_find(&catalog, "itead-sonoff-basic");
     assert_non_null(basic);
     assert_string_equal(basic->version, "1.15.0");
     assert_string_equal(base_name(basic->path), "espurna-1.15.0-itead-sonoff-basic.bin");
     assert_false(basic->gzip);
     assert_int_equal(basic->kind, EO_KIND_FULL);
     assert_int_equal(basic->flash_size, 0);
-    const struct eo_firmware_entry *generic = eo_firmware_catalog_find(&catalog, "generic-esp8266-4m");
+    const struct eo_firmware_entry *generic =
+        eo_firmware_catalog_find(&catalog, "generic-esp8266-4m");
     assert_int_equal(generic->flash_size, 4 * MIB);
     assert_true(eo_firmware_catalog_find(&catalog, "nodemcu-lolin")->gzip);
     assert_int_equal(eo_firmware_catalog_find(&catalog, "espurna-core-1MB")->kind, EO_KIND_CORE);
@@ -169,7 +172,8 @@ static void test_catalog_errors(void **state)
     remove_dir(dir);
 }
 
-/* ---- matching ---------------------------------------------------------------------------------- */
+/* ---- matching ----------------------------------------------------------------------------------
+ */
 
 static void test_environment_of_board(void **state)
 {
@@ -181,8 +185,8 @@ static void test_environment_of_board(void **state)
     assert_string_equal(env, "nodemcu-lolin");
     assert_false(eo_firmware_environment_of_board("", env, sizeof env));
     assert_string_equal(env, "");
-    assert_false(eo_firmware_environment_of_board("A_BOARD_NAME_LONGER_THAN_THE_BUFFER", env,
-                                                  sizeof env));
+    assert_false(
+        eo_firmware_environment_of_board("A_BOARD_NAME_LONGER_THAN_THE_BUFFER", env, sizeof env));
 }
 
 static void test_board_match(void **state)
@@ -196,7 +200,8 @@ static void test_board_match(void **state)
 
     struct eo_device basic = make_device("ITEAD_SONOFF_BASIC", EO_KIND_FULL, 1, 1);
     struct eo_firmware_choice choice = match(&catalog, &basic, NULL);
-    expect_matched(&choice, "espurna-1.15.0-itead-sonoff-basic.bin", "target_board ITEAD_SONOFF_BASIC");
+    expect_matched(&choice, "espurna-1.15.0-itead-sonoff-basic.bin",
+                   "target_board ITEAD_SONOFF_BASIC");
     assert_string_equal(choice.version, "1.15.0");
     assert_string_equal(choice.environment, "itead-sonoff-basic");
     assert_string_equal(choice.md5, "");
@@ -235,13 +240,15 @@ static void test_listed_env_wins(void **state)
     struct eo_device basic = make_device("ITEAD_SONOFF_BASIC", EO_KIND_FULL, 1, 1);
 
     struct eo_firmware_choice choice = match(&catalog, &basic, "nodemcu-lolin");
-    expect_matched(&choice, "espurna-1.15.0-nodemcu-lolin.bin.gz", "environment from the device list");
+    expect_matched(&choice, "espurna-1.15.0-nodemcu-lolin.bin.gz",
+                   "environment from the device list");
 
     /* a listed environment that is not there: no fallback to the board */
     choice = match(&catalog, &basic, "itead-sonoff-pow");
     snprintf(expected, sizeof expected,
              "no itead-sonoff-pow build in %s; environments there: generic-esp8266-4m, "
-             "itead-sonoff-basic, nodemcu-lolin", dir);
+             "itead-sonoff-basic, nodemcu-lolin",
+             dir);
     expect_unmatched(&choice, expected);
     assert_false(choice.core_found);
 
@@ -252,7 +259,8 @@ static void test_listed_env_wins(void **state)
 
     /* "" is no listed environment */
     choice = match(&catalog, &basic, "");
-    expect_matched(&choice, "espurna-1.15.0-itead-sonoff-basic.bin", "target_board ITEAD_SONOFF_BASIC");
+    expect_matched(&choice, "espurna-1.15.0-itead-sonoff-basic.bin",
+                   "target_board ITEAD_SONOFF_BASIC");
 
     eo_firmware_catalog_release(&catalog);
     remove_dir(dir);
@@ -271,7 +279,8 @@ static void test_no_board_match(void **state)
     struct eo_firmware_choice choice = match(&catalog, &pow, NULL);
     snprintf(expected, sizeof expected,
              "no itead-sonoff-pow-r2 build in %s; environments there: generic-esp8266-4m, "
-             "itead-sonoff-basic, nodemcu-lolin", dir);
+             "itead-sonoff-basic, nodemcu-lolin",
+             dir);
     expect_unmatched(&choice, expected);
     assert_string_equal(choice.how, "");
 
@@ -329,11 +338,13 @@ static void test_core_device(void **state)
     snprintf(expected, sizeof expected,
              "runs a core build (target_board ESPURNA_MINIMAL_ARDUINO_OTA), and %s has 2 full "
              "builds for 1 MB (itead-sonoff-basic, nodemcu-lolin): give its environment in the "
-             "device list", dir);
+             "device list",
+             dir);
     expect_unmatched(&choice, expected);
 
     choice = match(&catalog, &core, "itead-sonoff-basic");
-    expect_matched(&choice, "espurna-1.15.0-itead-sonoff-basic.bin", "environment from the device list");
+    expect_matched(&choice, "espurna-1.15.0-itead-sonoff-basic.bin",
+                   "environment from the device list");
     assert_true(choice.core_found);
 
     /* a 1.13 core keeps the full build's board name: not trusted */
@@ -371,7 +382,8 @@ static void test_core_device_only_full_build(void **state)
 
     struct eo_device core = make_device("ESPURNA_MINIMAL_ARDUINO_OTA", EO_KIND_CORE, 1, 1);
     struct eo_firmware_choice choice = match(&catalog, &core, NULL);
-    expect_matched(&choice, "espurna-1.15.0-itead-sonoff-basic.bin", "the only full build for 1 MB");
+    expect_matched(&choice, "espurna-1.15.0-itead-sonoff-basic.bin",
+                   "the only full build for 1 MB");
     assert_true(choice.core_found);
 
     struct eo_device core4 = make_device("ESPURNA_MINIMAL_ARDUINO_OTA", EO_KIND_CORE, 4, 4);
@@ -425,12 +437,12 @@ static void load_manifest(const struct manifest_fixture *fixture, const char *js
     assert_null(catalog.entries);
 }
 
-#define GOOD_BASIC                                                                                \
-    "\"itead-sonoff-basic\": {\"file\": \"espurna-1.15.0-itead-sonoff-basic.bin\", \"size\": 5, " \
+#define GOOD_BASIC                                                                                 \
+    "\"itead-sonoff-basic\": {\"file\": \"espurna-1.15.0-itead-sonoff-basic.bin\", \"size\": 5, "  \
     "\"md5\": \"" HELLO_MD5 "\"}"
-#define GOOD_CORE                                                                                 \
-    "\"espurna-minimal-arduino-ota-1m\": {\"file\": "                                             \
-    "\"espurna-1.15.0-espurna-minimal-arduino-ota-1m.bin\", \"size\": 10, \"md5\": \"" CORE_MD5 \
+#define GOOD_CORE                                                                                  \
+    "\"espurna-minimal-arduino-ota-1m\": {\"file\": "                                              \
+    "\"espurna-1.15.0-espurna-minimal-arduino-ota-1m.bin\", \"size\": 10, \"md5\": \"" CORE_MD5    \
     "\"}"
 
 static void test_manifest_good(void **state)
@@ -447,7 +459,8 @@ static void test_manifest_good(void **state)
     assert_string_equal(catalog.version, "1.15.0");
     assert_string_equal(catalog.dir, fixture.dir);
     assert_string_equal(catalog.manifest, fixture.path);
-    const struct eo_firmware_entry *basic = eo_firmware_catalog_find(&catalog, "itead-sonoff-basic");
+    const struct eo_firmware_entry *basic =
+        eo_firmware_catalog_find(&catalog, "itead-sonoff-basic");
     assert_non_null(basic);
     assert_int_equal(basic->size, 5);
     assert_string_equal(basic->md5, HELLO_MD5);
@@ -456,7 +469,8 @@ static void test_manifest_good(void **state)
 
     struct eo_device device = make_device("ITEAD_SONOFF_BASIC", EO_KIND_FULL, 1, 1);
     struct eo_firmware_choice choice = match(&catalog, &device, NULL);
-    expect_matched(&choice, "espurna-1.15.0-itead-sonoff-basic.bin", "target_board ITEAD_SONOFF_BASIC");
+    expect_matched(&choice, "espurna-1.15.0-itead-sonoff-basic.bin",
+                   "target_board ITEAD_SONOFF_BASIC");
     assert_string_equal(choice.md5, HELLO_MD5);
     assert_true(choice.core_found);
     assert_string_equal(base_name(choice.core.path),
@@ -470,7 +484,8 @@ static void test_manifest_good(void **state)
     assert_int_equal(eo_release_manifest_load(fixture.path, &catalog, &err), EO_OK);
     device.kind = EO_KIND_CORE; /* the only full build for 1 MB */
     choice = match(&catalog, &device, NULL);
-    expect_matched(&choice, "espurna-1.15.0-itead-sonoff-basic.bin", "the only full build for 1 MB");
+    expect_matched(&choice, "espurna-1.15.0-itead-sonoff-basic.bin",
+                   "the only full build for 1 MB");
     assert_true(choice.core_found);
     assert_non_null(strstr(choice.core.reason, "same version as the target (not in the manifest)"));
     char expected[2 * PATH_MAX];
@@ -505,16 +520,17 @@ static void test_manifest_checks(void **state)
                   "has 5)");
     snprintf(expected, sizeof expected,
              ": images.nodemcu-lolin.file: %s/espurna-1.15.0-nodemcu-lolin.bin: cannot open: No "
-             "such file or directory", fixture.dir);
-    load_manifest(&fixture,
-                  "{\"version\": \"1.15.0\", \"images\": {" GOOD_BASIC ", \"nodemcu-lolin\": "
-                  "{\"file\": \"espurna-1.15.0-nodemcu-lolin.bin\", \"size\": 5, \"md5\": \""
-                  HELLO_MD5 "\"}}}",
-                  EO_ERR_INPUT, expected);
+             "such file or directory",
+             fixture.dir);
+    load_manifest(
+        &fixture,
+        "{\"version\": \"1.15.0\", \"images\": {" GOOD_BASIC ", \"nodemcu-lolin\": "
+        "{\"file\": \"espurna-1.15.0-nodemcu-lolin.bin\", \"size\": 5, \"md5\": \"" HELLO_MD5
+        "\"}}}",
+        EO_ERR_INPUT, expected);
     load_manifest(&fixture, "{\"version\": \"1.15.0\",}", EO_ERR_INPUT,
                   ":1:22: string or '}' expected near '}'");
-    load_manifest(&fixture, "", EO_ERR_INPUT,
-                  ":1:0: '[' or '{' expected near end of file");
+    load_manifest(&fixture, "", EO_ERR_INPUT, ":1:0: '[' or '{' expected near end of file");
     /* upper-case MD5 digits are the same digest */
     load_manifest(&fixture,
                   "{\"version\": \"1.15.0\", \"images\": {\"itead-sonoff-basic\": {\"file\": "
@@ -560,11 +576,11 @@ static void test_manifest_shape(void **state)
                   ": images.itead-sonoff-basic.file: expected "
                   "espurna-1.15.0-itead-sonoff-basic.bin or "
                   "espurna-1.15.0-itead-sonoff-basic.bin.gz (not \"basic.bin\")");
-    load_manifest(&fixture,
-                  "{\"version\": \"1.15.0\", \"images\": {\"itead-sonoff-basic\": {\"file\": "
-                  "\"espurna-1.15.0-itead-sonoff-basic.bin\", \"size\": \"5\", \"md5\": \""
-                  HELLO_MD5 "\"}}}",
-                  EO_ERR_INPUT, ": images.itead-sonoff-basic.size: not a positive integer");
+    load_manifest(
+        &fixture,
+        "{\"version\": \"1.15.0\", \"images\": {\"itead-sonoff-basic\": {\"file\": "
+        "\"espurna-1.15.0-itead-sonoff-basic.bin\", \"size\": \"5\", \"md5\": \"" HELLO_MD5 "\"}}}",
+        EO_ERR_INPUT, ": images.itead-sonoff-basic.size: not a positive integer");
     load_manifest(&fixture,
                   "{\"version\": \"1.15.0\", \"images\": {\"itead-sonoff-basic\": {\"file\": "
                   "\"espurna-1.15.0-itead-sonoff-basic.bin\", \"size\": 5, \"md5\": \"xyz\"}}}",
@@ -592,9 +608,9 @@ static void test_manifest_parse(void **state)
     assert_string_equal(catalog.manifest, fixture.path);
     eo_firmware_catalog_release(&catalog);
 
-    assert_int_equal(eo_release_manifest_parse("elsewhere/manifest.json", text, sizeof text - 1,
-                                               &catalog, &err),
-                     EO_ERR_INPUT);
+    assert_int_equal(
+        eo_release_manifest_parse("elsewhere/manifest.json", text, sizeof text - 1, &catalog, &err),
+        EO_ERR_INPUT);
     assert_non_null(strstr(err.message, "elsewhere/manifest.json: images.itead-sonoff-basic.file: "
                                         "elsewhere/espurna-1.15.0-itead-sonoff-basic.bin: "));
     assert_int_equal(catalog.count, 0);

@@ -63,7 +63,7 @@ static void test_system_check_crash_loop(void **state)
     for (int i = 0; i < 2; i++) {
         struct vd_stability st = {0};
         assert_true(boots(&st, eras[i], VD_SYSTEM_CHECK_MAX - 1, VD_RESET_CRASH));
-        assert_false(vd_stability_boot(&st, eras[i], VD_RESET_CRASH)); /* the 5th restart */
+        assert_false(vd_stability_boot(&st, eras[i], VD_RESET_CRASH));   /* the 5th restart */
         assert_true(vd_stability_boot(&st, eras[i], VD_RESET_POWER_ON)); /* power clears it */
         /* restarts after an update count the same way */
         st = (struct vd_stability){0};
@@ -125,7 +125,9 @@ static void test_settings_record(void **state)
 
 static struct vd_identity identity(uint8_t kind, const char *board, uint32_t built_for)
 {
-    struct vd_identity id = {.bootable = true, .built_for = built_for, .flash_size = 4 * MIB,
+    struct vd_identity id = {.bootable = true,
+                             .built_for = built_for,
+                             .flash_size = 4 * MIB,
                              .desc = {.kind = kind, .features = eo_kind_default_features(kind)}};
     snprintf(id.desc.board, sizeof id.desc.board, "%s", board);
     snprintf(id.board_name, sizeof id.board_name, "%s", board);

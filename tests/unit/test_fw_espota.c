@@ -12,7 +12,6 @@
 #include "fw_fake.h"
 #include "vd_espota.h"
 
-
 struct fixture {
     struct fake_flash flash;
     struct vd_updater up;
@@ -82,15 +81,15 @@ static void test_invitation_edge_cases_are_ignored(void **state)
 {
     (void)state;
     struct fixture *fx = make(NULL);
-    assert_int_equal(invite(fx, 1, 1000, fx->md5), VD_ESPOTA_IGNORE);   /* unknown command */
+    assert_int_equal(invite(fx, 1, 1000, fx->md5), VD_ESPOTA_IGNORE); /* unknown command */
     assert_int_equal(invite(fx, 300, 1000, fx->md5), VD_ESPOTA_IGNORE);
     char md5_31[32];
     memcpy(md5_31, fx->md5, 31);
     md5_31[31] = '\0';
-    assert_int_equal(invite(fx, 0, 1000, md5_31), VD_ESPOTA_IGNORE);    /* 31 chars */
+    assert_int_equal(invite(fx, 0, 1000, md5_31), VD_ESPOTA_IGNORE); /* 31 chars */
     char md5_33[40];
     snprintf(md5_33, sizeof md5_33, "%sa", fx->md5);
-    assert_int_equal(invite(fx, 0, 1000, md5_33), VD_ESPOTA_IGNORE);    /* 33 chars */
+    assert_int_equal(invite(fx, 0, 1000, md5_33), VD_ESPOTA_IGNORE); /* 33 chars */
     assert_int_equal(datagram(fx, ""), VD_ESPOTA_IGNORE);
     assert_int_equal(datagram(fx, "garbage"), VD_ESPOTA_IGNORE);
     assert_int_equal(datagram(fx, "0 1234"), VD_ESPOTA_IGNORE);
@@ -228,7 +227,8 @@ static void stream(struct fixture *fx, const uint32_t *sizes, size_t nsizes)
             n = (uint32_t)(fx->image_len - done);
         char ack[16], expect[16];
         bool failed;
-        assert_int_equal(vd_espota_receive(&fx->ota, fx->image + done, n, ack, sizeof ack, &failed), n);
+        assert_int_equal(vd_espota_receive(&fx->ota, fx->image + done, n, ack, sizeof ack, &failed),
+                         n);
         assert_false(failed);
         snprintf(expect, sizeof expect, "%u", n);
         assert_string_equal(ack, expect);

@@ -141,9 +141,10 @@ static void test_not_an_image(void **state)
     release(fx);
     fx = make(VD_ERA_1_14_1, 300000, false);
     assert_false(download(fx, (const uint8_t *)page, strlen(page)));
-    assert_string_equal(fx->screen.text, "[000007] [OTA] Downloading /fw/x.bin\n"
-                                         "[000007] [OTA] ERROR: No magic byte / invalid flash config\n"
-                                         "[000007] [OTA] Disconnected\n");
+    assert_string_equal(fx->screen.text,
+                        "[000007] [OTA] Downloading /fw/x.bin\n"
+                        "[000007] [OTA] ERROR: No magic byte / invalid flash config\n"
+                        "[000007] [OTA] Disconnected\n");
     release(fx);
     fx = make(VD_ERA_1_14_0, 300000, false); /* written, refused at the end, said on serial */
     assert_false(download(fx, (const uint8_t *)page, strlen(page)));
@@ -166,7 +167,8 @@ static void test_too_large(void **state)
     release(fx);
     fx = make(VD_ERA_1_14_1, 700000, false);
     assert_false(download(fx, fx->image, fx->image_len));
-    assert_non_null(strstr(fx->screen.text, "[OTA] Downloading /fw/x.bin\nERROR[4]: Not Enough Space\r\n"));
+    assert_non_null(
+        strstr(fx->screen.text, "[OTA] Downloading /fw/x.bin\nERROR[4]: Not Enough Space\r\n"));
     release(fx);
 }
 

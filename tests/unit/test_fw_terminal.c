@@ -39,23 +39,30 @@ struct fixture {
     struct vd_terminal term;
 };
 
-static struct fixture *open_term_as(enum vd_era era, uint8_t kind, const char *password, bool silent)
+static struct fixture *open_term_as(enum vd_era era, uint8_t kind, const char *password,
+                                    bool silent)
 {
     struct fixture *fx = calloc(1, sizeof *fx);
-    fx->id = (struct vd_identity){.bootable = true,
-                                  .desc = {.kind = kind,
-                                           .features = eo_kind_default_features(kind)},
-                                  .flash_size = 1 * MIB, .built_for = 1 * MIB,
-                                  .image_size = 296960, .free_space = 729088};
+    fx->id =
+        (struct vd_identity){.bootable = true,
+                             .desc = {.kind = kind, .features = eo_kind_default_features(kind)},
+                             .flash_size = 1 * MIB,
+                             .built_for = 1 * MIB,
+                             .image_size = 296960,
+                             .free_space = 729088};
     snprintf(fx->id.desc.app, sizeof fx->id.desc.app, "ESPURNA");
     snprintf(fx->id.desc.version, sizeof fx->id.desc.version, "1.14.1");
     snprintf(fx->id.desc.board, sizeof fx->id.desc.board, "ESPURNA_CORE");
     snprintf(fx->id.desc.build_date, sizeof fx->id.desc.build_date, "2020-01-02 03:04:05");
     snprintf(fx->id.board_name, sizeof fx->id.board_name, "ESPURNA_CORE");
     snprintf(fx->id.sketch_md5, sizeof fx->id.sketch_md5, "0123456789abcdef0123456789abcdef");
-    struct vd_terminal_config config = {.era = era, .silent = silent, .password = password,
-                                        .identity = &fx->id, .hostname = "ESPURNA-00000B",
-                                        .chip_id = 0xB, .mac = {0x5C, 0xCF, 0x7F, 0, 0, 0x0B},
+    struct vd_terminal_config config = {.era = era,
+                                        .silent = silent,
+                                        .password = password,
+                                        .identity = &fx->id,
+                                        .hostname = "ESPURNA-00000B",
+                                        .chip_id = 0xB,
+                                        .mac = {0x5C, 0xCF, 0x7F, 0, 0, 0x0B},
                                         .boot_counter = 2};
     struct vd_terminal_io io = {&fx->screen, screen_write, uptime_1234};
     vd_terminal_open(&fx->term, &config, &io);
@@ -117,15 +124,14 @@ static void test_no_password_for_core_builds(void **state)
     assert_string_equal(fx->screen.text, "");
     assert_int_equal(fx->term.state, VD_TERM_READY);
     type(fx, "info\r\n");
-    assert_string_equal(fx->screen.text,
-                        "ESPURNA 1.14.1 built 2020-01-02 03:04:05\n"
-                        "device: ESPURNA_CORE\n"
-                        "mcu: esp8266 chipid: 00000B freq: 80mhz\n"
-                        "sdk: 2.2.2-dev(38a443e) core: 2.7.4\n"
-                        "md5: 0123456789abcdef0123456789abcdef\n"
-                        "support: MDNS ARDUINO_OTA TELNET TERMINAL\n"
-                        "system: OK boot counter: 2\n"
-                        "+OK\n");
+    assert_string_equal(fx->screen.text, "ESPURNA 1.14.1 built 2020-01-02 03:04:05\n"
+                                         "device: ESPURNA_CORE\n"
+                                         "mcu: esp8266 chipid: 00000B freq: 80mhz\n"
+                                         "sdk: 2.2.2-dev(38a443e) core: 2.7.4\n"
+                                         "md5: 0123456789abcdef0123456789abcdef\n"
+                                         "support: MDNS ARDUINO_OTA TELNET TERMINAL\n"
+                                         "system: OK boot counter: 2\n"
+                                         "+OK\n");
     fx->term.config.safe_mode = true;
     type(fx, "INFO\r\n"); /* commands ignore case */
     assert_non_null(strstr(fx->screen.text, "\nsystem: UNSTABLE boot counter: 2\n+OK\n"));
@@ -143,8 +149,9 @@ static void test_114_prefix_and_info(void **state)
     assert_memory_equal(fx->screen.text, start, strlen(start));
     assert_non_null(strstr(fx->screen.text, "\n[001234] [MAIN] CPU chip ID: 0x00000B\n"));
     assert_non_null(strstr(fx->screen.text, "\n[001234] [MAIN] Core version: 2.3.0\n"));
-    assert_non_null(strstr(fx->screen.text,
-                           "\n[001234] [MAIN] Firmware size       :   296960 bytes /   73 sectors (   1 to   73)\n"));
+    assert_non_null(strstr(
+        fx->screen.text,
+        "\n[001234] [MAIN] Firmware size       :   296960 bytes /   73 sectors (   1 to   73)\n"));
     assert_non_null(strstr(fx->screen.text, "\n[001234] [MAIN] Board: ESPURNA_CORE\n"));
     assert_non_null(strstr(fx->screen.text,
                            "\n[001234] [MAIN] Firmware MD5: 0123456789abcdef0123456789abcdef\n"));
@@ -249,8 +256,11 @@ static void test_txt_dialects(void **state)
 {
     (void)state;
     struct fixture *fx = open_term(VD_ERA_DEV, EO_KIND_CORE, NULL);
-    struct vd_txt_facts facts = {.mac = {0x5C, 0xCF, 0x7F, 0x01, 0x02, 0xAB}, .auth = true,
-                                 .era = VD_ERA_1_14_1, .mode = VD_TXT_FULL, .espurna_keys = true};
+    struct vd_txt_facts facts = {.mac = {0x5C, 0xCF, 0x7F, 0x01, 0x02, 0xAB},
+                                 .auth = true,
+                                 .era = VD_ERA_1_14_1,
+                                 .mode = VD_TXT_FULL,
+                                 .espurna_keys = true};
     struct vd_txt txt;
     vd_txt_build(&fx->id, &facts, &txt);
     assert_string_equal(txt_get(&txt, "tcp_check"), "no");

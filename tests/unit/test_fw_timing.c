@@ -60,7 +60,7 @@ static void test_sector_time_of_a_speed(void **state)
     (void)state;
     assert_int_equal(vdh_sector_us_for_kbps(0), 0);
     assert_int_equal(vdh_sector_us_for_kbps(1), 4000000);
-    assert_int_equal(vdh_sector_us_for_kbps(4), 1000000);   /* 4 KiB/s: a second a sector */
+    assert_int_equal(vdh_sector_us_for_kbps(4), 1000000); /* 4 KiB/s: a second a sector */
     assert_int_equal(vdh_sector_us_for_kbps(40), 100000);
     assert_int_equal(vdh_sector_us_for_kbps(300), 13333);
     assert_int_equal(vdh_sector_us_for_kbps(1000000), 4);
@@ -81,7 +81,7 @@ static void test_scale(void **state)
     assert_int_equal(vdh_scaled_us(&tenth, 3000000), 300000); /* the default reboot */
     assert_int_equal(vdh_scaled_us(&tenth, 5), 1);            /* rounded, not truncated */
     assert_int_equal(vdh_scaled_us(&none, 3000000), 0);
-    assert_int_equal(vdh_scaled_us(&slower, 33000), 99000);   /* a slow chip: 3 × */
+    assert_int_equal(vdh_scaled_us(&slower, 33000), 99000); /* a slow chip: 3 × */
     /* the largest times the options allow do not overflow */
     struct vdh_timing most = {0, VDH_SCALE_MAX};
     assert_int_equal(vdh_scaled_us(&most, 3600000000ull), 360000000000ull);
@@ -111,7 +111,7 @@ static void test_defaults(void **state)
     struct vdh_timing t = {VDH_SECTOR_US_DEFAULT, VDH_SCALE_ONE};
     assert_int_equal(VDH_SECTOR_US_DEFAULT, 33000);
     uint64_t limit = vdh_flash_limit_bytes_per_s(&t);
-    assert_int_equal(limit, 124121);             /* 121 KiB/s: "≈ 120 KB/s erase + write" */
+    assert_int_equal(limit, 124121); /* 121 KiB/s: "≈ 120 KB/s erase + write" */
     assert_true(limit > 118 * 1024 && limit < 124 * 1024);
     assert_int_equal(VDH_LWIP_WINDOW, 4 * VDH_LWIP_MSS);
     assert_int_equal(VDH_LWIP_WINDOW, 5840);
@@ -120,10 +120,8 @@ static void test_defaults(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_decimal),
-        cmocka_unit_test(test_sector_time_of_a_speed),
-        cmocka_unit_test(test_scale),
-        cmocka_unit_test(test_sectors_and_flash_time),
+        cmocka_unit_test(test_parse_decimal), cmocka_unit_test(test_sector_time_of_a_speed),
+        cmocka_unit_test(test_scale),         cmocka_unit_test(test_sectors_and_flash_time),
         cmocka_unit_test(test_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

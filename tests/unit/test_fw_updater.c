@@ -72,7 +72,7 @@ static void test_free_space_matches_layout_1mb_and_4mb(void **state)
     struct vd_running r1 = {614400, 1 * MIB};
     vd_updater_init(&up, &f1.ops, &test_md5, &r1, VD_CORE_2_7_4);
     assert_int_equal(vd_updater_free_space(&up), 251 * 4096 - 614400); /* 413696 */
-    r1.size = 296961; /* rounds up to 73 sectors */
+    r1.size = 296961;                                                  /* rounds up to 73 sectors */
     vd_updater_init(&up, &f1.ops, &test_md5, &r1, VD_CORE_2_7_4);
     assert_int_equal(vd_updater_free_space(&up), (251 - 73) * 4096);
     struct vd_running r4 = {716800, 4 * MIB};
@@ -119,7 +119,7 @@ static void test_sketch_flash_size(void **state)
     (void)state;
     assert_int_equal(vd_sketch_flash_size(1 * MIB, 4 * MIB), 1 * MIB);
     assert_int_equal(vd_sketch_flash_size(2 * MIB, 2 * MIB), 2 * MIB);
-    assert_int_equal(vd_sketch_flash_size(0, 4 * MIB), 4 * MIB);      /* unknown code */
+    assert_int_equal(vd_sketch_flash_size(0, 4 * MIB), 4 * MIB);       /* unknown code */
     assert_int_equal(vd_sketch_flash_size(4 * MIB, 1 * MIB), 1 * MIB); /* broken install */
     /* a 4 MB build on a 1 MB chip: the chip's layout, and begin refuses with error 8 */
     struct fixture *fx = setup_device(1 * MIB, 300000, 8192, EO_FLASH_SIZE_1M);
@@ -298,7 +298,7 @@ static void test_gzip_update_boots_inflated(void **state)
     struct fixture *fx = setup_device(1 * MIB, 358400, 655360, EO_FLASH_SIZE_1M);
     uint32_t gz_len = stage_gzip(fx);
     assert_true(gz_len < fx->image_len);
-    assert_int_equal(fx->up.start, 251 * 4096 - eo_sector_roundup(gz_len)); /* gzip size staged */
+    assert_int_equal(fx->up.start, 251 * 4096 - eo_sector_roundup(gz_len));   /* gzip size staged */
     assert_int_equal(fx->flash.erases, eo_sector_roundup(gz_len) / 4096 + 1); /* + record */
     fx->flash.erases = 0;
     uint8_t scratch[VD_BOOT_SCRATCH_SIZE];
@@ -512,7 +512,10 @@ static void test_print_error_per_core(void **state)
 {
     (void)state;
     struct fixture *fx = setup_device(1 * MIB, 614400, 4096, EO_FLASH_SIZE_1M);
-    static const struct { int error; const char *v230, *v274; } rows[] = {
+    static const struct {
+        int error;
+        const char *v230, *v274;
+    } rows[] = {
         {0, "ERROR[0]: No Error\r\n", "ERROR[0]: No Error\r\n"},
         {1, "ERROR[1]: Flash Write Failed\r\n", "ERROR[1]: Flash Write Failed\r\n"},
         {2, "ERROR[2]: Flash Erase Failed\r\n", "ERROR[2]: Flash Erase Failed\r\n"},
@@ -521,10 +524,11 @@ static void test_print_error_per_core(void **state)
         {5, "ERROR[5]: Bad Size Given\r\n", "ERROR[5]: Bad Size Given\r\n"},
         {6, "ERROR[6]: Stream Read Timeout\r\n", "ERROR[6]: Stream Read Timeout\r\n"},
         {8, "ERROR[8]: Flash config wrong real: 1048576 IDE: 4194304\n",
-            "ERROR[8]: Flash config wrong real: 1048576 IDE: 4194304\n"},
-        {10, "ERROR[10]: Magic byte is wrong, not 0xE9\r\n", "ERROR[10]: Magic byte is wrong, not 0xE9\r\n"},
+         "ERROR[8]: Flash config wrong real: 1048576 IDE: 4194304\n"},
+        {10, "ERROR[10]: Magic byte is wrong, not 0xE9\r\n",
+         "ERROR[10]: Magic byte is wrong, not 0xE9\r\n"},
         {11, "ERROR[11]: Invalid bootstrapping state, reset ESP8266 before updating\r\n",
-             "ERROR[11]: Invalid bootstrapping state, reset ESP8266 before updating\r\n"},
+         "ERROR[11]: Invalid bootstrapping state, reset ESP8266 before updating\r\n"},
         {12, "ERROR[12]: UNKNOWN\r\n", "ERROR[12]: Signature verification failed\r\n"},
         {15, "ERROR[15]: UNKNOWN\r\n", "ERROR[15]: UNKNOWN\r\n"},
     };

@@ -35,8 +35,8 @@ static void test_challenge_shape(void **state)
 
 /* The response a client computes (RFC 2617, qop=auth). */
 static void client_response(const char *user, const char *realm, const char *password,
-                            const char *method, const char *uri, const char *nonce,
-                            const char *nc, const char *cnonce, char out[33])
+                            const char *method, const char *uri, const char *nonce, const char *nc,
+                            const char *cnonce, char out[33])
 {
     char text[512], ha1[33], ha2[33];
     snprintf(text, sizeof text, "%s:%s:%s", user, realm, password);
@@ -47,8 +47,8 @@ static void client_response(const char *user, const char *realm, const char *pas
     md5_of((const uint8_t *)text, strlen(text), out);
 }
 
-static void authorization(const char *user, const char *password, const char *method,
-                          char *out, size_t cap)
+static void authorization(const char *user, const char *password, const char *method, char *out,
+                          size_t cap)
 {
     char response[33];
     const char *nonce = "0123456789abcdef0123456789abcdef";
@@ -70,12 +70,12 @@ static void test_check(void **state)
     assert_false(vd_web_digest_check(&test_md5, header, "GET", "admin", "fibonacci"));
     authorization("root", "fibonacci", "POST", header, sizeof header);
     assert_false(vd_web_digest_check(&test_md5, header, "POST", "admin", "fibonacci"));
-    assert_false(vd_web_digest_check(&test_md5, "Basic YWRtaW46Zmlib25hY2Np", "POST", "admin",
+    assert_false(
+        vd_web_digest_check(&test_md5, "Basic YWRtaW46Zmlib25hY2Np", "POST", "admin", "fibonacci"));
+    assert_false(
+        vd_web_digest_check(&test_md5, "Digest username=admin", "POST", "admin", "fibonacci"));
+    assert_false(vd_web_digest_check(&test_md5, "Digest username=\"admin\", junk", "POST", "admin",
                                      "fibonacci"));
-    assert_false(vd_web_digest_check(&test_md5, "Digest username=admin", "POST", "admin",
-                                     "fibonacci"));
-    assert_false(vd_web_digest_check(&test_md5, "Digest username=\"admin\", junk", "POST",
-                                     "admin", "fibonacci"));
 }
 
 int main(void)

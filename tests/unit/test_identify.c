@@ -27,7 +27,8 @@ static void test_1_14_full(void **state)
 {
     (void)state;
     static const char *const lines[] = {
-        "[012345] \r\n", "[012345] ---8<-------\r\n",
+        "[012345] \r\n",
+        "[012345] ---8<-------\r\n",
         "[012346] [MAIN] ESPURNA 1.14.1\r\n",
         "[012346] [MAIN] xose.perez@gmail.com\r\n",
         "[012346] [MAIN] http://tinkerman.cat\r\n",
@@ -37,7 +38,8 @@ static void test_1_14_full(void **state)
         "[012348] [MAIN] Board: ITEAD_SONOFF_BASIC\r\n",
         "[012348] [MAIN] Support: ALEXA API MDNS_SERVER OTA TELNET TERMINAL WEB ARDUINO_OTA\r\n",
         "[012348] [MAIN] Firmware MD5: " MD5_HEX "\r\n",
-        "[012349] +OK\r\n", NULL,
+        "[012349] +OK\r\n",
+        NULL,
     };
     struct eo_info_facts facts;
     eo_info_facts_init(&facts);
@@ -58,7 +60,8 @@ static void test_1_14_core_in_safe_mode(void **state)
     static const char *const lines[] = {
         "[000100] [MAIN] ESPURNA 1.14.0\n",
         "[000101] [MAIN] Support: MDNS ARDUINO_OTA TELNET TERMINAL\n",
-        "[000101] [MAIN] Device is in SAFE MODE\n", NULL,
+        "[000101] [MAIN] Device is in SAFE MODE\n",
+        NULL,
     };
     struct eo_info_facts facts;
     eo_info_facts_init(&facts);
@@ -79,7 +82,9 @@ static void test_dev(void **state)
         "sdk: 2.2.2-dev(38a443e) core: 2.7.4\n",
         "md5: 9B3E0538DBF4A871A77AC2CD48026A32\n",
         "support: MDNS ARDUINO_OTA TELNET TERMINAL\n",
-        "system: UNSTABLE boot counter: 2\n", "+OK\n", NULL,
+        "system: UNSTABLE boot counter: 2\n",
+        "+OK\n",
+        NULL,
     };
     struct eo_info_facts facts;
     eo_info_facts_init(&facts);
@@ -98,8 +103,8 @@ static void test_silence_and_noise_learn_nothing(void **state)
 {
     (void)state;
     static const char *const lines[] = {
-        "[000200] [WIFI] Connected\n", "md5: not-a-digest\n", "[MAIN] Board:\n",
-        "OTHERAPP 2.0 built today\n", "-ERROR: Command not found\n", NULL,
+        "[000200] [WIFI] Connected\n", "md5: not-a-digest\n",         "[MAIN] Board:\n",
+        "OTHERAPP 2.0 built today\n",  "-ERROR: Command not found\n", NULL,
     };
     struct eo_info_facts facts;
     eo_info_facts_init(&facts);
@@ -114,7 +119,9 @@ static void test_first_version_line_wins(void **state)
 {
     (void)state;
     static const char *const lines[] = {
-        "[000001] [MAIN] ESPURNA 1.14.1\n", "[000002] [MAIN] ESPURNA 9.9.9\n", NULL,
+        "[000001] [MAIN] ESPURNA 1.14.1\n",
+        "[000002] [MAIN] ESPURNA 9.9.9\n",
+        NULL,
     };
     struct eo_info_facts facts;
     eo_info_facts_init(&facts);

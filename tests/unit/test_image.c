@@ -56,9 +56,12 @@ static size_t build_arduino(uint8_t *out, const struct eo_app_desc *desc)
 static struct eo_app_desc sample_desc(void)
 {
     struct eo_app_desc desc = {
-        .kind = EO_KIND_CORE, .features = EO_FEATURE_ESPOTA | EO_FEATURE_TELNET,
-        .app = "ESPURNA", .version = "1.15.0-dev.gitb409dc27+github230330",
-        .environment = "espurna-minimal-arduino-ota-1m", .board = "ESPURNA_MINIMAL_ARDUINO_OTA",
+        .kind = EO_KIND_CORE,
+        .features = EO_FEATURE_ESPOTA | EO_FEATURE_TELNET,
+        .app = "ESPURNA",
+        .version = "1.15.0-dev.gitb409dc27+github230330",
+        .environment = "espurna-minimal-arduino-ota-1m",
+        .board = "ESPURNA_MINIMAL_ARDUINO_OTA",
         .build_date = "2023-03-30 10:00:00",
     };
     return desc;
@@ -91,10 +94,14 @@ static void test_header_fields(void **state)
 static void test_every_flash_size_code(void **state)
 {
     (void)state;
-    static const struct { uint8_t code; uint32_t bytes; const char *name; } rows[] = {
+    static const struct {
+        uint8_t code;
+        uint32_t bytes;
+        const char *name;
+    } rows[] = {
         {0x0, 512u << 10, "512KB"}, {0x1, 256u << 10, "256KB"}, {0x2, 1u << 20, "1MB"},
-        {0x3, 2u << 20, "2MB"}, {0x4, 4u << 20, "4MB"}, {0x5, 2u << 20, "2MB-c1"},
-        {0x6, 4u << 20, "4MB-c1"}, {0x8, 8u << 20, "8MB"}, {0x9, 16u << 20, "16MB"},
+        {0x3, 2u << 20, "2MB"},     {0x4, 4u << 20, "4MB"},     {0x5, 2u << 20, "2MB-c1"},
+        {0x6, 4u << 20, "4MB-c1"},  {0x8, 8u << 20, "8MB"},     {0x9, 16u << 20, "16MB"},
     };
     static uint8_t buf[BUF_CAP];
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -119,8 +126,15 @@ static void test_every_mode_and_frequency_code(void **state)
     for (uint8_t m = 0; m < 4; m++)
         assert_string_equal(eo_flash_mode_name(m), modes[m]);
     assert_null(eo_flash_mode_name(4));
-    static const struct { uint8_t code; unsigned mhz; const char *name; } freqs[] = {
-        {0x0, 40, "40MHz"}, {0x1, 26, "26MHz"}, {0x2, 20, "20MHz"}, {0xF, 80, "80MHz"},
+    static const struct {
+        uint8_t code;
+        unsigned mhz;
+        const char *name;
+    } freqs[] = {
+        {0x0, 40, "40MHz"},
+        {0x1, 26, "26MHz"},
+        {0x2, 20, "20MHz"},
+        {0xF, 80, "80MHz"},
     };
     static uint8_t buf[BUF_CAP];
     for (size_t i = 0; i < 4; i++) {
@@ -267,20 +281,21 @@ static void expect_name(const char *path, const char *version, const char *env, 
 static void test_release_names(void **state)
 {
     (void)state;
-    expect_name("espurna-1.13.3-espurna-core-1MB.bin", "1.13.3", "espurna-core-1MB",
-                EO_KIND_CORE, 1u << 20);
-    expect_name("/tmp/x/espurna-1.15.0-dev.gitb409dc27+github230330-espurna-minimal-arduino-ota-1m.bin",
-                "1.15.0-dev.gitb409dc27+github230330", "espurna-minimal-arduino-ota-1m",
-                EO_KIND_CORE, 1u << 20);
+    expect_name("espurna-1.13.3-espurna-core-1MB.bin", "1.13.3", "espurna-core-1MB", EO_KIND_CORE,
+                1u << 20);
+    expect_name(
+        "/tmp/x/espurna-1.15.0-dev.gitb409dc27+github230330-espurna-minimal-arduino-ota-1m.bin",
+        "1.15.0-dev.gitb409dc27+github230330", "espurna-minimal-arduino-ota-1m", EO_KIND_CORE,
+        1u << 20);
     expect_name("espurna-1.14.1-itead-sonoff-basic.bin", "1.14.1", "itead-sonoff-basic",
                 EO_KIND_FULL, 0);
     expect_name("espurna-1.15.0-dev.gitb409dc27+github230330-espurna-minimal-webui-4m.bin.gz",
-                "1.15.0-dev.gitb409dc27+github230330", "espurna-minimal-webui-4m",
-                EO_KIND_WEBUI, 4u << 20);
-    expect_name("ESPURNA-1.12.4-espurna-core-4MB.BIN", "1.12.4", "espurna-core-4MB",
-                EO_KIND_CORE, 4u << 20);
-    expect_name("espurna-2.0.0-rc1-nodemcu-lolin.bin", "2.0.0-rc1", "nodemcu-lolin",
-                EO_KIND_FULL, 0);
+                "1.15.0-dev.gitb409dc27+github230330", "espurna-minimal-webui-4m", EO_KIND_WEBUI,
+                4u << 20);
+    expect_name("ESPURNA-1.12.4-espurna-core-4MB.BIN", "1.12.4", "espurna-core-4MB", EO_KIND_CORE,
+                4u << 20);
+    expect_name("espurna-2.0.0-rc1-nodemcu-lolin.bin", "2.0.0-rc1", "nodemcu-lolin", EO_KIND_FULL,
+                0);
 }
 
 static void test_odd_release_names(void **state)
@@ -289,9 +304,9 @@ static void test_odd_release_names(void **state)
     struct eo_release_name name;
     assert_false(eo_release_name_parse("sonoff-basic.bin", &name));
     assert_false(eo_release_name_parse("espurna-.bin", &name));
-    assert_false(eo_release_name_parse("espurna-1.13-core.bin", &name));     /* two parts */
-    assert_false(eo_release_name_parse("espurna-1.13.3.bin", &name));        /* no env */
-    assert_false(eo_release_name_parse("espurna-1.13.3-core.elf", &name));   /* not .bin */
+    assert_false(eo_release_name_parse("espurna-1.13-core.bin", &name));       /* two parts */
+    assert_false(eo_release_name_parse("espurna-1.13.3.bin", &name));          /* no env */
+    assert_false(eo_release_name_parse("espurna-1.13.3-core.elf", &name));     /* not .bin */
     assert_false(eo_release_name_parse("espurna-1.15.0-dev.git1.bin", &name)); /* no env */
     assert_false(eo_release_name_parse("espurna-x.y.z-core.bin", &name));
     assert_false(eo_release_name_parse("espurna-1.13.3-.bin", &name));
@@ -319,16 +334,19 @@ static void test_bad_buffers(void **state)
     static uint8_t buf[BUF_CAP];
     size_t len = build_plain(buf, 0, EO_FLASH_SIZE_1M, 0);
     expect_load_error(buf, 0, EO_ERR_FILE, "empty");
-    expect_load_error(buf, 5, EO_ERR_IMAGE, "truncated");               /* header */
-    expect_load_error(buf, 12, EO_ERR_IMAGE, "segment 0 header");       /* segment header */
-    expect_load_error(buf, 200, EO_ERR_IMAGE, "runs past the end");     /* segment data */
-    expect_load_error(buf, len - 1, EO_ERR_IMAGE, "checksum byte");     /* padding/checksum */
+    expect_load_error(buf, 5, EO_ERR_IMAGE, "truncated");           /* header */
+    expect_load_error(buf, 12, EO_ERR_IMAGE, "segment 0 header");   /* segment header */
+    expect_load_error(buf, 200, EO_ERR_IMAGE, "runs past the end"); /* segment data */
+    expect_load_error(buf, len - 1, EO_ERR_IMAGE, "checksum byte"); /* padding/checksum */
     buf[1] = 0;
     expect_load_error(buf, len, EO_ERR_IMAGE, "absurd segment count 0");
     buf[1] = 200;
     expect_load_error(buf, len, EO_ERR_IMAGE, "absurd segment count 200");
     len = build_plain(buf, 0, EO_FLASH_SIZE_1M, 0);
-    buf[12] = 0xFF; buf[13] = 0xFF; buf[14] = 0xFF; buf[15] = 0x7F; /* length 2 GiB */
+    buf[12] = 0xFF;
+    buf[13] = 0xFF;
+    buf[14] = 0xFF;
+    buf[15] = 0x7F; /* length 2 GiB */
     expect_load_error(buf, len, EO_ERR_IMAGE, "runs past the end");
     len = build_plain(buf, 0, EO_FLASH_SIZE_1M, 0);
     buf[len - 1] ^= 0x42;
@@ -432,8 +450,9 @@ static void test_identity_from_file_name_when_no_descriptor(void **state)
     static uint8_t buf[BUF_CAP];
     size_t len = build_arduino(buf, NULL);
     struct eo_image image;
-    assert_int_equal(eo_image_load_buffer("out/espurna-1.13.3-espurna-core-1MB.bin", buf, len,
-                                          &image, NULL), EO_OK);
+    assert_int_equal(
+        eo_image_load_buffer("out/espurna-1.13.3-espurna-core-1MB.bin", buf, len, &image, NULL),
+        EO_OK);
     assert_int_equal(image.identity_source, EO_IDENTITY_FILE_NAME);
     assert_string_equal(image.version, "1.13.3");
     assert_int_equal(image.kind, EO_KIND_CORE);
@@ -476,7 +495,9 @@ static void test_truncations_and_mutations_never_crash(void **state)
     for (int round = 0; round < 20000; round++) {
         memcpy(copy, buf, len);
         for (int flips = 0; flips < 3; flips++) {
-            x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
             size_t at = (x % 4 == 0) ? (x >> 8) % 24 : (x >> 8) % len; /* headers often */
             copy[at] = (uint8_t)(x >> 3);
             copy[EO_ARDUINO_APP_OFFSET + (at % 24)] ^= (uint8_t)((x >> 11) & (x % 3 == 0));

@@ -51,7 +51,7 @@ static void test_two_125_sector_images_fill_the_sketch_area(void **state)
     struct eo_layout layout = eo_layout_standard(1 * MIB);
     uint32_t image125 = 125 * 4096; /* 512000 bytes */
     assert_int_equal(image125, 512000);
-    assert_true(eo_layout_fits(&layout, image125, image125)); /* 250 of 251 sectors */
+    assert_true(eo_layout_fits(&layout, image125, image125));          /* 250 of 251 sectors */
     assert_false(eo_layout_fits(&layout, image125 + 1, image125 + 1)); /* 126 + 126 */
     assert_false(eo_layout_fits(&layout, image125, image125 + 4097));  /* 125 + 127 */
     assert_true(eo_layout_fits(&layout, image125, image125 + 4096));   /* 125 + 126 = 251 */

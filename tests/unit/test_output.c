@@ -53,7 +53,7 @@ static int count_lines(const char *text)
 static void test_lines_at_quarter_crossings(void **state)
 {
     const struct eo_progress updates[] = {
-        {22000, 100000, 1.0}, {44000, 100000, 2.0}, {66000, 100000, 3.0},
+        {22000, 100000, 1.0}, {44000, 100000, 2.0},  {66000, 100000, 3.0},
         {88000, 100000, 4.0}, {100000, 100000, 4.5},
     };
     (void)state;
@@ -68,7 +68,9 @@ static void test_lines_at_quarter_crossings(void **state)
 static void test_hundred_percent_once(void **state)
 {
     const struct eo_progress updates[] = {
-        {100000, 100000, 1.0}, {100000, 100000, 6.0}, {100000, 100000, 12.0},
+        {100000, 100000, 1.0},
+        {100000, 100000, 6.0},
+        {100000, 100000, 12.0},
         {100000, 100000, 30.0},
     };
     (void)state;
@@ -81,9 +83,8 @@ static void test_hundred_percent_once(void **state)
 static void test_interval_lines_never_repeat(void **state)
 {
     const struct eo_progress updates[] = {
-        {1000, 100000, 1.0},  {2000, 100000, 4.9},  {3000, 100000, 5.0},
-        {3000, 100000, 10.0}, {3000, 100000, 16.0}, {4000, 100000, 16.5},
-        {5000, 100000, 17.0},
+        {1000, 100000, 1.0},  {2000, 100000, 4.9},  {3000, 100000, 5.0},  {3000, 100000, 10.0},
+        {3000, 100000, 16.0}, {4000, 100000, 16.5}, {5000, 100000, 17.0},
     };
     (void)state;
     assert_string_equal(progress_lines(updates, 7),

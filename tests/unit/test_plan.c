@@ -21,7 +21,7 @@
 
 #define MIB (1024u * 1024u)
 #define SKETCH_END_1M (251u * 4096u) /* 1028096 */
-#define FREE_114 413696u              /* 101 sectors beside a 150-sector 1.14.1 build */
+#define FREE_114 413696u             /* 101 sectors beside a 150-sector 1.14.1 build */
 #define WEB (1u << EO_METHOD_WEB)
 #define ESPOTA (1u << EO_METHOD_ESPOTA)
 #define TERMINAL (1u << EO_METHOD_TERMINAL)
@@ -35,10 +35,10 @@
 struct device_spec {
     const char *version;
     uint8_t kind;
-    uint64_t free;   /* 0: unknown */
+    uint64_t free; /* 0: unknown */
     unsigned methods;
     unsigned flash_kib; /* real and built; 0: 1024 */
-    const char *app; /* NULL: ESPURNA */
+    const char *app;    /* NULL: ESPURNA */
 };
 
 static struct eo_device make_device(const struct device_spec *spec)
@@ -108,11 +108,11 @@ struct row {
     const char *what;
     struct device_spec device;
     size_t image_size;
-    size_t gzip_size;    /* 0: no gzip made */
-    uint8_t image_flash; /* size code; 0 is 512K so rows always set it through IMG macros */
+    size_t gzip_size;          /* 0: no gzip made */
+    uint8_t image_flash;       /* size code; 0 is 512K so rows always set it through IMG macros */
     const char *image_version; /* NULL: 1.15.0 */
-    const char *image_app; /* NULL: identity from the release file name (ESPurna) */
-    bool image_gzip; /* the image given is gzip (655360 B inflated) */
+    const char *image_app;     /* NULL: identity from the release file name (ESPurna) */
+    bool image_gzip;           /* the image given is gzip (655360 B inflated) */
     enum core_choice core;
     bool force, allow_downgrade, no_gzip, two_step, after_nofit;
     int forced_method; /* 0: none, else enum eo_method + 1 */
@@ -128,11 +128,17 @@ struct row {
     const char *note; /* in one of the notes */
 };
 
-#define DEV_114(free_) {V114, EO_KIND_FULL, (free_), FULL_METHODS, 0, NULL}
-#define DEV_DEV(free_) {VDEV, EO_KIND_FULL, (free_), FULL_METHODS, 0, NULL}
+#define DEV_114(free_)                                                                             \
+    {                                                                                              \
+        V114, EO_KIND_FULL, (free_), FULL_METHODS, 0, NULL                                         \
+    }
+#define DEV_DEV(free_)                                                                             \
+    {                                                                                              \
+        VDEV, EO_KIND_FULL, (free_), FULL_METHODS, 0, NULL                                         \
+    }
 #define IMG(size_) .image_size = (size_), .image_flash = EO_FLASH_SIZE_1M
 #define ONE(img_, m_) .route = EO_ROUTE_ONE_STEP, .steps = 1, .step = {{(img_), (m_)}}
-#define TWO(img2_, m1_, m2_) \
+#define TWO(img2_, m1_, m2_)                                                                       \
     .route = EO_ROUTE_TWO_STEP, .steps = 2, .step = {{EO_STEP_CORE, (m1_)}, {(img2_), (m2_)}}
 #define REFUSED(status_, hint_) .status = (status_), .hint = (hint_), .route = EO_ROUTE_REFUSED
 
@@ -164,8 +170,8 @@ static const struct row rows[] = {
     /* two steps */
     {"step 2 fits exactly beside the core", DEV_114(FREE_114), IMG(667648), .core = CORE_DEV,
      TWO(EO_STEP_TARGET, EO_METHOD_WEB, EO_METHOD_ESPOTA)},
-    {"step 2 needs the gzip", DEV_114(FREE_114), IMG(720896), .gzip_size = 450000,
-     .core = CORE_DEV, TWO(EO_STEP_TARGET_GZIP, EO_METHOD_WEB, EO_METHOD_ESPOTA),
+    {"step 2 needs the gzip", DEV_114(FREE_114), IMG(720896), .gzip_size = 450000, .core = CORE_DEV,
+     TWO(EO_STEP_TARGET_GZIP, EO_METHOD_WEB, EO_METHOD_ESPOTA),
      .text = "then the image's gzip (450000 B, 720896 B inflated) by espota"},
     {"a 1.14 core takes no gzip: serial", DEV_114(FREE_114), IMG(720896), .gzip_size = 450000,
      .core = CORE_114, REFUSED(EO_ERR_NOFIT, EO_HINT_SERIAL), .text = "720896 B, gzip 450000 B",
@@ -187,36 +193,61 @@ static const struct row rows[] = {
      ONE(EO_STEP_TARGET, EO_METHOD_WEB), .note = "no core image"},
     /* checks */
     {"built for 4 MB on 1 MB", DEV_114(FREE_114), .image_size = 300000,
-     .image_flash = EO_FLASH_SIZE_4M, .core = CORE_DEV,
-     REFUSED(EO_ERR_NOFIT, EO_HINT_FLASH_SIZE), .text = "4096 KiB flash and the device has 1024 KiB"},
-    {"built for 4 MB on 4 MB", {V114, EO_KIND_FULL, FREE_114, FULL_METHODS, 4096, NULL},
-     .image_size = 300000, .image_flash = EO_FLASH_SIZE_4M,
+     .image_flash = EO_FLASH_SIZE_4M, .core = CORE_DEV, REFUSED(EO_ERR_NOFIT, EO_HINT_FLASH_SIZE),
+     .text = "4096 KiB flash and the device has 1024 KiB"},
+    {"built for 4 MB on 4 MB",
+     {V114, EO_KIND_FULL, FREE_114, FULL_METHODS, 4096, NULL},
+     .image_size = 300000,
+     .image_flash = EO_FLASH_SIZE_4M,
      ONE(EO_STEP_TARGET, EO_METHOD_WEB)},
-    {"up to date", {V115, EO_KIND_FULL, FREE_114, FULL_METHODS, 0, NULL}, IMG(480000),
-     .route = EO_ROUTE_UP_TO_DATE, .steps = 0, .text = "up to date: ESPURNA-1A2B3C runs 1.15.0"},
+    {"up to date",
+     {V115, EO_KIND_FULL, FREE_114, FULL_METHODS, 0, NULL},
+     IMG(480000),
+     .route = EO_ROUTE_UP_TO_DATE,
+     .steps = 0,
+     .text = "up to date: ESPURNA-1A2B3C runs 1.15.0"},
     {"a core of the same version is not up to date: resumes",
-     {V115, EO_KIND_CORE, 667648, ESPOTA | TERMINAL, 0, NULL}, IMG(480000),
-     ONE(EO_STEP_TARGET, EO_METHOD_ESPOTA), .resumes = true, .text = "finishing a two-step"},
-    {"resuming from a dev core, methods unknown", {VDEV, EO_KIND_CORE, 667648, 0, 0, NULL},
-     IMG(480000), ONE(EO_STEP_TARGET, EO_METHOD_ESPOTA), .resumes = true,
+     {V115, EO_KIND_CORE, 667648, ESPOTA | TERMINAL, 0, NULL},
+     IMG(480000),
+     ONE(EO_STEP_TARGET, EO_METHOD_ESPOTA),
+     .resumes = true,
+     .text = "finishing a two-step"},
+    {"resuming from a dev core, methods unknown",
+     {VDEV, EO_KIND_CORE, 667648, 0, 0, NULL},
+     IMG(480000),
+     ONE(EO_STEP_TARGET, EO_METHOD_ESPOTA),
+     .resumes = true,
      .note = "espota and terminal assumed"},
-    {"downgrade refused", {V115, EO_KIND_FULL, FREE_114, FULL_METHODS, 0, NULL}, IMG(300000),
-     .image_version = V114, REFUSED(EO_ERR_REFUSED, EO_HINT_DOWNGRADE),
+    {"downgrade refused",
+     {V115, EO_KIND_FULL, FREE_114, FULL_METHODS, 0, NULL},
+     IMG(300000),
+     .image_version = V114,
+     REFUSED(EO_ERR_REFUSED, EO_HINT_DOWNGRADE),
      .text = "runs 1.15.0, newer than the image's 1.14.1"},
-    {"downgrade allowed", {V115, EO_KIND_FULL, FREE_114, FULL_METHODS, 0, NULL}, IMG(300000),
-     .image_version = V114, .allow_downgrade = true, ONE(EO_STEP_TARGET, EO_METHOD_WEB),
+    {"downgrade allowed",
+     {V115, EO_KIND_FULL, FREE_114, FULL_METHODS, 0, NULL},
+     IMG(300000),
+     .image_version = V114,
+     .allow_downgrade = true,
+     ONE(EO_STEP_TARGET, EO_METHOD_WEB),
      .note = "downgrade"},
     {"a dev build is older than its release", DEV_DEV(FREE_114), IMG(300000),
      ONE(EO_STEP_TARGET, EO_METHOD_WEB)},
-    {"unordered versions are no downgrade", {"1.15.0-dev.gitaaaa", EO_KIND_FULL, FREE_114,
-     FULL_METHODS, 0, NULL}, IMG(300000), .image_version = "1.15.0-dev.gitbbbb",
-     ONE(EO_STEP_TARGET, EO_METHOD_WEB), .note = "cannot be ordered"},
+    {"unordered versions are no downgrade",
+     {"1.15.0-dev.gitaaaa", EO_KIND_FULL, FREE_114, FULL_METHODS, 0, NULL},
+     IMG(300000),
+     .image_version = "1.15.0-dev.gitbbbb",
+     ONE(EO_STEP_TARGET, EO_METHOD_WEB),
+     .note = "cannot be ordered"},
     {"other app refused", DEV_114(FREE_114), IMG(300000), .image_app = "TASMOTA",
      REFUSED(EO_ERR_REFUSED, EO_HINT_OTHER_APP), .text = "runs ESPURNA and the image is TASMOTA"},
     {"other app forced", DEV_114(FREE_114), IMG(300000), .image_app = "TASMOTA", .force = true,
      ONE(EO_STEP_TARGET, EO_METHOD_WEB), .note = "forced"},
-    {"device app unknown", {V114, EO_KIND_FULL, FREE_114, FULL_METHODS, 0, ""}, IMG(300000),
-     ONE(EO_STEP_TARGET, EO_METHOD_WEB), .note = "app of the device unknown"},
+    {"device app unknown",
+     {V114, EO_KIND_FULL, FREE_114, FULL_METHODS, 0, ""},
+     IMG(300000),
+     ONE(EO_STEP_TARGET, EO_METHOD_WEB),
+     .note = "app of the device unknown"},
     /* what is not known */
     {"free space unknown: one step", DEV_114(0), IMG(655360), .core = CORE_DEV,
      ONE(EO_STEP_TARGET, EO_METHOD_WEB), .note = "free space unknown: one step is tried"},
@@ -226,12 +257,19 @@ static const struct row rows[] = {
      REFUSED(EO_ERR_NOFIT, EO_HINT_CORE_IMAGE), .text = "(the device said so)"},
     {"after a nofit, too big beside the core", DEV_114(FREE_114), IMG(900000), .core = CORE_DEV,
      .after_nofit = true, REFUSED(EO_ERR_NOFIT, EO_HINT_SERIAL)},
-    {"methods unknown: web assumed", {V114, EO_KIND_FULL, FREE_114, 0, 0, NULL}, IMG(300000),
-     ONE(EO_STEP_TARGET, EO_METHOD_WEB), .note = "web, espota and terminal assumed"},
+    {"methods unknown: web assumed",
+     {V114, EO_KIND_FULL, FREE_114, 0, 0, NULL},
+     IMG(300000),
+     ONE(EO_STEP_TARGET, EO_METHOD_WEB),
+     .note = "web, espota and terminal assumed"},
     /* methods */
-    {"safe mode: no web offered", {V114, EO_KIND_FULL, FREE_114, ESPOTA | TERMINAL, 0, NULL},
-     IMG(300000), ONE(EO_STEP_TARGET, EO_METHOD_ESPOTA)},
-    {"terminal only", {V114, EO_KIND_FULL, FREE_114, TERMINAL, 0, NULL}, IMG(300000),
+    {"safe mode: no web offered",
+     {V114, EO_KIND_FULL, FREE_114, ESPOTA | TERMINAL, 0, NULL},
+     IMG(300000),
+     ONE(EO_STEP_TARGET, EO_METHOD_ESPOTA)},
+    {"terminal only",
+     {V114, EO_KIND_FULL, FREE_114, TERMINAL, 0, NULL},
+     IMG(300000),
      ONE(EO_STEP_TARGET, EO_METHOD_TERMINAL)},
     {"forced terminal for both steps", DEV_114(FREE_114), IMG(655360), .core = CORE_DEV,
      .forced_method = EO_METHOD_TERMINAL + 1,
@@ -239,21 +277,30 @@ static const struct row rows[] = {
     {"forced web onto a core refused", DEV_114(FREE_114), IMG(655360), .core = CORE_DEV,
      .forced_method = EO_METHOD_WEB + 1, REFUSED(EO_ERR_REFUSED, EO_HINT_NO_WEB),
      .text = "step 2 goes to the core image of step 1, which has no web server"},
-    {"forced web onto a running core refused", {V115, EO_KIND_CORE, 667648, ESPOTA, 0, NULL},
-     IMG(480000), .forced_method = EO_METHOD_WEB + 1, REFUSED(EO_ERR_REFUSED, EO_HINT_NO_WEB),
+    {"forced web onto a running core refused",
+     {V115, EO_KIND_CORE, 667648, ESPOTA, 0, NULL},
+     IMG(480000),
+     .forced_method = EO_METHOD_WEB + 1,
+     REFUSED(EO_ERR_REFUSED, EO_HINT_NO_WEB),
      .text = "runs a core image, which has no web server"},
-    {"forced espota the device does not announce", {V114, EO_KIND_FULL, FREE_114, WEB, 0, NULL},
-     IMG(300000), .forced_method = EO_METHOD_ESPOTA + 1, ONE(EO_STEP_TARGET, EO_METHOD_ESPOTA),
+    {"forced espota the device does not announce",
+     {V114, EO_KIND_FULL, FREE_114, WEB, 0, NULL},
+     IMG(300000),
+     .forced_method = EO_METHOD_ESPOTA + 1,
+     ONE(EO_STEP_TARGET, EO_METHOD_ESPOTA),
      .note = "espota is used as asked"},
-    {"no method offered for a core", {V115, EO_KIND_CORE, 667648, WEB, 0, NULL}, IMG(480000),
-     REFUSED(EO_ERR_REFUSED, EO_HINT_NONE), .text = "offers no method"},
+    {"no method offered for a core",
+     {V115, EO_KIND_CORE, 667648, WEB, 0, NULL},
+     IMG(480000),
+     REFUSED(EO_ERR_REFUSED, EO_HINT_NONE),
+     .text = "offers no method"},
     /* an image that is gzip itself */
     {"a gzip image onto a dev device", DEV_DEV(FREE_114), IMG(400000), .image_gzip = true,
      ONE(EO_STEP_TARGET, EO_METHOD_WEB), .text = "the image (400000 B gzip, 655360 B inflated)"},
     {"a gzip image onto 1.14 goes through the core", DEV_114(FREE_114), IMG(400000),
      .image_gzip = true, .core = CORE_DEV, TWO(EO_STEP_TARGET, EO_METHOD_WEB, EO_METHOD_ESPOTA)},
-    {"a gzip image onto 1.14 with a 1.14 core", DEV_114(FREE_114), IMG(400000),
-     .image_gzip = true, .core = CORE_114, REFUSED(EO_ERR_IMAGE, EO_HINT_CORE_IMAGE),
+    {"a gzip image onto 1.14 with a 1.14 core", DEV_114(FREE_114), IMG(400000), .image_gzip = true,
+     .core = CORE_114, REFUSED(EO_ERR_IMAGE, EO_HINT_CORE_IMAGE),
      .text = "runs 1.14.1, which takes no gzip image, and neither does the core image"},
     {"a gzip image onto 1.14 without a core", DEV_114(FREE_114), IMG(400000), .image_gzip = true,
      REFUSED(EO_ERR_IMAGE, EO_HINT_CORE_IMAGE), .text = "and no core image was given"},
@@ -275,8 +322,8 @@ static void expect_text(const char *what, const char *haystack, const char *part
         fail_msg("%s: '%s' lacks '%s'", what, haystack, part);
 }
 
-static void check_row(const struct row *row, const struct eo_plan *plan,
-                      const struct eo_error *err, enum eo_status status)
+static void check_row(const struct row *row, const struct eo_plan *plan, const struct eo_error *err,
+                      enum eo_status status)
 {
     if (status != row->status)
         fail_msg("%s: status %d (%s), expected %d", row->what, status,
@@ -304,10 +351,9 @@ static void check_row(const struct row *row, const struct eo_plan *plan,
 static void run_row(const struct row *row)
 {
     struct eo_device device = make_device(&row->device);
-    struct eo_image target = make_image("espurna-1.15.0-itead-sonoff-basic.bin", row->image_size,
-                                        row->image_flash,
-                                        row->image_version ? row->image_version : V115,
-                                        EO_KIND_FULL);
+    struct eo_image target =
+        make_image("espurna-1.15.0-itead-sonoff-basic.bin", row->image_size, row->image_flash,
+                   row->image_version ? row->image_version : V115, EO_KIND_FULL);
     if (row->image_app) {
         target.layout.has_desc = true;
         target.identity_source = EO_IDENTITY_DESCRIPTOR;
@@ -321,8 +367,8 @@ static void run_row(const struct row *row)
     struct eo_image core = make_core(row->core);
     struct eo_plan_input input = {&device, &target, row->gzip_size ? &gzip : NULL,
                                   row->core ? &core : NULL};
-    struct eo_plan_policy policy = {row->force, row->allow_downgrade, row->no_gzip, row->two_step,
-                                    row->forced_method - 1, NULL};
+    struct eo_plan_policy policy = {row->force,    row->allow_downgrade,   row->no_gzip,
+                                    row->two_step, row->forced_method - 1, NULL};
     struct eo_plan plan;
     struct eo_error err;
     eo_error_clear(&err);
@@ -453,7 +499,10 @@ static void test_names(void **state)
 static void test_version_compare(void **state)
 {
     (void)state;
-    static const struct { const char *a, *b; enum eo_version_order order; } cases[] = {
+    static const struct {
+        const char *a, *b;
+        enum eo_version_order order;
+    } cases[] = {
         {"1.14.1", "1.14.1", EO_VERSION_SAME},
         {"1.14.0", "1.14.1", EO_VERSION_OLDER},
         {"1.9.0", "1.10.0", EO_VERSION_OLDER},
@@ -508,8 +557,8 @@ static size_t build_compressible(uint8_t *out, const struct eo_app_desc *desc)
     if (desc)
         eo_desc_encode(desc, data + 1024);
     struct eo_image_build_segment segment = {0x40100000u, data, sizeof data};
-    return eo_image_build_v1(EO_FLASH_MODE_DOUT, EO_FLASH_SIZE_1M, EO_FLASH_FREQ_40M,
-                             0x40100004u, &segment, 1, out, GZ_CAP);
+    return eo_image_build_v1(EO_FLASH_MODE_DOUT, EO_FLASH_SIZE_1M, EO_FLASH_FREQ_40M, 0x40100004u,
+                             &segment, 1, out, GZ_CAP);
 }
 
 static void test_gzip_round_trip(void **state)
@@ -519,8 +568,9 @@ static void test_gzip_round_trip(void **state)
     size_t len = build_compressible(buf, NULL);
     struct eo_image plain, gzip, again;
     struct eo_error err;
-    assert_int_equal(eo_image_load_buffer("/tmp/espurna-1.15.0-itead-sonoff-basic.bin", buf, len,
-                                          &plain, &err), EO_OK);
+    assert_int_equal(
+        eo_image_load_buffer("/tmp/espurna-1.15.0-itead-sonoff-basic.bin", buf, len, &plain, &err),
+        EO_OK);
     assert_int_equal(eo_image_gzip(&plain, &gzip, &err), EO_OK);
     assert_int_equal(gzip.format, EO_IMAGE_FORMAT_GZIP);
     assert_true(gzip.size < plain.size / 4);
@@ -552,9 +602,13 @@ static void test_gzip_keeps_descriptor(void **state)
     (void)state;
     static uint8_t buf[GZ_CAP];
     struct eo_app_desc desc = {
-        .kind = EO_KIND_CORE, .features = EO_FEATURE_ESPOTA | EO_FEATURE_TELNET, .app = "ESPURNA",
-        .version = VDEV, .environment = "espurna-minimal-arduino-ota-1m",
-        .board = "ESPURNA_MINIMAL_ARDUINO_OTA", .build_date = "2026-11-01 12:00:00",
+        .kind = EO_KIND_CORE,
+        .features = EO_FEATURE_ESPOTA | EO_FEATURE_TELNET,
+        .app = "ESPURNA",
+        .version = VDEV,
+        .environment = "espurna-minimal-arduino-ota-1m",
+        .board = "ESPURNA_MINIMAL_ARDUINO_OTA",
+        .build_date = "2026-11-01 12:00:00",
     };
     size_t len = build_compressible(buf, &desc);
     struct eo_image plain, gzip;
@@ -601,8 +655,8 @@ static void expect_core(char dirs[][PATH_MAX], size_t count, uint32_t flash, con
 {
     struct eo_core_choice choice;
     struct eo_error err;
-    enum eo_status status = eo_firmware_find_core(dirs, count, flash, ESPOTA | TERMINAL, prefer,
-                                                  &choice, &err);
+    enum eo_status status =
+        eo_firmware_find_core(dirs, count, flash, ESPOTA | TERMINAL, prefer, &choice, &err);
     if (status != EO_OK)
         fail_msg("%s: %s", name, err.message);
     const char *slash = strrchr(choice.path, '/');
@@ -649,8 +703,9 @@ static void test_find_core_none(void **state)
     assert_int_equal(eo_firmware_find_core(dirs, 2, 2 * MIB, ESPOTA, V115, &choice, &err),
                      EO_ERR_FILE);
     assert_int_equal(err.hint, EO_HINT_CORE_IMAGE);
-    expect_text("2 MB", err.message, "espurna-<version>-espurna-minimal-arduino-ota-2m.bin or "
-                                     "espurna-<version>-espurna-core-2MB.bin in ");
+    expect_text("2 MB", err.message,
+                "espurna-<version>-espurna-minimal-arduino-ota-2m.bin or "
+                "espurna-<version>-espurna-core-2MB.bin in ");
     expect_text("2 MB", err.message, dir);
     expect_text("2 MB", err.message, ", /nonexistent-release-dir");
     /* only a web step 2 would do: no core has web */

@@ -19,7 +19,10 @@
 #define SCREEN_COLS 400
 
 static double clock_now;
-static double fake_now(void) { return clock_now; }
+static double fake_now(void)
+{
+    return clock_now;
+}
 
 /* What a terminal shows after the output: text, "\n", "\r", ESC[nA (up) and ESC[J (erase
  * below). */
@@ -88,8 +91,10 @@ static void capture_open(struct capture *c, bool live, size_t devices, unsigned 
     memset(c, 0, sizeof *c);
     c->stream = open_memstream(&c->text, &c->size);
     assert_non_null(c->stream);
-    struct eo_report_batch_options options = {.stream = c->stream, .live = live,
-                                              .devices = devices, .columns = columns,
+    struct eo_report_batch_options options = {.stream = c->stream,
+                                              .live = live,
+                                              .devices = devices,
+                                              .columns = columns,
                                               .now_s = fake_now};
     clock_now = 100.0;
     c->report = eo_report_batch_new(&options);
@@ -104,7 +109,10 @@ static void capture_close(struct capture *c)
     fclose(c->stream);
 }
 
-static void emit(struct capture *c, struct eo_event event) { eo_events_emit(&c->sink, &event); }
+static void emit(struct capture *c, struct eo_event event)
+{
+    eo_events_emit(&c->sink, &event);
+}
 
 static void standing(struct capture *c, const char *device, const char *state)
 {
@@ -113,14 +121,23 @@ static void standing(struct capture *c, const char *device, const char *state)
 
 static void phase(struct capture *c, const char *device, unsigned step, enum eo_phase phase)
 {
-    emit(c, (struct eo_event){.kind = EO_EVENT_PHASE, .device = device, .step = step, .steps = 2,
-                              .phase = phase, .text = "what happens"});
+    emit(c, (struct eo_event){.kind = EO_EVENT_PHASE,
+                              .device = device,
+                              .step = step,
+                              .steps = 2,
+                              .phase = phase,
+                              .text = "what happens"});
 }
 
 static void progress(struct capture *c, const char *device, unsigned step, uint64_t done)
 {
-    emit(c, (struct eo_event){.kind = EO_EVENT_PROGRESS, .device = device, .step = step,
-                              .steps = 2, .phase = EO_PHASE_PUSH, .done = done, .total = 1000,
+    emit(c, (struct eo_event){.kind = EO_EVENT_PROGRESS,
+                              .device = device,
+                              .step = step,
+                              .steps = 2,
+                              .phase = EO_PHASE_PUSH,
+                              .done = done,
+                              .total = 1000,
                               .elapsed_s = 2.0});
 }
 
@@ -172,7 +189,8 @@ static void live_summary_follows_the_fleet(void **state)
     assert_int_equal(rows_with(s, "[dev-c] offline: x"), 1);
     assert_int_equal(rows_with(s, "fleet ["), 1);
     assert_int_equal(rows_with(s, "1/5  done 0  running 2  failed 0  offline 1  skipped 0  "
-                                  "waiting 2"), 1);
+                                  "waiting 2"),
+                     1);
     assert_int_equal(rows_with(s, "step 2/2 push    [##########----------]  50%"), 1);
     assert_int_equal(rows_with(s, "step 1/2 reboot  0 s"), 1);
     assert_int_equal(rows_with(s, "25% ("), 0); /* live: the bar, not quarter lines */
@@ -185,7 +203,8 @@ static void live_summary_follows_the_fleet(void **state)
     screen_feed(s, c.text);
     assert_int_equal(rows_with(s, "fleet ["), 1);
     assert_int_equal(rows_with(s, "4/5  done 2  running 0  failed 1  offline 1  skipped 0  "
-                                  "not run 1"), 1);
+                                  "not run 1"),
+                     1);
     assert_int_equal(rows_with(s, "  dev-a "), 0); /* no running line left behind */
     assert_non_null(strstr(s->rows[s->used - 2], "fleet [###################-----] 4/5"));
     free(s);
@@ -226,13 +245,13 @@ static void quiet_writes_nothing(void **state)
     char *text = NULL;
     size_t size = 0;
     FILE *stream = open_memstream(&text, &size);
-    struct eo_report_batch_options options = {.stream = stream, .live = true, .quiet = true,
-                                              .devices = 1};
+    struct eo_report_batch_options options = {
+        .stream = stream, .live = true, .quiet = true, .devices = 1};
     struct eo_report_batch *report = eo_report_batch_new(&options);
     struct eo_events sink = eo_report_batch_sink(report);
     eo_events_emit(&sink, &(struct eo_event){.kind = EO_EVENT_NOTE, .device = "d", .text = "n"});
-    eo_events_emit(&sink, &(struct eo_event){.kind = EO_EVENT_STANDING, .device = "d",
-                                             .text = "done"});
+    eo_events_emit(&sink,
+                   &(struct eo_event){.kind = EO_EVENT_STANDING, .device = "d", .text = "done"});
     eo_report_batch_free(report);
     fclose(stream);
     assert_int_equal(size, 0);

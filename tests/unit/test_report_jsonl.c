@@ -23,7 +23,10 @@ struct fake_clock {
     double now;
 };
 
-static double fake_now(void *ctx) { return ((struct fake_clock *)ctx)->now; }
+static double fake_now(void *ctx)
+{
+    return ((struct fake_clock *)ctx)->now;
+}
 
 /* Every line of the file parsed, in order, as a JSON array; fails the test on a bad line. */
 static json_t *read_lines(FILE *file)
@@ -47,7 +50,10 @@ static json_t *read_lines(FILE *file)
     return lines;
 }
 
-static void emit(struct eo_events *sink, struct eo_event event) { sink->emit(sink->ctx, &event); }
+static void emit(struct eo_events *sink, struct eo_event event)
+{
+    sink->emit(sink->ctx, &event);
+}
 
 static const char *str(json_t *obj, const char *key)
 {
@@ -74,19 +80,39 @@ static void assert_iso8601_ms(const char *time)
 
 static void emit_one_of_each(struct eo_events *sink)
 {
-    emit(sink, (struct eo_event){.kind = EO_EVENT_PHASE, .device = "dev-1", .step = 1,
-                                 .steps = 2, .phase = EO_PHASE_PUSH, .text = "core image over web"});
-    emit(sink, (struct eo_event){.kind = EO_EVENT_PROGRESS, .device = "dev-1", .step = 1,
-                                 .steps = 2, .phase = EO_PHASE_PUSH, .done = 1000, .total = 1000,
+    emit(sink, (struct eo_event){.kind = EO_EVENT_PHASE,
+                                 .device = "dev-1",
+                                 .step = 1,
+                                 .steps = 2,
+                                 .phase = EO_PHASE_PUSH,
+                                 .text = "core image over web"});
+    emit(sink, (struct eo_event){.kind = EO_EVENT_PROGRESS,
+                                 .device = "dev-1",
+                                 .step = 1,
+                                 .steps = 2,
+                                 .phase = EO_PHASE_PUSH,
+                                 .done = 1000,
+                                 .total = 1000,
                                  .elapsed_s = 2.5});
-    emit(sink, (struct eo_event){.kind = EO_EVENT_NOTE, .device = "dev-1", .phase = EO_PHASE_LEARN,
-                                 .text = NULL});
-    emit(sink, (struct eo_event){.kind = EO_EVENT_STEP_RESULT, .device = "dev-1", .step = 1,
-                                 .steps = 2, .phase = EO_PHASE_VERIFY, .elapsed_s = 5.2,
-                                 .text = "OK", .status = EO_OK});
-    emit(sink, (struct eo_event){.kind = EO_EVENT_DEVICE_RESULT, .device = "dev-1", .step = 2,
-                                 .steps = 2, .phase = EO_PHASE_VERIFY, .elapsed_s = 9.0,
-                                 .text = "runs 1.15.0", .status = EO_ERR_AUTH});
+    emit(sink,
+         (struct eo_event){
+             .kind = EO_EVENT_NOTE, .device = "dev-1", .phase = EO_PHASE_LEARN, .text = NULL});
+    emit(sink, (struct eo_event){.kind = EO_EVENT_STEP_RESULT,
+                                 .device = "dev-1",
+                                 .step = 1,
+                                 .steps = 2,
+                                 .phase = EO_PHASE_VERIFY,
+                                 .elapsed_s = 5.2,
+                                 .text = "OK",
+                                 .status = EO_OK});
+    emit(sink, (struct eo_event){.kind = EO_EVENT_DEVICE_RESULT,
+                                 .device = "dev-1",
+                                 .step = 2,
+                                 .steps = 2,
+                                 .phase = EO_PHASE_VERIFY,
+                                 .elapsed_s = 9.0,
+                                 .text = "runs 1.15.0",
+                                 .status = EO_ERR_AUTH});
 }
 
 /* Keys, kinds, seq from 1, time stamps; done/total only on progress, status only on results. */
@@ -157,9 +183,14 @@ static void progress(struct eo_events *sink, struct fake_clock *clock, double at
                      const char *device, uint64_t done)
 {
     clock->now = at;
-    emit(sink, (struct eo_event){.kind = EO_EVENT_PROGRESS, .device = device, .step = 1,
-                                 .steps = 1, .phase = EO_PHASE_PUSH, .done = done,
-                                 .total = 100, .elapsed_s = at});
+    emit(sink, (struct eo_event){.kind = EO_EVENT_PROGRESS,
+                                 .device = device,
+                                 .step = 1,
+                                 .steps = 1,
+                                 .phase = EO_PHASE_PUSH,
+                                 .done = done,
+                                 .total = 100,
+                                 .elapsed_s = at});
 }
 
 /* One progress line a second per device (devices paced apart), the 100 % one always; other
@@ -174,10 +205,10 @@ static void test_progress_paced_per_device(void **state)
     struct eo_events sink = eo_report_jsonl_sink(writer);
     progress(&sink, &clock, 10.0, "a", 10); /* line */
     progress(&sink, &clock, 10.5, "a", 20);
-    progress(&sink, &clock, 10.6, "b", 5);  /* line: another device */
+    progress(&sink, &clock, 10.6, "b", 5); /* line: another device */
     progress(&sink, &clock, 10.9, "a", 30);
     emit(&sink, (struct eo_event){.kind = EO_EVENT_NOTE, .device = "a", .text = "n"}); /* line */
-    progress(&sink, &clock, 11.0, "a", 40); /* line */
+    progress(&sink, &clock, 11.0, "a", 40);                                            /* line */
     progress(&sink, &clock, 11.2, "a", 50);
     progress(&sink, &clock, 11.3, "a", 100); /* line: 100 % */
     progress(&sink, &clock, 11.4, "b", 100); /* line: 100 % */
@@ -208,7 +239,8 @@ static void test_text_escaped_to_ascii(void **state)
     FILE *file = tmpfile();
     struct eo_report_jsonl *writer = eo_report_jsonl_new(file);
     struct eo_events sink = eo_report_jsonl_sink(writer);
-    emit(&sink, (struct eo_event){.kind = EO_EVENT_NOTE, .device = "caf\xc3\xa9\xff",
+    emit(&sink, (struct eo_event){.kind = EO_EVENT_NOTE,
+                                  .device = "caf\xc3\xa9\xff",
                                   .text = "a\"b\\c\nd\x1b[31m\xe2\x80\xae<&>\t\x7f"});
     json_t *lines = read_lines(file); /* checks: ASCII, no control character */
     assert_int_equal(json_array_size(lines), 1);
@@ -233,8 +265,12 @@ static void *work(void *arg)
         snprintf(text, sizeof text, "event %d of %s, with some padding to make lines long", i,
                  w->device);
         struct eo_event event = {.kind = i % 2 ? EO_EVENT_NOTE : EO_EVENT_STEP_RESULT,
-                                 .device = w->device, .step = 1, .steps = 1,
-                                 .phase = EO_PHASE_PUSH, .text = text, .elapsed_s = i * 0.001};
+                                 .device = w->device,
+                                 .step = 1,
+                                 .steps = 1,
+                                 .phase = EO_PHASE_PUSH,
+                                 .text = text,
+                                 .elapsed_s = i * 0.001};
         w->sink.emit(w->sink.ctx, &event);
     }
     return NULL;

@@ -29,12 +29,15 @@ static const char *const check_script =
     "assert s.get('name') == 'espurna-ota batch'\n"
     "cases = s.findall('testcase')\n"
     "assert int(s.get('tests')) == len(cases) == 5\n"
-    "assert int(s.get('failures')) == len([c for c in cases if c.find('failure') is not None]) == 2\n"
-    "assert int(s.get('skipped')) == len([c for c in cases if c.find('skipped') is not None]) == 2\n"
+    "assert int(s.get('failures')) == len([c for c in cases if c.find('failure') is not None]) == "
+    "2\n"
+    "assert int(s.get('skipped')) == len([c for c in cases if c.find('skipped') is not None]) == "
+    "2\n"
     "assert s.get('errors') == '0'\n"
     "assert all(c.get('classname') == 'espurna-ota.upgrade' for c in cases)\n"
     "names = [c.get('name') for c in cases]\n"
-    "assert names == ['dev-ok', 'dev-<&>\"\\'', 'caf\\u00e9', 'gone', 'bad\\ufffd\\U0001F600'], names\n"
+    "assert names == ['dev-ok', 'dev-<&>\"\\'', 'caf\\u00e9', 'gone', 'bad\\ufffd\\U0001F600'], "
+    "names\n"
     "f = cases[1].find('failure')\n"
     "assert f.get('message') == 'wrong password for <&> second line', f.get('message')\n"
     "assert f.get('type') == 'auth'\n"
@@ -91,20 +94,29 @@ static struct eo_junit *hostile_report(void)
 {
     struct eo_junit *junit = eo_junit_new();
     assert_non_null(junit);
-    eo_junit_add(junit, &(struct eo_junit_case){
-        .device = "dev-ok", .seconds = 12.5, .outcome = EO_JUNIT_PASSED, .status_name = "ok",
-        .system_out = "web, 1.14.1 -> 1.15.0"});
-    eo_junit_add(junit, &(struct eo_junit_case){
-        .device = HOSTILE_NAME, .seconds = 3.25, .outcome = EO_JUNIT_FAILED,
-        .status_name = "auth", .message = "wrong password for <&>\nsecond line",
-        .detail = "step 1/2 push: \"rejected\" & <closed>\n\t\x01\x1b\x7f\r\xc2\x85" "bell"});
-    eo_junit_add(junit, &(struct eo_junit_case){
-        .device = "caf\xc3\xa9", .outcome = EO_JUNIT_SKIPPED, .status_name = "unreachable",
-        .message = "offline: no answer \xe2\x80\x94 mDNS"});
+    eo_junit_add(junit, &(struct eo_junit_case){.device = "dev-ok",
+                                                .seconds = 12.5,
+                                                .outcome = EO_JUNIT_PASSED,
+                                                .status_name = "ok",
+                                                .system_out = "web, 1.14.1 -> 1.15.0"});
+    eo_junit_add(junit,
+                 &(struct eo_junit_case){
+                     .device = HOSTILE_NAME,
+                     .seconds = 3.25,
+                     .outcome = EO_JUNIT_FAILED,
+                     .status_name = "auth",
+                     .message = "wrong password for <&>\nsecond line",
+                     .detail = "step 1/2 push: \"rejected\" & <closed>\n\t\x01\x1b\x7f\r\xc2\x85"
+                               "bell"});
+    eo_junit_add(junit, &(struct eo_junit_case){.device = "caf\xc3\xa9",
+                                                .outcome = EO_JUNIT_SKIPPED,
+                                                .status_name = "unreachable",
+                                                .message = "offline: no answer \xe2\x80\x94 mDNS"});
     eo_junit_add(junit, &(struct eo_junit_case){.device = "gone", .outcome = EO_JUNIT_SKIPPED});
-    eo_junit_add(junit, &(struct eo_junit_case){
-        .device = "bad\xff\xf0\x9f\x98\x80", .seconds = -1.0, .outcome = EO_JUNIT_FAILED,
-        .message = "no detail \xed\xa0\x80"});
+    eo_junit_add(junit, &(struct eo_junit_case){.device = "bad\xff\xf0\x9f\x98\x80",
+                                                .seconds = -1.0,
+                                                .outcome = EO_JUNIT_FAILED,
+                                                .message = "no detail \xed\xa0\x80"});
     return junit;
 }
 
@@ -216,10 +228,8 @@ static void test_unwritable_path(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_structure_and_escapes),
-        cmocka_unit_test(test_parsed_by_xml_etree),
-        cmocka_unit_test(test_rewrite_replaces),
-        cmocka_unit_test(test_empty_report),
+        cmocka_unit_test(test_structure_and_escapes), cmocka_unit_test(test_parsed_by_xml_etree),
+        cmocka_unit_test(test_rewrite_replaces),      cmocka_unit_test(test_empty_report),
         cmocka_unit_test(test_unwritable_path),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

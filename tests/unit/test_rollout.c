@@ -88,7 +88,7 @@ static void test_parse_canary(void **state)
     bad_canary("5 ", "canary '5 ': not a number of devices");
     bad_canary("1000001", "canary '1000001': at most 1000000 devices");
     bad_canary("99999999999999999999999", "canary '99999999999999999999999': at most 1000000 "
-               "devices");
+                                          "devices");
 }
 
 static void bad_waves(const char *text, const char *message)
@@ -167,9 +167,9 @@ static void test_parse_max_failures(void **state)
         bad_limit(shapes[i], message);
     }
     bad_limit("0", "max-failures '0': must be at least 1 (the rollout stops once failures "
-              "reach it)");
+                   "reach it)");
     bad_limit("0%", "max-failures '0%': must be at least 1 (the rollout stops once failures "
-              "reach it)");
+                    "reach it)");
     bad_limit("150%", "max-failures '150%': a percentage must be at most 100%");
     bad_limit("2000000", "max-failures '2000000': at most 1000000");
 }
@@ -208,8 +208,7 @@ static void test_assign_order_independent(void **state)
     for (size_t i = 0; i < 60; i++) {
         size_t c = 0;
         for (; ids[i][c]; c++)
-            lower[i][c] = (char)(ids[i][c] >= 'A' && ids[i][c] <= 'F' ? ids[i][c] + 32
-                                                                      : ids[i][c]);
+            lower[i][c] = (char)(ids[i][c] >= 'A' && ids[i][c] <= 'F' ? ids[i][c] + 32 : ids[i][c]);
         lower[i][c] = '\0';
         shuffled[i] = lower[i];
     }
@@ -376,8 +375,10 @@ static void test_transient_table(void **state)
 {
     (void)state;
     static const enum eo_status permanent[] = {
-        EO_OK, EO_ERR_INTERNAL, EO_ERR_USAGE, EO_ERR_FILE, EO_ERR_IMAGE, EO_ERR_NOFIT,
-        EO_ERR_AUTH, EO_ERR_VERIFY, EO_ERR_DISCOVERY, EO_ERR_INPUT, EO_ERR_INTERRUPTED,
+        EO_OK,        EO_ERR_INTERNAL,    EO_ERR_USAGE,
+        EO_ERR_FILE,  EO_ERR_IMAGE,       EO_ERR_NOFIT,
+        EO_ERR_AUTH,  EO_ERR_VERIFY,      EO_ERR_DISCOVERY,
+        EO_ERR_INPUT, EO_ERR_INTERRUPTED,
     };
     for (size_t i = 0; i < sizeof permanent / sizeof permanent[0]; i++)
         for (int hint = EO_HINT_NONE; hint < EO_HINT_COUNT; hint++)

@@ -78,7 +78,8 @@ static void test_file_first_line(void **state)
     char out[EO_SECRET_MAX];
     enum eo_secret_origin origin;
     struct eo_error err;
-    struct eo_secret_sources s = {.password_file = write_file("pw", "s3cret pass\r\nsecond\n", 0600)};
+    struct eo_secret_sources s = {.password_file =
+                                      write_file("pw", "s3cret pass\r\nsecond\n", 0600)};
     assert_int_equal(resolve(&s, out, &origin, &err), EO_OK);
     assert_int_equal(origin, EO_SECRET_FILE);
     assert_string_equal(out, "s3cret pass");
@@ -194,8 +195,10 @@ static void test_store_lookup(void **state)
     char out[EO_SECRET_MAX];
     enum eo_secret_origin origin;
     struct eo_error err;
-    const char *store = write_file("store", "# comment\n\n* wildpw\nother-host nope\n"
-                                            "espurna-0a0b0c   host pw with spaces\n", 0600);
+    const char *store = write_file("store",
+                                   "# comment\n\n* wildpw\nother-host nope\n"
+                                   "espurna-0a0b0c   host pw with spaces\n",
+                                   0600);
     struct eo_secret_sources s = {.store_path = store};
     assert_int_equal(resolve(&s, out, &origin, &err), EO_OK);
     assert_int_equal(origin, EO_SECRET_STORE);

@@ -109,14 +109,15 @@ static void test_good_file(void **state)
 {
     (void)state;
     struct eo_secrets *secrets = load_ok(write_file("secrets.txt",
-        "# the fleet's passwords\n"
-        "\n"
-        "   \t\n"
-        "  # an indented comment\n"
-        "house=correct horse battery staple\n"
-        "house-2023=  spaces # and = kept  \n"
-        "Garage_1.old=crlf\r\n"
-        "last=no newline at the end", 0600));
+                                                    "# the fleet's passwords\n"
+                                                    "\n"
+                                                    "   \t\n"
+                                                    "  # an indented comment\n"
+                                                    "house=correct horse battery staple\n"
+                                                    "house-2023=  spaces # and = kept  \n"
+                                                    "Garage_1.old=crlf\r\n"
+                                                    "last=no newline at the end",
+                                                    0600));
     assert_string_equal(eo_secrets_get(secrets, "house"), "correct horse battery staple");
     assert_string_equal(eo_secrets_get(secrets, "house-2023"), "  spaces # and = kept  ");
     assert_string_equal(eo_secrets_get(secrets, "Garage_1.old"), "crlf");
@@ -184,8 +185,7 @@ static void test_symlink_refused(void **state)
     const char *target = write_file("real.txt", "a=b\n", 0600);
     const char *link = path_of("link.txt");
     assert_int_equal(symlink(target, link), 0);
-    expect_load_error(link, EO_ERR_INPUT,
-                      "%s is a symbolic link; give the secrets file itself");
+    expect_load_error(link, EO_ERR_INPUT, "%s is a symbolic link; give the secrets file itself");
 }
 
 static void test_fifo_refused(void **state)
@@ -202,8 +202,7 @@ static void test_directory_and_missing(void **state)
     (void)state;
     const char *sub = path_of("sub");
     assert_int_equal(mkdir(sub, 0700), 0);
-    expect_load_error(sub, EO_ERR_FILE,
-                      "secrets file %s: not a regular file (it is a directory)");
+    expect_load_error(sub, EO_ERR_FILE, "secrets file %s: not a regular file (it is a directory)");
     expect_load_error(path_of("nothing"), EO_ERR_FILE,
                       "secrets file %s: cannot open: No such file or directory");
 }
@@ -228,7 +227,8 @@ static void test_other_owner(void **state)
         skip();
     const char *path = write_file("theirs.txt", "a=b\n", 0600);
     assert_int_equal(chown(path, 1, 1), 0);
-    expect_load_error(path, EO_ERR_INPUT, "%s is owned by uid 1, not by the current user "
+    expect_load_error(path, EO_ERR_INPUT,
+                      "%s is owned by uid 1, not by the current user "
                       "(uid 0); keep secrets in a file of your own");
 }
 
@@ -241,13 +241,16 @@ static void test_malformed_lines(void **state)
     expect_line_error("# c\n\n=hunter2\n", 14, "%s:3: no NAME before '='", "hunter2");
     expect_line_error("my pass=hunter2\n", 16,
                       "%s:1: the NAME before '=' may hold only letters, digits, '.', '_' and "
-                      "'-'", "pass");
+                      "'-'",
+                      "pass");
     expect_line_error("ok=1\n house=hunter2\n", 20,
                       "%s:2: the NAME before '=' may hold only letters, digits, '.', '_' and "
-                      "'-'", "hunter2");
+                      "'-'",
+                      "hunter2");
     expect_line_error("p@ss=word\n", 10,
                       "%s:1: the NAME before '=' may hold only letters, digits, '.', '_' and "
-                      "'-'", "p@ss");
+                      "'-'",
+                      "p@ss");
     expect_line_error("house=\n", 7, "%s:1: 'house' has an empty password", "=");
     expect_line_error("house=hun\0ter2\n", 15, "%s:1: the line holds a NUL byte", "hun");
 }
@@ -260,8 +263,10 @@ static void test_long_name_and_password(void **state)
     memset(password, 'q', EO_SECRET_MAX);
     password[EO_SECRET_MAX] = '\0';
     snprintf(text, sizeof text, "a=1\nlong=%s\n", password);
-    expect_line_error(text, strlen(text), "%s:2: the password of 'long' is longer than 127 "
-                      "characters; no device accepts it", "qqqq");
+    expect_line_error(text, strlen(text),
+                      "%s:2: the password of 'long' is longer than 127 "
+                      "characters; no device accepts it",
+                      "qqqq");
     char name[EO_SECRET_NAME_MAX + 1];
     memset(name, 'n', EO_SECRET_NAME_MAX);
     name[EO_SECRET_NAME_MAX] = '\0';
@@ -276,16 +281,15 @@ static void test_duplicates(void **state)
     expect_line_error("a=one\nb=two\na=three\n", 20, "%s:3: 'a' is already defined on line 1",
                       "three");
     /* several: the one that comes first in the file */
-    expect_line_error("z=1\ny=2\nz=3\ny=4\nz=5\n", 20,
-                      "%s:3: 'z' is already defined on line 1", "=");
+    expect_line_error("z=1\ny=2\nz=3\ny=4\nz=5\n", 20, "%s:3: 'z' is already defined on line 1",
+                      "=");
 }
 
 /* ---- the candidates of one device ---- */
 
 static struct eo_secrets *rotation_file(void)
 {
-    return load_ok(write_file("rotation.txt", "house=new pw\nhouse-2023=old pw\nother=x\n",
-                              0600));
+    return load_ok(write_file("rotation.txt", "house=new pw\nhouse-2023=old pw\nother=x\n", 0600));
 }
 
 static void test_candidates_in_order(void **state)
@@ -315,8 +319,8 @@ static void expect_candidates_error(const struct eo_secrets *secrets, const char
     struct eo_error err;
     eo_error_clear(&err);
     memset(out, 'x', sizeof out);
-    assert_int_equal(eo_secrets_candidates(secrets, names, name_count, env, out, cap, &count,
-                                           &err), EO_ERR_INPUT);
+    assert_int_equal(eo_secrets_candidates(secrets, names, name_count, env, out, cap, &count, &err),
+                     EO_ERR_INPUT);
     assert_int_equal(count, 0);
     assert_string_equal(err.message, message);
     const char *bytes = (const char *)out;
@@ -347,8 +351,7 @@ static void test_candidates_env_fallback(void **state)
     size_t count = 99;
     struct eo_error err;
     eo_error_clear(&err);
-    assert_int_equal(eo_secrets_candidates(secrets, NULL, 0, "envpw", out, 4, &count, &err),
-                     EO_OK);
+    assert_int_equal(eo_secrets_candidates(secrets, NULL, 0, "envpw", out, 4, &count, &err), EO_OK);
     assert_int_equal(count, 1);
     assert_string_equal(out[0], "envpw");
     assert_int_equal(eo_secrets_candidates(NULL, NULL, 0, "envpw", out, 4, &count, &err), EO_OK);
@@ -366,7 +369,8 @@ static void test_candidates_env_too_long(void **state)
     char env[EO_SECRET_MAX + 1];
     memset(env, 'e', EO_SECRET_MAX);
     env[EO_SECRET_MAX] = '\0';
-    expect_candidates_error(NULL, NULL, 0, env, 4, "password from $ESPURNA_OTA_PASSWORD is "
+    expect_candidates_error(NULL, NULL, 0, env, 4,
+                            "password from $ESPURNA_OTA_PASSWORD is "
                             "longer than 127 characters; no device accepts it");
 }
 

@@ -92,8 +92,8 @@ static long fetch(const char *url, const char *from, bool head, struct fetched *
 static struct eo_serve *start_with_stall(const char *allow, const uint8_t *data, size_t size,
                                          unsigned stall_ms)
 {
-    struct eo_serve_options options = {.bind_address = "127.0.0.1", .allow_address = allow,
-                                       .stall_timeout_ms = stall_ms};
+    struct eo_serve_options options = {
+        .bind_address = "127.0.0.1", .allow_address = allow, .stall_timeout_ms = stall_ms};
     struct eo_serve *server = NULL;
     struct eo_error err;
     assert_int_equal(eo_serve_start(&options, data, size, &server, &err), EO_OK);
@@ -109,7 +109,8 @@ static struct eo_serve *start(const char *allow, const uint8_t *data, size_t siz
  * sends a GET of the image and returns the socket. */
 static int raw_get(struct eo_serve *server, int rcvbuf)
 {
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(eo_serve_port(server)),
+    struct sockaddr_in sin = {.sin_family = AF_INET,
+                              .sin_port = htons(eo_serve_port(server)),
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     char request[256];
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -196,8 +197,7 @@ static void test_url_has_port_and_random_token(void **state)
     assert_int_equal(strlen(url), strlen(prefix) + EO_SERVE_TOKEN_LEN);
     assert_int_equal(strncmp(url, prefix, strlen(prefix)), 0);
     assert_int_equal(strspn(url + strlen(prefix), "0123456789abcdef"), EO_SERVE_TOKEN_LEN);
-    assert_string_not_equal(url + strlen(prefix),
-                            eo_serve_url(b) + strlen(eo_serve_base_url(b)));
+    assert_string_not_equal(url + strlen(prefix), eo_serve_url(b) + strlen(eo_serve_base_url(b)));
     eo_serve_stop(a);
     eo_serve_stop(b);
 }

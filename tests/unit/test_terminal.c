@@ -198,9 +198,9 @@ static void test_command_replies(void **state)
     char reply[64], sent[128];
     (void)state;
     script_open(&s, "[000100] [MAIN] some log\n[000101] +OK\n", false);
-    assert_int_equal(eo_telnet_command(&s.session, "ota http://127.0.0.1:1/x", reply,
-                                       sizeof reply, &err),
-                     EO_OK);
+    assert_int_equal(
+        eo_telnet_command(&s.session, "ota http://127.0.0.1:1/x", reply, sizeof reply, &err),
+        EO_OK);
     assert_string_equal(reply, "+OK");
     script_sent(&s, sent, sizeof sent);
     assert_string_equal(sent, "ota http://127.0.0.1:1/x\r\n");

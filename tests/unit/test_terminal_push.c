@@ -34,7 +34,7 @@ struct fake_device {
     int listen_fd;
     uint16_t port;
     enum fetch_mode mode;
-    pthread_t pusher; /* FETCH_SLOW: after 64 KiB it gets SIGUSR1 (the run is interrupted) */
+    pthread_t pusher;      /* FETCH_SLOW: after 64 KiB it gets SIGUSR1 (the run is interrupted) */
     const char *last_line; /* printed after the fetch, or NULL to hang up silently */
     const char *answer;    /* its answer to the command; NULL: "+OK" and "[OTA] Downloading" */
     unsigned close_first;  /* connections closed at once (another client holds the terminal) */
@@ -79,7 +79,8 @@ static int raw_get(const char *url, int rcvbuf)
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     int n = snprintf(request, sizeof request, "GET /%s HTTP/1.1\r\nHost: x\r\n\r\n", path);
-    if (connect(fd, (struct sockaddr *)&sin, sizeof sin) != 0 || send(fd, request, (size_t)n, 0) != n) {
+    if (connect(fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
+        send(fd, request, (size_t)n, 0) != n) {
         close(fd);
         return -1;
     }
@@ -92,7 +93,8 @@ static void take(int fd, size_t n)
     char buf[4096];
     while (n > 0) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        ssize_t got = poll(&pfd, 1, 20000) == 1 ? recv(fd, buf, n < sizeof buf ? n : sizeof buf, 0) : -1;
+        ssize_t got =
+            poll(&pfd, 1, 20000) == 1 ? recv(fd, buf, n < sizeof buf ? n : sizeof buf, 0) : -1;
         if (got <= 0)
             return;
         n -= (size_t)got;
@@ -382,7 +384,8 @@ static void test_interrupted_fetch(void **state)
     assert_int_equal(err.signal, SIGINT);
     assert_true(result.bytes_confirmed >= 60 * 1024 && result.bytes_confirmed < IMAGE_SIZE);
     char expected[256];
-    snprintf(expected, sizeof expected, "interrupted (SIGINT): device fake-device received %llu of %u "
+    snprintf(expected, sizeof expected,
+             "interrupted (SIGINT): device fake-device received %llu of %u "
              "bytes and drops the update; it keeps its current firmware",
              (unsigned long long)result.bytes_confirmed, IMAGE_SIZE);
     assert_string_equal(err.message, expected);
@@ -421,7 +424,7 @@ static void test_never_fetched_is_unreachable(void **state)
     assert_int_equal(push(&dev, &result, &err), EO_ERR_UNREACHABLE);
     assert_non_null(strstr(err.message, "device never fetched the image from http://127.0.0.1:"));
     assert_null(strstr(err.message, dev.url)); /* the one-time path stays out of messages */
-    assert_null(strstr(err.message, "--")); /* no command-line flag: that is the hint's */
+    assert_null(strstr(err.message, "--"));    /* no command-line flag: that is the hint's */
     assert_int_equal(err.hint, EO_HINT_FETCH_BACK);
 }
 

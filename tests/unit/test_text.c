@@ -30,27 +30,35 @@ static void test_printable_replaces_controls(void **state)
 {
     (void)state;
     expect_printable("\x1b[31mRED\x7f\t\n", "?[31mRED???");
-    expect_printable("a\xc2\x9b" "2Jb", "a?2Jb");  /* C1 CSI as UTF-8: one character */
-    expect_printable("a\x9b" "2Jb", "a?2Jb");      /* C1 CSI as a raw byte */
+    expect_printable("a\xc2\x9b"
+                     "2Jb",
+                     "a?2Jb"); /* C1 CSI as UTF-8: one character */
+    expect_printable("a\x9b"
+                     "2Jb",
+                     "a?2Jb"); /* C1 CSI as a raw byte */
 }
 
 static void test_printable_replaces_bidi_and_other_characters(void **state)
 {
     (void)state;
-    expect_printable("1.0\xe2\x80\xae-evil", "1.0?-evil");     /* U+202E RIGHT-TO-LEFT OVERRIDE */
-    expect_printable("a\xe2\x81\xa6" "b\xe2\x81\xa9", "a?b?"); /* U+2066 ... U+2069 isolates */
+    expect_printable("1.0\xe2\x80\xae-evil", "1.0?-evil"); /* U+202E RIGHT-TO-LEFT OVERRIDE */
+    expect_printable("a\xe2\x81\xa6"
+                     "b\xe2\x81\xa9",
+                     "a?b?");                                   /* U+2066 ... U+2069 isolates */
     expect_printable("caf\xc3\xa9 \xf0\x9f\x98\x80", "caf? ?"); /* é, an emoji */
-    expect_printable("\xef\xbb\xbfX", "?X");                   /* U+FEFF */
+    expect_printable("\xef\xbb\xbfX", "?X");                    /* U+FEFF */
 }
 
 static void test_printable_invalid_bytes(void **state)
 {
     (void)state;
-    expect_printable("A\xff\xfe" "B", "A??B");
-    expect_printable("\xc0\xaf", "??");             /* overlong '/' */
-    expect_printable("\xed\xa0\x80", "???");        /* a surrogate */
-    expect_printable("\xf4\x90\x80\x80", "????");   /* above U+10FFFF */
-    expect_printable("x\xe2\x80", "x??");           /* sequence cut by the end */
+    expect_printable("A\xff\xfe"
+                     "B",
+                     "A??B");
+    expect_printable("\xc0\xaf", "??");           /* overlong '/' */
+    expect_printable("\xed\xa0\x80", "???");      /* a surrogate */
+    expect_printable("\xf4\x90\x80\x80", "????"); /* above U+10FFFF */
+    expect_printable("x\xe2\x80", "x??");         /* sequence cut by the end */
 }
 
 static void test_printable_nul_and_cut(void **state)
@@ -82,14 +90,18 @@ static void test_utf8_keeps_valid_text(void **state)
     (void)state;
     expect_utf8("", "");
     expect_utf8("plain", "plain");
-    expect_utf8("caf\xc3\xa9 \xe2\x80\xae \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x80\xae \xf0\x9f\x98\x80");
+    expect_utf8("caf\xc3\xa9 \xe2\x80\xae \xf0\x9f\x98\x80",
+                "caf\xc3\xa9 \xe2\x80\xae \xf0\x9f\x98\x80");
 }
 
 static void test_utf8_replaces_each_stray_byte(void **state)
 {
     (void)state;
     expect_utf8("B\xff\xfe", "B\xef\xbf\xbd\xef\xbf\xbd");
-    expect_utf8("\x9b" "2J", "\xef\xbf\xbd" "2J");
+    expect_utf8("\x9b"
+                "2J",
+                "\xef\xbf\xbd"
+                "2J");
     expect_utf8("\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd");
     expect_utf8("x\xe2\x80", "x\xef\xbf\xbd\xef\xbf\xbd");
 }

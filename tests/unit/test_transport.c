@@ -35,9 +35,9 @@ static void test_target_defaults(void **state)
 static void test_updater_error_codes_of_every_method(void **state)
 {
     (void)state;
-    assert_int_equal(eo_updater_error_code("ERROR[4]: Not Enough Space"), 4);     /* espota */
-    assert_int_equal(eo_updater_error_code("ERR: ERROR[10]: Magic byte"), 10);    /* invitation */
-    assert_int_equal(eo_updater_error_code("ERROR 7"), 7);                         /* 1.14 web */
+    assert_int_equal(eo_updater_error_code("ERROR[4]: Not Enough Space"), 4);  /* espota */
+    assert_int_equal(eo_updater_error_code("ERR: ERROR[10]: Magic byte"), 10); /* invitation */
+    assert_int_equal(eo_updater_error_code("ERROR 7"), 7);                     /* 1.14 web */
     assert_int_equal(eo_updater_error_code("[OTA] ERROR[9]: new Flash config wrong"), 9);
     assert_int_equal(eo_updater_error_code("ERROR: Upgrade in progress"), -1);
     assert_int_equal(eo_updater_error_code("[OTA] ERROR: (4) Not Enough Space"), -1);

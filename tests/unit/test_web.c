@@ -72,7 +72,7 @@ static void test_not_enough_space_in_every_generation(void **state)
     assert_int_equal(err.http_status, 500);
     assert_int_equal(err.updater_code, 4);
     assert_no_cli_words(&err);
-    assert_int_equal(classify(200, "ERROR 4", &err), EO_ERR_NOFIT);     /* 1.12–1.14.0 */
+    assert_int_equal(classify(200, "ERROR 4", &err), EO_ERR_NOFIT); /* 1.12–1.14.0 */
     assert_int_equal(err.updater_code, 4);
     assert_int_equal(classify(200, "ERROR[4]: Not Enough Space", &err), EO_ERR_NOFIT);
 }
@@ -125,8 +125,8 @@ static void test_check_fit_before_sending(void **state)
     (void)state;
     c.image_flash_size = 1 * MB;
     eo_error_clear(&err);
-    assert_int_equal(eo_web_check_fit(&c, 0, &err), EO_OK);           /* unknown */
-    assert_int_equal(eo_web_check_fit(&c, 161 * 4096, &err), EO_OK);  /* 160 sectors fit */
+    assert_int_equal(eo_web_check_fit(&c, 0, &err), EO_OK);          /* unknown */
+    assert_int_equal(eo_web_check_fit(&c, 161 * 4096, &err), EO_OK); /* 160 sectors fit */
     assert_int_equal(eo_web_check_fit(&c, 160 * 4096, &err), EO_ERR_NOFIT);
     assert_int_equal(err.hint, EO_HINT_TWO_STEP);
     assert_no_cli_words(&err);
@@ -148,9 +148,9 @@ static void test_invalid_image_is_refused(void **state)
     /* our image's header is known good: then it is the flash configuration that is refused */
     struct eo_web_reply_context known = ctx;
     known.image_flash_size = 4 * MB;
-    assert_int_equal(eo_web_classify(400, "ERROR: No magic byte / invalid flash config", &known,
-                                     &err),
-                     EO_ERR_REFUSED);
+    assert_int_equal(
+        eo_web_classify(400, "ERROR: No magic byte / invalid flash config", &known, &err),
+        EO_ERR_REFUSED);
     assert_int_equal(err.hint, EO_HINT_FLASH_SIZE);
     assert_non_null(strstr(err.message, "another flash size"));
     assert_no_cli_words(&err);
@@ -232,14 +232,14 @@ static void test_body_taken(void **state)
     (void)state;
     const uint64_t image = 296960, form = image + 230;
     assert_int_equal(eo_web_body_taken(0, form, 0, image), 0);
-    assert_int_equal(eo_web_body_taken(200, form, 0, image), 0);        /* envelope only */
-    assert_int_equal(eo_web_body_taken(65536, form, 65536, image), 0);  /* all still here */
+    assert_int_equal(eo_web_body_taken(200, form, 0, image), 0);       /* envelope only */
+    assert_int_equal(eo_web_body_taken(65536, form, 65536, image), 0); /* all still here */
     assert_int_equal(eo_web_body_taken(65536, form, 5306, image), 60000);
     assert_int_equal(eo_web_body_taken(form, form, 1, image), image - 1);
     assert_int_equal(eo_web_body_taken(form, form, 0, image), image);
     assert_int_equal(eo_web_body_taken(form, form, 0, image), image);
-    assert_int_equal(eo_web_body_taken(0, 0, 0, image), 0);             /* Digest's empty POST */
-    assert_int_equal(eo_web_body_taken(form + 5, form, 0, image), 0);   /* nonsense */
+    assert_int_equal(eo_web_body_taken(0, 0, 0, image), 0);           /* Digest's empty POST */
+    assert_int_equal(eo_web_body_taken(form + 5, form, 0, image), 0); /* nonsense */
 }
 
 int main(void)
