@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # docs.sh — the man page tells the truth: it renders without warnings, documents every command
-# and every option that `espurna-ota <command> --help` lists, carries the whole exit-code table
-# of src/base/status.c, and `cmake --install` installs it beside the binary.
+# and, option by option, exactly what `espurna-ota <command> --help` lists (man_options.py),
+# carries the whole exit-code table of src/base/status.c, and `cmake --install` installs it
+# beside the binary.
 set -euo pipefail
 : "${EO_BIN:?}" "${EO_SOURCE:?}" "${EO_BUILD:?}"
 man_page=$EO_SOURCE/man/espurna-ota.1
@@ -17,12 +18,10 @@ commands=$("$EO_BIN" --help | awk '/^commands:/{on=1; next} on && NF>=2 && /^  [
 for command in $commands; do
   grep -q "^\.SS \"espurna-ota $command" "$man_page" || fail "man page has no section for '$command'"
   "$EO_BIN" "$command" --help >/dev/null || fail "'$command --help' failed"
-  for option in $("$EO_BIN" "$command" --help | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u); do
-    [[ $option == --help ]] && continue
-    grep -qF -- "\\-\\-${option#--}" "$man_page" ||
-      fail "option $option of '$command' is not in the man page"
-  done
 done
+# shellcheck disable=SC2086 # one word per command
+python3 "$EO_SOURCE/tests/e2e/man_options.py" "$EO_BIN" "$man_page" $commands ||
+  fail "the man page and --help disagree (above)"
 
 # every row of the status table: ".B <code>" then "<name>: ..."
 while read -r code name; do
