@@ -3,8 +3,9 @@
 # the build tree (into a temporary folder); its control fields (Depends from dpkg-shlibdeps,
 # avahi-daemon only recommended), its files, ownership and modes are checked; it is unpacked into
 # a scratch root whose binaries run; lintian reports no error; `cmake --install` into a
-# temporary prefix installs the same files (in the upstream layout); and the installed lab runs
-# a virtual device from the installed binaries alone (when labs can be made here).
+# temporary prefix installs the same files (in the upstream layout), which the README's uninstall
+# commands remove; and the installed lab runs a virtual device from the installed binaries alone
+# (when labs can be made here).
 source "$(dirname "$0")/../e2e/lib.sh"
 : "${EO_BUILD:?}" "${EO_SOURCE:?}"
 
@@ -124,6 +125,15 @@ as_packaged=$(sed -e 's|^|usr/|' -e 's|\(man1/.*\.1\)$|\1.gz|' \
 assert_eq "$files" "$(sort <<<"$as_packaged")" "cmake --install installs what the package holds"
 assert_contains "$installed" "share/zsh/site-functions/_espurna-ota" "zsh completion, upstream folder"
 assert_contains "$installed" "share/man/man1/espurna-ota.1" "man pages, uncompressed"
+
+note "the README's uninstall commands remove every file cmake --install put there"
+uninstall=$(awk '/^\*\*Uninstall\.\*\*/ {on = 1} on && /^```sh$/ {grab = 1; next}
+  grab && /^```$/ {exit} grab' "$EO_SOURCE/README.md")
+assert_contains "$uninstall" "rm -f bin/espurna-ota" "README's uninstall commands found"
+cp -a "$prefix" "$work/uninstalled"
+(cd "$work/uninstalled" && bash -euc "$(grep -v '^cd ' <<<"$uninstall")") ||
+  fail "the README's uninstall commands failed"
+assert_eq "" "$(cd "$work/uninstalled" && find . -type f)" "files left after the README's uninstall"
 
 note "the installed lab, without the build tree: one virtual device of an image the installed mkimage wrote"
 "$prefix/bin/espurna-mkimage" --output "$work/espurna-1.14.1-itead-sonoff-basic.bin" --size 614400 \
