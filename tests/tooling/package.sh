@@ -94,6 +94,7 @@ for page in espurna-ota espurna-vdev espurna-mkimage; do
   gzip -t "$gz" || fail "$page.1.gz is not gzip"
   cmp -s <(zcat "$gz") "$EO_SOURCE/man/$page.1" || fail "$page.1.gz is not man/$page.1"
   assert_eq "" "$(zcat "$gz" | groff -man -ww -z 2>&1)" "$page.1 renders without warnings"
+  assert_contains "$(zcat "$gz" | grep '^\.TH ')" "\"espurna-ota $version\"" "$page.1 names this version"
 done
 cmp -s "$root/usr/share/bash-completion/completions/espurna-ota" "$EO_SOURCE/completions/espurna-ota.bash" ||
   fail "bash completion is not completions/espurna-ota.bash"
