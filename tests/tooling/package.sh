@@ -96,6 +96,15 @@ for page in espurna-ota espurna-vdev espurna-mkimage; do
   assert_eq "" "$(zcat "$gz" | groff -man -ww -z 2>&1)" "$page.1 renders without warnings"
   assert_contains "$(zcat "$gz" | grep '^\.TH ')" "\"espurna-ota $version\"" "$page.1 names this version"
 done
+# the device's and the image tool's pages document every option their --help lists
+for program in espurna-vdev espurna-mkimage; do
+  page=$(zcat "$root/usr/share/man/man1/$program.1.gz" | sed 's/\\-/-/g') # \- is a hyphen too
+  mapfile -t help_options < <("$root/usr/bin/$program" --help | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
+  [[ ${#help_options[@]} -ge 10 ]] || fail "$program --help lists too few options: ${help_options[*]}"
+  for option in "${help_options[@]}"; do
+    grep -qE -- "$option([^a-z0-9-]|\$)" <<<"$page" || fail "$program.1 does not document $option"
+  done
+done
 cmp -s "$root/usr/share/bash-completion/completions/espurna-ota" "$EO_SOURCE/completions/espurna-ota.bash" ||
   fail "bash completion is not completions/espurna-ota.bash"
 cmp -s "$root/usr/share/zsh/vendor-completions/_espurna-ota" "$EO_SOURCE/completions/_espurna-ota" ||
