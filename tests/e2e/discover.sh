@@ -21,19 +21,19 @@ print(" ".join(map(str, v)) if isinstance(v, tuple) else v)' "$json" "$1"
 }
 assert_eq "1 discover ok 0" "$(get 'd["schema_version"], d["command"], d["status"], d["exit_code"]')" "envelope"
 dev='d["devices"][0]'
-assert_eq ESPURNA-00000B "$(get "$dev[\"hostname\"]")" "hostname"
-assert_eq "['127.0.1.11']" "$(get "$dev[\"addresses\"]")" "addresses"
-assert_eq "{'espota': 8266, 'web': 80, 'telnet': 23}" "$(get "$dev[\"ports\"]")" "ports"
-assert_eq "$(free_space_bytes 1048576 614400)" "$(get "$dev[\"free_space\"][\"bytes\"]")" "free space in bytes"
-assert_eq reported "$(get "$dev[\"free_space\"][\"source\"]")" "1.14 announces bytes"
-assert_eq "1048576 converted" "$(get "$dev[\"flash_real\"][\"bytes\"], $dev[\"flash_real\"][\"source\"]")" "real flash"
-assert_eq 1048576 "$(get "$dev[\"flash_built\"][\"bytes\"]")" "built-for flash"
+assert_eq ESPURNA-00000B "$(get "${dev}[\"hostname\"]")" "hostname"
+assert_eq "['127.0.1.11']" "$(get "${dev}[\"addresses\"]")" "addresses"
+assert_eq "{'espota': 8266, 'web': 80, 'telnet': 23}" "$(get "${dev}[\"ports\"]")" "ports"
+assert_eq "$(free_space_bytes 1048576 614400)" "$(get "${dev}[\"free_space\"][\"bytes\"]")" "free space in bytes"
+assert_eq reported "$(get "${dev}[\"free_space\"][\"source\"]")" "1.14 announces bytes"
+assert_eq "1048576 converted" "$(get "${dev}[\"flash_real\"][\"bytes\"], ${dev}[\"flash_real\"][\"source\"]")" "real flash"
+assert_eq 1048576 "$(get "${dev}[\"flash_built\"][\"bytes\"]")" "built-for flash"
 record=$(mdns_record ESPURNA-00000B)
 mac=$(txt_value "$record" mac)
-assert_eq "$mac" "$(get "$dev[\"mac\"]")" "mac as announced (1.14: with colons)"
-assert_eq "$(txt_value "$record" build_date)" "$(get "$dev[\"build_date\"]")" "build date"
-assert_eq "${mac:9:2}${mac:12:2}${mac:15:2}" "$(get "$dev[\"chip_id\"]")" "chip id from the mac"
+assert_eq "$mac" "$(get "${dev}[\"mac\"]")" "mac as announced (1.14: with colons)"
+assert_eq "$(txt_value "$record" build_date)" "$(get "${dev}[\"build_date\"]")" "build date"
+assert_eq "${mac:9:2}${mac:12:2}${mac:15:2}" "$(get "${dev}[\"chip_id\"]")" "chip id from the mac"
 assert_eq "full ['web', 'espota', 'terminal'] True []" \
-  "$(get "$dev[\"kind\"], $dev[\"methods\"], $dev[\"auth\"], $dev[\"notes\"]")" \
+  "$(get "${dev}[\"kind\"], ${dev}[\"methods\"], ${dev}[\"auth\"], ${dev}[\"notes\"]")" \
   "kind, methods, auth, no notes"
 note "one device listed with all its facts"

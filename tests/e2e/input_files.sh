@@ -81,41 +81,42 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/key.p
 openssl pkey -in "$work/key.pem" -pubout -out "$work/pub.pem"
 openssl pkey -pubin -in "$work/pub.pem" -outform DER -out "$work/pub.der"
 openssl req -x509 -new -key "$work/key.pem" -subj /CN=ca -days 1 -out "$work/ca.pem" 2>/dev/null
-web() { echo flash -m web -d "$DEV" -i "$CORE_1141" --password-file "$PW" --connect-timeout 2000; }
+WEB=(flash -m web -d "$DEV" -i "$CORE_1141" --password-file "$PW" --connect-timeout 2000)
 pin_usage="espurna-ota flash: --pin needs sha256//BASE64 (the base64 of a 32-byte SHA-256; several joined by ';') or a public key file"
 for bad in "sha256//" "sha256//abc" "sha256//${hash%=}" "sha256//${hash:1}!" "sha256//$hash;" \
   "sha256//$hash;sha256//short" "sha256//$hash sha256//$hash"; do
   refused "--pin '$bad'" "2|$pin_usage, not '$bad'
-try 'espurna-ota flash --help'" $(web) --pin "$bad"
+try 'espurna-ota flash --help'" "${WEB[@]}" --pin "$bad"
 done
 refused "--pin missing file" \
   "3|espurna-ota: pinned public key file $work/nope.pem: cannot open: No such file or directory" \
-  $(web) --pin "$work/nope.pem"
+  "${WEB[@]}" --pin "$work/nope.pem"
 refused "--pin directory" \
   "3|espurna-ota: pinned public key file $work: not a regular file (it is a directory)" \
-  $(web) --pin "$work"
+  "${WEB[@]}" --pin "$work"
 refused "--pin FIFO" \
   "3|espurna-ota: pinned public key file $fifo: not a regular file (it is a pipe or FIFO)" \
-  $(web) --pin "$fifo"
+  "${WEB[@]}" --pin "$fifo"
 for not_key in key.pem ca.pem; do
   refused "--pin $not_key" \
     "12|espurna-ota: pinned public key file $work/$not_key holds no PEM (\"PUBLIC KEY\") or DER public key" \
-    $(web) --pin "$work/$not_key"
+    "${WEB[@]}" --pin "$work/$not_key"
 done
 refused "--ca-file missing" \
   "3|espurna-ota: CA file $work/nope.pem: cannot open: No such file or directory" \
-  $(web) --ca-file "$work/nope.pem"
+  "${WEB[@]}" --ca-file "$work/nope.pem"
 refused "--ca-file directory" \
-  "3|espurna-ota: CA file $work: not a regular file (it is a directory)" $(web) --ca-file "$work"
+  "3|espurna-ota: CA file $work: not a regular file (it is a directory)" "${WEB[@]}" --ca-file "$work"
 refused "--ca-file holds a key" \
-  "12|espurna-ota: CA file $work/pub.pem holds no PEM certificate" $(web) --ca-file "$work/pub.pem"
+  "12|espurna-ota: CA file $work/pub.pem holds no PEM certificate" "${WEB[@]}" --ca-file "$work/pub.pem"
 
 # good values pass the checks: the tool goes on to the device, which speaks no TLS, so the
 # handshake fails there (an exit code of the network, not 2, 3 or 12). The device's log cannot
 # tell: its web server logs a TLS hello only when it gets to parse it before the client leaves.
 for good in "--pin sha256//$hash" "--pin sha256//$hash;sha256//$hash" "--pin $work/pub.pem" \
   "--pin $work/pub.der" "--ca-file $work/ca.pem"; do
-  out=$(run $(web) $good)
+  read -r -a good_options <<<"$good"
+  out=$(run "${WEB[@]}" "${good_options[@]}")
   [[ ${out%%|*} != 2 && ${out%%|*} != 3 && ${out%%|*} != 12 ]] || fail "$good refused: $out"
   assert_contains "$out" "tls with $DEV failed" "$good: the TLS handshake was tried"
 done

@@ -13,8 +13,9 @@ assert_contains "$out" "usage: tests/lab/run" "--help"
 for bad in "--device foo=bar -- true" "--devices x -- true" "--devices 2 -- true" \
   "--tcp-rmem 1 -- true" "--bogus -- true" "--device image=$FULL_1140" "--time-scale x -- true" \
   "--time-scale -1 -- true" "--device time-scale=0,1 -- true" "--device flash-sector-ms=x -- true"; do
+  read -r -a bad_args <<<"$bad"
   status=0
-  err=$(bash "$LAB" $bad 2>&1 >/dev/null) || status=$?
+  err=$(bash "$LAB" "${bad_args[@]}" 2>&1 >/dev/null) || status=$?
   assert_eq 2 "$status" "'$bad' exit status"
   assert_eq 1 "$(grep -c . <<<"$err")" "'$bad' error is one line"
   assert_contains "$err" "try --help" "'$bad' error"
@@ -67,10 +68,10 @@ wait "$lab" || status=$?
 assert_eq 143 "$status" "exit status after SIGTERM"
 dir=$(sed -n 's/^dir //p' "$info")
 [[ -n $dir && ! -e $dir ]] || fail "lab directory '$dir' left behind after SIGTERM"
-for pid in $(awk '/^[0-9]/ {print $4}' "$info"); do
+while read -r pid; do
   if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q espurna-vdev; then
     fail "device pid $pid still running after SIGTERM"
   fi
-done
+done < <(awk '/^[0-9]/ {print $4}' "$info")
 rm -f "$info"
 note "pass"

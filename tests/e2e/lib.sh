@@ -43,7 +43,7 @@
 #                                   $err and $status
 #   DEV_VERSION                     version string of the 1.15.0-dev test images
 
-# shellcheck shell=bash disable=SC2034
+# shellcheck shell=bash disable=SC2034 # its variables are for the scripts that source it
 set -uo pipefail
 
 EO_SOURCE=${EO_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}

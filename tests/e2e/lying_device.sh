@@ -56,8 +56,9 @@ flash() { # flash N IMAGE [OPTIONS]: the tool against device N, short bounds
     --password-file "$(dev_password_file "$n")" --connect-timeout 5000 --stall-timeout 5000 "$@"
 }
 
-wait_until 20 bash -c '[[ $(avahi-browse -tp _arduino._tcp 2>/dev/null | grep -c "^+") -ge 7 ]]' ||
-  fail "the seven devices were not announced"
+# announced N: at least N _arduino._tcp services are announced
+announced() { [[ $(avahi-browse -tp _arduino._tcp 2>/dev/null | grep -c "^+") -ge $1 ]]; }
+wait_until 20 announced 7 || fail "the seven devices were not announced"
 
 note "txt-long and numbers: discover lists both with what is known, cut and marked unknown"
 bounded 15 "$EO_BIN" discover --json --timeout 5

@@ -7,6 +7,7 @@
 #   fake_service INSTANCE HOSTNAME TYPE PORT [TXT...]
 #   fake_wait_count TYPE N                  wait until avahi-browse resolves N services of TYPE
 
+# shellcheck shell=bash
 FAKE_PIDS=()
 
 fake_stop_all() {

@@ -41,25 +41,25 @@ stop_when() {
   wait "$pid" || status=$?
   err=$(<"$LAB_DIR/err")
   assert_eq $((128 + $(signal_number "$signal"))) "$status" "SIG$signal exit status ($err)"
-  [[ -z $(ss -Htlnp | grep 'espurna-ota') ]] || fail "SIG$signal: a listener was left behind"
+  [[ $(ss -Htlnp) != *espurna-ota* ]] || fail "SIG$signal: a listener was left behind"
   [[ -z $(ls -A "$TMPDIR") ]] || fail "SIG$signal: temporary files were left: $(ls -A "$TMPDIR")"
 }
 
-upgrade() { # N [OPTIONS]
+# upgrade_command N [OPTIONS]: UPGRADE=(the command that upgrades device N by its mDNS name)
+upgrade_command() {
   local n=$1
   shift
-  echo "$EO_BIN" upgrade --device "$(host "$n").local" --image "$FULL_DEV" \
-    --firmware-dir "$IMAGES" --password-file pw --reboot-timeout 60 "$@"
+  UPGRADE=("$EO_BIN" upgrade --device "$(host "$n").local" --image "$FULL_DEV"
+    --firmware-dir "$IMAGES" --password-file pw --reboot-timeout 60 "$@")
 }
 
 note "learning from a device that does not answer (frozen), each signal: nothing was sent"
 frozen=$(lab-device pid 1)
 kill -STOP "$frozen" # its sockets still accept connections; nothing answers on them
 for signal in INT TERM HUP; do
-  # shellcheck disable=SC2046
   stop_when "$signal" "grep -qs 'learn:' '$LAB_DIR/err'" \
-    $(echo "$EO_BIN" upgrade --device "$(dev_address 1)" --image "$FULL_DEV" --no-mdns \
-      --password-file pw)
+    "$EO_BIN" upgrade --device "$(dev_address 1)" --image "$FULL_DEV" --no-mdns \
+    --password-file pw
   assert_contains "$err" "$(dev_address 1) was not changed: nothing was sent" "SIG$signal while learning"
 done
 kill -CONT "$frozen"
@@ -67,9 +67,9 @@ assert_eq 1 "$(lab-device boots 1)" "device 1 untouched"
 
 note "pushing by the terminal method (the image server up), each signal: the device drops it"
 for signal in INT TERM HUP; do
-  # shellcheck disable=SC2046
+  upgrade_command 2 --method terminal
   stop_when "$signal" "grep -qs 'ota http' '$LAB_DIR/dev/2/log' && grep -qs '%' '$LAB_DIR/err'" \
-    $(upgrade 2 --method terminal)
+    "${UPGRADE[@]}"
   assert_contains "$err" "drops the update" "SIG$signal while pushing: what the device does"
   assert_contains "$err" "$(host 2).local was not changed" "SIG$signal while pushing: where"
   wait_until 30 bash -c "lab-device log 2 | tail -n 3 | grep -q 'ERROR\|Disconnected\|dropped'" ||
@@ -82,8 +82,8 @@ assert_eq "1.14.1 full" "$(dev_running 2)" "device 2 still runs its image"
 note "waiting for the reboot, each signal on its own device: it comes back on the core image"
 n=3
 for signal in INT TERM HUP; do
-  # shellcheck disable=SC2046
-  stop_when "$signal" "grep -qs 'reboot:' '$LAB_DIR/err'" $(upgrade "$n")
+  upgrade_command "$n"
+  stop_when "$signal" "grep -qs 'reboot:' '$LAB_DIR/err'" "${UPGRADE[@]}"
   assert_contains "$err" "the same command again" "SIG$signal while rebooting: how to finish"
   lab-device wait-boot "$n" 2 30 || fail "device $n did not come back"
   assert_eq "$DEV_VERSION core" "$(dev_running "$n")" "device $n is where the tool said"
@@ -92,10 +92,9 @@ done
 
 note "a batch, SIGTERM mid-transfer: every device's standing in the table"
 printf '%s\n' "$(host 6)" "$(host 7)" >two.txt
-# shellcheck disable=SC2046
 stop_when TERM "grep -qs 'push' '$LAB_DIR/err'" \
-  $(echo "$EO_BIN" batch --devices two.txt --firmware-dir "$IMAGES" --password-file pw -j 2 \
-    --journal j.jsonl)
+  "$EO_BIN" batch --devices two.txt --firmware-dir "$IMAGES" --password-file pw -j 2 \
+  --journal j.jsonl
 out=$(<"$LAB_DIR/out")
 for n in 6 7; do
   assert_contains "$(grep "^$(host "$n") " <<<"$out")" "failed: interrupted" "device $n in the table"

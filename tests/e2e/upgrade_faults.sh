@@ -26,15 +26,16 @@ unset ESPURNA_OTA_PASSWORD
 export XDG_CONFIG_HOME=$LAB_DIR/no-config HOME=$LAB_DIR/no-home XDG_DATA_HOME=$LAB_DIR/no-data
 cd "$LAB_DIR" || fail "no lab directory"
 
-upgrade_args() { # N IMAGE
-  echo --device "$(lab-device hostname "$1").local" --image "$2" \
-    --password-file "$(dev_password_file "$1")" --firmware-dir "$IMAGES"
+# upgrade_args N IMAGE: UPGRADE_ARGS=(the options that upgrade device N to IMAGE)
+upgrade_args() {
+  UPGRADE_ARGS=(--device "$(lab-device hostname "$1").local" --image "$2"
+    --password-file "$(dev_password_file "$1")" --firmware-dir "$IMAGES")
 }
 upgrade() { # N IMAGE [OPTIONS]: $out $err $status
   local n=$1 file=$2
   shift 2
-  # shellcheck disable=SC2046
-  capture "$EO_BIN" upgrade $(upgrade_args "$n" "$file") --reboot-timeout "${REBOOT_TIMEOUT:-30}" --json "$@"
+  upgrade_args "$n" "$file"
+  capture "$EO_BIN" upgrade "${UPGRADE_ARGS[@]}" --reboot-timeout "${REBOOT_TIMEOUT:-30}" --json "$@"
 }
 jq_out() { jq -r "$1" <<<"$out"; }
 
@@ -81,8 +82,8 @@ upgrade 7 "$FULL_1141" --connect-timeout 2000
 assert_eq 0 "$status" "fallback exit status ($err)"
 assert_eq "terminal 1.14.1" "$(jq_out '"\(.steps[0].method) \(.final_version)"')" "fallback result"
 assert_contains "$(jq_out .steps[0].fallback)" "espota did not start" "fallback: said so"
-# shellcheck disable=SC2046
-capture "$EO_BIN" upgrade $(upgrade_args 7 "$FULL_1141") --connect-timeout 2000
+upgrade_args 7 "$FULL_1141"
+capture "$EO_BIN" upgrade "${UPGRADE_ARGS[@]}" --connect-timeout 2000
 assert_eq 0 "$status" "fallback: the re-run reports up to date ($err)"
 assert_contains "$out" "up to date" "fallback: up to date"
 
@@ -90,8 +91,8 @@ assert_contains "$out" "up to date" "fallback: up to date"
 # so that the phases show on stderr)
 interrupt() {
   local n=$1 file=$2 when=$3 pid
-  # shellcheck disable=SC2046
-  "${INTERRUPTIBLE[@]}" "$EO_BIN" upgrade $(upgrade_args "$n" "$file") \
+  upgrade_args "$n" "$file"
+  "${INTERRUPTIBLE[@]}" "$EO_BIN" upgrade "${UPGRADE_ARGS[@]}" \
     >"$LAB_DIR/out" 2>"$LAB_DIR/err" &
   pid=$!
   BG_PIDS+=("$pid")

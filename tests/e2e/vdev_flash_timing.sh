@@ -31,9 +31,10 @@ note "the device's time options: bad values and the two ways to set the flash ti
 VDEV=$EO_BUILD/firmware/host/espurna-vdev
 for bad in "--time-scale 0,1" "--time-scale 101" "--time-scale -1" "--flash-sector-ms 1.0005" \
   "--flash-sector-ms 10001" "--flash-kbps 1.5" "--flash-kbps 40 --flash-sector-ms 33"; do
+  read -r -a bad_options <<<"$bad"
   status=0
-  # shellcheck disable=SC2086
-  err=$("$VDEV" --flash "$LAB_DIR/none.bin" --address 127.0.1.99 $bad 2>&1 >/dev/null) || status=$?
+  err=$("$VDEV" --flash "$LAB_DIR/none.bin" --address 127.0.1.99 "${bad_options[@]}" 2>&1 >/dev/null) ||
+    status=$?
   assert_eq 2 "$status" "vdev $bad: exit status"
   assert_eq 2 "$(grep -c . <<<"$err")" "vdev $bad: one line and the hint ($err)"
   assert_contains "$err" "try 'espurna-vdev --help'" "vdev $bad: the hint"

@@ -32,9 +32,10 @@ start_watch() {
 }
 
 # finish_watch NAME SECONDS: waits (bounded) for the driver; its exit status in WATCH_STATUS.
+watch_ended() { ! kill -0 "$WATCH_PID" 2>/dev/null; }
 finish_watch() {
   local name=$1 seconds=$2
-  wait_until "$seconds" eval '! kill -0 "$WATCH_PID" 2>/dev/null' ||
+  wait_until "$seconds" watch_ended ||
     fail "$name: the driver did not end within $seconds s"
   WATCH_STATUS=0
   wait "$WATCH_PID" || WATCH_STATUS=$?

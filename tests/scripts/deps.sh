@@ -48,6 +48,7 @@ run_deps() {
   local name=$1 existing=${2:-}
   : >"$work/$name.log"
   status=0
+  # shellcheck disable=SC2016 # the script's $1..$3 and $? are the inner shell's
   err=$(DEPS_TEST_LOG=$work/$name.log PATH="$stubs:$PATH" unshare --mount --propagation private \
     bash -c '
       mount -t tmpfs tmpfs /usr/sbin || exit 90
@@ -60,7 +61,7 @@ run_deps() {
 }
 
 note "nothing missing: exit 0, apt not run, no policy file"
-DEPS_TEST_MISSING= run_deps none
+DEPS_TEST_MISSING='' run_deps none
 assert_eq 0 "$status" "nothing missing: exit status ($err)"
 assert_eq "" "$(cat "$work/none.log")" "nothing missing: apt and systemctl not run"
 assert_eq "" "$(cat "$work/none.after")" "nothing missing: /usr/sbin left empty"
