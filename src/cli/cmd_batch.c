@@ -84,7 +84,7 @@ static const struct option_spec batch_options[] = {
     {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress lines, only the result"},
 };
 
-static const struct command_spec batch_spec = {
+const struct command_spec batch_spec = {
     "batch",
     "",
     "Upgrade a fleet: a device list or everything discovered, N devices at once.",

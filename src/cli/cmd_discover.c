@@ -36,7 +36,7 @@ static const struct option_spec discover_options[] = {
      "show only this device (address, name.local, hostname or instance)"},
 };
 
-static const struct command_spec discover_spec = {
+const struct command_spec discover_spec = {
     "discover",
     "",
     "Find the ESPurna devices on the network and show what each runs and takes.",

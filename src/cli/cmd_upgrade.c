@@ -66,7 +66,7 @@ static const struct option_spec upgrade_options[] = {
     {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress or messages, only the result"},
 };
 
-static const struct command_spec upgrade_spec = {
+const struct command_spec upgrade_spec = {
     "upgrade",
     "",
     "Take one device to the image: plan, one step or two, wait for the reboot, verify.",
