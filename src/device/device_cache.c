@@ -340,7 +340,7 @@ enum eo_status eo_device_cache_save(const char *path, const struct eo_device_cac
     if (!text)
         return eo_error_set(err, EO_ERR_INTERNAL, "out of memory");
     size_t len = format_cache(cache, text, cap);
-    int fd = mkstemp(temporary); /* mode 0600 */
+    int fd = mkostemp(temporary, O_CLOEXEC); /* mode 0600 */
     if (fd < 0) {
         free(text);
         return eo_error_set(err, EO_ERR_FILE, "device cache %s: cannot create %s: %s", path,
