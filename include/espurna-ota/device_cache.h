@@ -4,9 +4,9 @@
  * ~/.cache/espurna-ota/devices.tsv), so that `--device <TAB>` offers them without any network
  * call. The file is written whole to a temporary file beside it and renamed over it (a reader
  * sees the old cache or the new one, never half of one); it holds at most EO_DEVICE_CACHE_MAX
- * devices, the most recently seen, and nothing but what devices announced — never a password,
- * never a word the user typed — with host names and addresses reduced to the characters that
- * are safe on a command line. A missing, unreadable, foreign or corrupt cache reads as the lines
+ * devices, the most recently seen, and nothing but what devices announced and the addresses
+ * they answered at — never a password — with host names and addresses reduced to the characters
+ * that are safe on a command line. A missing, unreadable, foreign or corrupt cache reads as the lines
  * of it that can be trusted (possibly none): it is a cache, and the commands go on without it. */
 #ifndef ESPURNA_OTA_DEVICE_CACHE_H
 #define ESPURNA_OTA_DEVICE_CACHE_H
