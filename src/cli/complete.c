@@ -151,7 +151,10 @@ static void offer_devices(const char *typed, bool addresses)
     eo_device_cache_load(path, cache);
     for (size_t i = 0; i < cache->count; i++) {
         const struct eo_device_cache_entry *entry = &cache->entries[i];
-        snprintf(about, sizeof about, "%s %s %s", entry->address, entry->board, entry->version);
+        snprintf(about, sizeof about, "%s%s%s%s%s", entry->address,
+                 entry->address[0] && entry->board[0] ? " " : "", entry->board,
+                 (entry->address[0] || entry->board[0]) && entry->version[0] ? " " : "",
+                 entry->version);
         if (entry->hostname[0])
             offer(entry->hostname, about, typed);
         if (addresses && entry->address[0])
@@ -175,10 +178,23 @@ static void offer_choices(const char *list, const char *typed)
     }
 }
 
-/* The candidates for a value of kind `kind` (argument name `arg_name`) typed so far. */
-static void answer_value(const char *arg_name, const char *typed)
+static void offer_filter_keys(const char *typed)
 {
     char key[32];
+    if (strchr(typed, '=')) { /* a pattern now: anything goes */
+        eo_report_complete_kind("none");
+        return;
+    }
+    eo_report_complete_kind("words");
+    for (size_t i = 0; eo_device_filter_key(i); i++) {
+        snprintf(key, sizeof key, "%s=", eo_device_filter_key(i));
+        offer(key, NULL, typed);
+    }
+}
+
+/* The candidates for the value of an argument named `arg_name`, typed so far. */
+static void answer_value(const char *arg_name, const char *typed)
+{
     switch (value_kind(arg_name)) {
     case VALUE_FILES: eo_report_complete_kind("files"); return;
     case VALUE_DIRS: eo_report_complete_kind("dirs"); return;
@@ -190,13 +206,7 @@ static void answer_value(const char *arg_name, const char *typed)
         for (int m = 0; m < EO_METHOD_COUNT; m++)
             offer(eo_method_name((enum eo_method)m), NULL, typed);
         return;
-    case VALUE_FILTER_KEYS:
-        eo_report_complete_kind(strchr(typed, '=') ? "none" : "words");
-        for (size_t i = 0; !strchr(typed, '=') && eo_device_filter_key(i); i++) {
-            snprintf(key, sizeof key, "%s=", eo_device_filter_key(i));
-            offer(key, NULL, typed);
-        }
-        return;
+    case VALUE_FILTER_KEYS: offer_filter_keys(typed); return;
     case VALUE_NONE: break;
     }
     eo_report_complete_kind("none");
