@@ -6,8 +6,9 @@
  * sees the old cache or the new one, never half of one); it holds at most EO_DEVICE_CACHE_MAX
  * devices, the most recently seen, and nothing but what devices announced and the addresses
  * they answered at — never a password — with host names and addresses reduced to the characters
- * that are safe on a command line. A missing, unreadable, foreign or corrupt cache reads as the lines
- * of it that can be trusted (possibly none): it is a cache, and the commands go on without it. */
+ * that are safe on a command line. A missing, unreadable, foreign or corrupt cache reads as the
+ * lines of it that can be trusted (possibly none): it is a cache, and the commands go on without
+ * it. */
 #ifndef ESPURNA_OTA_DEVICE_CACHE_H
 #define ESPURNA_OTA_DEVICE_CACHE_H
 
