@@ -19,7 +19,7 @@ export PATH
 for tool in zsh strace; do
   command -v "$tool" >/dev/null || skip "$tool is missing (scripts/deps installs it)"
 done
-# shellcheck source=../../completions/espurna-ota.bash disable=SC1091
+# shellcheck source=../../completions/espurna-ota.bash
 source "$COMPLETIONS/espurna-ota.bash"
 
 # complete_words WORD...: what the completion function offers, sorted, when the last WORD is
