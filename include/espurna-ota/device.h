@@ -182,5 +182,7 @@ struct eo_device_filter {
 enum eo_status eo_device_filter_parse(const char *text, struct eo_device_filter *out,
                                       struct eo_error *err);
 bool eo_device_filter_match(const struct eo_device *device, const struct eo_device_filter *filter);
+/* The KEYs --filter knows, by index from 0; NULL past the last (shell completion lists them). */
+const char *eo_device_filter_key(size_t index);
 
 #endif

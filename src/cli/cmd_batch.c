@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "interrupt.h"
 #include "espurna-ota/batch.h"
+#include "espurna-ota/device_cache.h"
 #include "espurna-ota/device_list_file.h"
 #include "espurna-ota/discover.h"
 #include "espurna-ota/firmware_match.h"
@@ -84,7 +85,7 @@ static const struct option_spec batch_options[] = {
     {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress lines, only the result"},
 };
 
-static const struct command_spec batch_spec = {
+const struct command_spec batch_spec = {
     "batch",
     "",
     "Upgrade a fleet: a device list or everything discovered, N devices at once.",
@@ -144,6 +145,8 @@ static enum eo_status discover(struct batch_job *job, struct eo_error *err)
     eo_device_list_init(&job->discovered);
     enum eo_status status = eo_discover_run(&options, &job->discovered, NULL, err);
     job->have_discovery = status == EO_OK;
+    if (status == EO_OK)
+        eo_device_cache_remember_list(&job->discovered, NULL); /* for shell completion */
     return status;
 }
 

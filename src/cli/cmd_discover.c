@@ -9,6 +9,7 @@
 #include "advice.h"
 #include "commands.h"
 #include "espurna-ota/device.h"
+#include "espurna-ota/device_cache.h"
 #include "espurna-ota/discover.h"
 #include "espurna-ota/image_file.h"
 #include "espurna-ota/output.h"
@@ -36,7 +37,7 @@ static const struct option_spec discover_options[] = {
      "show only this device (address, name.local, hostname or instance)"},
 };
 
-static const struct command_spec discover_spec = {
+const struct command_spec discover_spec = {
     "discover",
     "",
     "Find the ESPurna devices on the network and show what each runs and takes.",
@@ -265,6 +266,8 @@ static int discover_all(const struct view *view, const struct eo_device_filter *
     eo_device_list_init(&list);
     eo_error_clear(&err);
     enum eo_status status = eo_discover_run(&options, &list, &stats, &err);
+    if (status == EO_OK)
+        eo_device_cache_remember_list(&list, NULL); /* for shell completion; a cache */
     const struct eo_device **devices = calloc(list.count + 1, sizeof *devices);
     size_t count = devices && status == EO_OK ? select_devices(&list, filters, devices) : 0;
     if (status == EO_OK) {
@@ -315,6 +318,8 @@ static int discover_one(const struct view *view)
     }
     eo_device_list_init(&list);
     status = eo_discover_run(&options, &list, NULL, &err);
+    if (status == EO_OK)
+        eo_device_cache_remember_list(&list, NULL); /* for shell completion; a cache */
     const struct eo_device *found = eo_device_list_find(&list, device_arg);
     if (!found)
         found = eo_device_list_find(&list, target.address);

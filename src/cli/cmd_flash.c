@@ -84,7 +84,7 @@ static const struct option_spec flash_options[] = {
     {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress or messages, only the result"},
 };
 
-static const struct command_spec flash_spec = {
+const struct command_spec flash_spec = {
     "flash",
     "",
     "Send one image to one device by one method (no planning, no verification).",

@@ -19,7 +19,7 @@ static const struct option_spec inspect_options[] = {
     {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of text"},
 };
 
-static const struct command_spec inspect_spec = {
+const struct command_spec inspect_spec = {
     "inspect",
     "IMAGE",
     "Show what a firmware image is and what fits beside it.",

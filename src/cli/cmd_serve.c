@@ -39,7 +39,7 @@ static const struct option_spec serve_options[] = {
     {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress or messages, only the URL"},
 };
 
-static const struct command_spec serve_spec = {
+const struct command_spec serve_spec = {
     "serve",
     "IMAGE",
     "Serve one image once under a one-time URL (for 'ota <url>').",

@@ -8,6 +8,7 @@
 #include "advice.h"
 #include "commands.h"
 #include "interrupt.h"
+#include "espurna-ota/device_cache.h"
 #include "espurna-ota/discover.h"
 #include "espurna-ota/image_file.h"
 #include "espurna-ota/output.h"
@@ -66,7 +67,7 @@ static const struct option_spec upgrade_options[] = {
     {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress or messages, only the result"},
 };
 
-static const struct command_spec upgrade_spec = {
+const struct command_spec upgrade_spec = {
     "upgrade",
     "",
     "Take one device to the image: plan, one step or two, wait for the reboot, verify.",
@@ -293,6 +294,17 @@ static void print_text(const struct upgrade_job *job)
 
 /* ---- entry point ------------------------------------------------------------------------ */
 
+/* The device as last identified goes into the cache shell completion reads (its errors are
+ * ignored: a cache). */
+static void remember_device(const struct upgrade_job *job)
+{
+    const struct eo_upgrade_result *result = &job->result;
+    const struct eo_identity *seen = result->after.answered ? &result->after : &result->before;
+    if (seen->answered)
+        eo_device_cache_remember_one(
+            &seen->device, result->address[0] ? result->address : job->target.address, NULL);
+}
+
 static enum eo_status run(struct upgrade_job *job, int method, struct eo_error *err)
 {
     const struct eo_cancel *cancel = cli_interrupt_install();
@@ -326,6 +338,7 @@ int cmd_upgrade(int argc, char **argv)
     struct eo_error err = {0};
     memset(&job, 0, sizeof job);
     enum eo_status status = run(&job, method, &err);
+    remember_device(&job);
     eo_secret_wipe(job.password, sizeof job.password);
     if (status != EO_OK) {
         cli_report_error(&err, "upgrade", device_arg);

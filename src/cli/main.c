@@ -8,23 +8,24 @@
 #include <sys/resource.h>
 
 #include "commands.h"
+#include "complete.h"
 #include "espurna-ota/output.h"
 #include "espurna-ota/status.h"
 #include "espurna-ota/version.h"
 
-struct command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *summary;
-};
-
+/* Every command: a row here is all that `--help` and shell completion need to know of it. */
 static const struct command commands[] = {
-    {"inspect", cmd_inspect, "show what a firmware image is and what it fits beside"},
-    {"discover", cmd_discover, "find the devices on the network: what each runs and takes"},
-    {"flash", cmd_flash, "send one image to one device by one method"},
-    {"batch", cmd_batch, "upgrade a fleet: a device list or everything discovered, N at once"},
-    {"upgrade", cmd_upgrade, "take one device to an image: plan, one step or two, verify"},
-    {"serve", cmd_serve, "serve one image once under a one-time URL (for 'ota <url>')"},
+    {"inspect", cmd_inspect, "show what a firmware image is and what it fits beside",
+     &inspect_spec},
+    {"discover", cmd_discover, "find the devices on the network: what each runs and takes",
+     &discover_spec},
+    {"flash", cmd_flash, "send one image to one device by one method", &flash_spec},
+    {"batch", cmd_batch, "upgrade a fleet: a device list or everything discovered, N at once",
+     &batch_spec},
+    {"upgrade", cmd_upgrade, "take one device to an image: plan, one step or two, verify",
+     &upgrade_spec},
+    {"serve", cmd_serve, "serve one image once under a one-time URL (for 'ota <url>')",
+     &serve_spec},
 };
 
 static void print_usage(FILE *out)
@@ -107,6 +108,8 @@ int main(int argc, char **argv)
     }
     if (is_help(argv[1]))
         return help(argc, argv);
+    if (strcmp(argv[1], COMPLETE_COMMAND) == 0) /* the completion scripts' own, not in --help */
+        return complete_run(commands, sizeof commands / sizeof commands[0], argc - 2, argv + 2);
     if (strcmp(argv[1], "--version") == 0) {
         if (argc > 2)
             return usage_error("--version takes no arguments, not '%s'", argv[2]);

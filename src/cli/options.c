@@ -196,3 +196,8 @@ void options_print_help(const struct command_spec *spec)
     print_option(&help_option);
     printf("\nSee espurna-ota(1) for details and exit codes.\n");
 }
+
+const struct option_spec *options_help_spec(void)
+{
+    return &help_option;
+}

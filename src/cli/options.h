@@ -29,13 +29,18 @@ struct option_spec {
     enum opt_type type;
     void *target;
     unsigned long min, max; /* OPT_UINT bounds */
-    const char *arg_name;   /* "FILE", "MS" ... (NULL for flags) */
-    const char *help;       /* one line */
+    /* "FILE", "MS" ... (NULL for flags). Shell completion (complete.c) offers by it: files
+     * for a name holding FILE or PATH (and IMAGE), folders for one holding DIR, the cached
+     * devices for DEV or DEVICE, their host names for PATTERN, the methods for METHOD, the
+     * --filter keys for KEY=VALUE, the words of a lower-case list such as "text|json";
+     * nothing for any other name. */
+    const char *arg_name;
+    const char *help; /* one line */
 };
 
 struct command_spec {
     const char *name;    /* "inspect" */
-    const char *args;    /* "IMAGE" — shown in usage */
+    const char *args;    /* "IMAGE" — shown in usage; completion reads its words as arg_name */
     const char *summary; /* one line */
     const struct option_spec *options;
     size_t option_count;
@@ -50,6 +55,9 @@ struct command_spec {
 int options_parse(const struct command_spec *spec, int argc, char **argv, char **args, int *nargs);
 
 void options_print_help(const struct command_spec *spec);
+
+/* The -h, --help option every command has besides its table. */
+const struct option_spec *options_help_spec(void);
 
 /* One usage line on stderr for a conflict/validation error found after parsing:
  * "espurna-ota <cmd>: <message>" + "try 'espurna-ota <cmd> --help'". Returns EO_ERR_USAGE. */

@@ -157,6 +157,11 @@ static const char *const filter_keys[] = {"hostname", "instance", "address", "ap
                                           "version",  "board",    "kind",    "mac",
                                           "chip_id",  "method",   "auth"};
 
+const char *eo_device_filter_key(size_t index)
+{
+    return index < sizeof filter_keys / sizeof filter_keys[0] ? filter_keys[index] : NULL;
+}
+
 enum eo_status eo_device_filter_parse(const char *text, struct eo_device_filter *out,
                                       struct eo_error *err)
 {
