@@ -197,7 +197,7 @@ static void test_timeout_kills_the_group(void **state)
     double took = eo_net_now() - started;
     assert_int_equal(result.end, EO_HOOK_TIMED_OUT);
     assert_false(eo_hook_passed(&result));
-    assert_true(took >= 0.9 && took < 3.0);
+    assert_true(took >= 0.9 && took < 5.0);
     assert_string_equal(eo_hook_describe(&result, how, sizeof how),
                         "was killed after 1 s (its timeout)");
     pid_t child = pid_in_file(pid_file);
@@ -231,7 +231,7 @@ static void test_cancel_kills_it(void **state)
     assert_int_equal(run_with(command, 60, NULL, &cancel, &result), EO_ERR_INTERRUPTED);
     pthread_join(thread, NULL);
     assert_int_equal(result.end, EO_HOOK_INTERRUPTED);
-    assert_true(eo_net_now() - started < 2.0);
+    assert_true(eo_net_now() - started < 4.0);
     pid_t child = pid_in_file(pid_file);
     assert_true(child > 0);
     bool gone = false;
@@ -403,7 +403,7 @@ static void test_background_child_not_waited_for(void **state)
     double started = eo_net_now();
     run_ok(command, 30, &result);
     assert_true(eo_hook_passed(&result));
-    assert_true(eo_net_now() - started < 2.0);
+    assert_true(eo_net_now() - started < 4.0);
     pid_t child = pid_in_file(pid_file);
     assert_true(child > 0);
     kill(child, SIGKILL); /* ours to clean up: the hook's group is left alone when it exits */
@@ -446,7 +446,7 @@ static void test_parallel(void **state)
         assert_int_equal(runs[i].result.exit_code, i + 1);
         assert_string_equal(runs[i].result.last_line, expected);
     }
-    assert_true(took < 3.0); /* side by side, not one after the other (8 x 0.5 s) */
+    assert_true(took < 3.5); /* side by side, not one after the other (8 x 0.5 s) */
 }
 
 /* ---- in the upgrade flow ----------------------------------------------------------------------
