@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/e2e/json_keys.sh — every JSON key the tool really writes is documented: each command's
 # --json (success and failure), batch's --json, --events and --dry-run (also with a --hook),
-# serve's JSON lines, run against virtual devices in a lab; every object key of every output (at any depth) must
-# appear as a word in the man page. A new key without documentation fails here.
+# serve's JSON lines, run against virtual devices in a lab; every object key of every output (at
+# any depth) must appear as a word in the man page. A new key without documentation fails here.
 source "$(dirname "$0")/lib.sh"
 
 OLD=$(image espurna-1.14.1-itead-sonoff-basic.bin)
