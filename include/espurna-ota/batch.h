@@ -40,9 +40,10 @@ struct eo_batch_request {
     size_t count;
     unsigned jobs;                     /* devices at once (0: 4) */
     struct eo_upgrade_request options; /* what every upgrade shares: policy, dry_run, use_mdns,
-                                        * timeouts, method options; the per-device fields
+                                        * timeouts, method options, hook; the per-device fields
                                         * (device, target, known, image, core, password,
-                                        * events, cancel) are set by the batch */
+                                        * hook_after_pending, events, cancel) are set by the
+                                        * batch */
     unsigned learn_timeout_ms;         /* identifying a device before work starts (0: 8 s) */
     struct eo_rollout_policy rollout;  /* canary, waves, failure limit (eo_rollout_policy_init) */
     unsigned retries;                  /* more attempts for a transient failure */
@@ -62,7 +63,8 @@ enum eo_batch_state {
     EO_BATCH_PLANNED,     /* dry run: planned, nothing sent */
     EO_BATCH_FAILED,
     EO_BATCH_OFFLINE,          /* did not answer before work started */
-    EO_BATCH_SKIPPED,          /* no firmware for it, or its image could not be read */
+    EO_BATCH_SKIPPED,          /* no firmware for it, its image could not be read, or the hook
+                                * before its first step said no */
     EO_BATCH_FINISHED_EARLIER, /* the journal shows it finished on this image */
     EO_BATCH_STATE_COUNT
 };

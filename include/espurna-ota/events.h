@@ -17,6 +17,7 @@ enum eo_phase {
     EO_PHASE_REBOOT,    /* waiting for the device to go and come back */
     EO_PHASE_VERIFY,    /* reading what it runs now */
     EO_PHASE_SOAK,      /* watching it stay up */
+    EO_PHASE_HOOK,      /* the user's --hook runs (before the first step, after the upgrade) */
     EO_PHASE_COUNT
 };
 
@@ -27,9 +28,13 @@ enum eo_event_kind {
     EO_EVENT_STEP_RESULT,   /* a step ended: status, elapsed_s, text (the device's reply) */
     EO_EVENT_DEVICE_RESULT, /* the whole upgrade of a device ended: status, text (where it stands)
                              */
-    EO_EVENT_STANDING       /* batch: a device's place in the run changed; text is "running" or
+    EO_EVENT_STANDING,      /* batch: a device's place in the run changed; text is "running" or
                              * its final state ("done", "failed", "offline", "skipped", ...) */
+    EO_EVENT_HOOK_RESULT    /* the user's hook ended: hook says which and how, status what it
+                             * means for the device (EO_OK: it said yes), text in words */
 };
+
+struct eo_hook_result;
 
 struct eo_event {
     enum eo_event_kind kind;
@@ -40,7 +45,9 @@ struct eo_event {
     uint64_t done, total;  /* PROGRESS: bytes the device confirmed, of total (0: unknown) */
     double elapsed_s;      /* since the phase (PHASE, PROGRESS) or the step (STEP_RESULT) began */
     const char *text;      /* one line, no trailing newline; may be NULL */
-    enum eo_status status; /* STEP_RESULT, DEVICE_RESULT */
+    enum eo_status status; /* STEP_RESULT, DEVICE_RESULT, HOOK_RESULT */
+    /* PHASE of EO_PHASE_HOOK (which hook starts: ran false) and HOOK_RESULT; NULL otherwise */
+    const struct eo_hook_result *hook;
 };
 
 /* The sink. emit is called from the thread doing the work; NULL emit drops everything. */

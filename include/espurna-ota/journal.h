@@ -28,6 +28,11 @@
  *                                               the upgrade ended; status "ok" means verified or
  *                                               already up to date, on the image named by md5;
  *                                               where: one line saying where the device stands
+ *   "hook"          "when", "passed", "end", "exit_code", "seconds"
+ *                                               the user's --hook ran: when "before" (the first
+ *                                               step) or "after" (the upgrade); passed: it exited
+ *                                               with 0; end: eo_hook_end_name; exit_code: its
+ *                                               exit status, null when it did not exit
  * A reader ignores keys it does not know, so later versions may add keys but never rename one.
  *
  * ---- replay --------------------------------------------------------------------------------
@@ -56,9 +61,11 @@ enum eo_journal_event {
     EO_JOURNAL_STEP_STARTED,
     EO_JOURNAL_STEP_DONE,
     EO_JOURNAL_DEVICE_DONE,
+    EO_JOURNAL_HOOK,
     EO_JOURNAL_EVENT_COUNT
 };
-/* "run-started", "run-done", "started", "plan", "step-started", "step-done", "device-done". */
+/* "run-started", "run-done", "started", "plan", "step-started", "step-done", "device-done",
+ * "hook". */
 const char *eo_journal_event_name(enum eo_journal_event event);
 bool eo_journal_event_parse(const char *name, enum eo_journal_event *out);
 
@@ -85,6 +92,10 @@ struct eo_journal_entry {
     enum eo_status status;     /* step-done, device-done, run-done */
     double seconds;            /* step-done, device-done: how long it took */
     const char *where;         /* device-done */
+    const char *hook_when;     /* hook: "before" or "after" */
+    bool hook_passed;          /* hook: it exited with 0 */
+    const char *hook_end;      /* hook: how it ended (eo_hook_end_name) */
+    int hook_exit_code;        /* hook: its exit status, -1 (null) when it did not exit */
 };
 
 /* ---- writing -------------------------------------------------------------------------------- */
@@ -165,6 +176,10 @@ struct eo_journal_device {
     char md5[33];                        /* FINISHED: the image it finished on; else the target of
                                           * its latest start ("" unknown) */
     char version[64];                    /* FINISHED: what it runs ("" unknown) */
+    bool hook_pending;                   /* a --hook before its first step said yes and no hook
+                                          * after its upgrade has said yes since (the run died
+                                          * before, or the hook after said no): a run that
+                                          * finds it up to date runs the hook after it */
     char run[EO_JOURNAL_RUN_ID_LEN + 1]; /* the run of its latest line */
     size_t line;                         /* 1-based line of its latest line */
 };

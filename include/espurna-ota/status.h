@@ -23,10 +23,14 @@ enum eo_status {
     EO_ERR_INPUT = 12,     /* malformed input file other than an image (device list, journal) */
     EO_ERR_UNKNOWN = 13,   /* the device took the whole image but never said how it ended: it may
                             * install it; what it runs after its reboot tells */
-    EO_ERR_SOME_FAILED = 14, /* batch: at least one device failed (the others are in the report) */
-    EO_ERR_ABORTED = 15,     /* batch: the failure limit stopped the rollout between waves */
-    EO_NOTHING_TO_DO = 16,   /* batch: no device needed anything (all up to date, offline or
-                              * skipped) */
+    EO_ERR_SOME_FAILED = 14,  /* batch: at least one device failed (the others are in the report) */
+    EO_ERR_ABORTED = 15,      /* batch: the failure limit stopped the rollout between waves */
+    EO_NOTHING_TO_DO = 16,    /* batch: no device needed anything (all up to date, offline or
+                               * skipped) */
+    EO_ERR_HOOK_SKIPPED = 17, /* the --hook run before the first step said no (a non-zero exit, a
+                               * timeout): the device was skipped, nothing was sent */
+    EO_ERR_HOOK_FAILED = 18,  /* the image is installed and verified, but the --hook run after it
+                               * said no */
     /* A signal ended the run. The process exits with 128 + the signal (130 SIGINT, 143 SIGTERM,
      * 129 SIGHUP): eo_error_exit_code(). */
     EO_ERR_INTERRUPTED = 130,
@@ -59,6 +63,8 @@ enum eo_hint {
     EO_HINT_SERIAL,        /* nothing fits over the air: a smaller build or serial flashing */
     EO_HINT_RERUN,         /* the device is between steps: the same command again finishes */
     EO_HINT_RESTART,       /* it took the image but did not reboot: a restart installs it */
+    EO_HINT_HOOK_BEFORE,   /* the hook before the first step said no: nothing was sent */
+    EO_HINT_HOOK_AFTER,    /* the hook after the upgrade said no: the image stays installed */
     EO_HINT_COUNT
 };
 

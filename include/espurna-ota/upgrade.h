@@ -11,6 +11,7 @@
 
 #include "espurna-ota/cancel.h"
 #include "espurna-ota/events.h"
+#include "espurna-ota/hook.h"
 #include "espurna-ota/image_file.h"
 #include "espurna-ota/plan.h"
 #include "espurna-ota/push.h"
@@ -41,6 +42,15 @@ struct eo_upgrade_request {
     const struct eo_espota_options *espota;
     const struct eo_web_options *web;
     const struct eo_terminal_options *terminal;
+    /* The user's command around the upgrade (hook.h), NULL: none. It runs after the plan and
+     * before the first step (a "no" skips the device: EO_ERR_HOOK_SKIPPED, nothing sent), and
+     * after the upgrade ended (verified, or failed; not when interrupted): a "no" after a
+     * verified upgrade is EO_ERR_HOOK_FAILED (the image stays installed). Not run for a dry run,
+     * nor for a device found up to date, unless hook_after_pending. */
+    const struct eo_hook *hook;
+    bool hook_after_pending; /* an earlier run's hook before said yes and no hook after said yes
+                              * since (batch's journal): a device found up to date gets the hook
+                              * after, told ESPURNA_OTA_RESUMED=1 */
     const struct eo_events *events;
     const struct eo_cancel *cancel;
 };
@@ -86,6 +96,10 @@ struct eo_upgrade_result {
     enum eo_verify_check check;
     char where[400]; /* where the device stands, one line, always filled */
     double seconds;
+    /* the hooks that ran (ran false: not run); hook_after_resumed: the hook after an earlier
+     * run's upgrade (hook_after_pending) */
+    struct eo_hook_result hook_before, hook_after;
+    bool hook_after_resumed;
 };
 
 /* Runs the upgrade. EO_OK: verified (or up to date, or a dry run's plan made). Errors: those

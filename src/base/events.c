@@ -7,6 +7,7 @@
 static const char *const phase_names[EO_PHASE_COUNT] = {
     [EO_PHASE_LEARN] = "learn",   [EO_PHASE_PLAN] = "plan",     [EO_PHASE_PUSH] = "push",
     [EO_PHASE_REBOOT] = "reboot", [EO_PHASE_VERIFY] = "verify", [EO_PHASE_SOAK] = "soak",
+    [EO_PHASE_HOOK] = "hook",
 };
 
 const char *eo_phase_name(enum eo_phase phase)

@@ -27,6 +27,9 @@ static const struct status_row rows[] = {
     [EO_ERR_SOME_FAILED] = {"some_failed", "some devices failed"},
     [EO_ERR_ABORTED] = {"aborted", "the failure limit stopped the rollout"},
     [EO_NOTHING_TO_DO] = {"nothing_to_do", "no device needed anything"},
+    [EO_ERR_HOOK_SKIPPED] = {"hook_skipped",
+                             "the hook before the upgrade said no: nothing was sent"},
+    [EO_ERR_HOOK_FAILED] = {"hook_failed", "the image is installed, but the hook after it said no"},
 };
 
 static const struct status_row interrupted_row = {"interrupted", "a signal ended the run"};
@@ -62,6 +65,8 @@ static const char *const hint_names[EO_HINT_COUNT] = {
     [EO_HINT_SERIAL] = "serial",
     [EO_HINT_RERUN] = "rerun",
     [EO_HINT_RESTART] = "restart",
+    [EO_HINT_HOOK_BEFORE] = "hook_before",
+    [EO_HINT_HOOK_AFTER] = "hook_after",
 };
 
 const char *eo_hint_name(enum eo_hint hint)

@@ -62,6 +62,15 @@ static const struct advice_row rows[] = {
      "give a core image with --core FILE, or a folder of release images with --firmware-dir DIR"},
     {EO_HINT_SERIAL, "*", "use a smaller build of the firmware, or flash this image over serial"},
     {EO_HINT_RERUN, "*", "run the same command again to finish"},
+    {EO_HINT_HOOK_BEFORE, "*",
+     "nothing was sent: see the hook's own lines above for why it said no; run again once it "
+     "agrees"},
+    {EO_HINT_HOOK_AFTER, "batch",
+     "the new image stays installed: see the hook's own lines above for what it found; running "
+     "the batch again with the same journal runs the hook after again"},
+    {EO_HINT_HOOK_AFTER, "*",
+     "the new image stays installed: see the hook's own lines above for what it found; running "
+     "the command again finds the device up to date and runs no hook"},
     {EO_HINT_RESTART, "*",
      "restart it (power-cycle it, or 'reset' on its terminal): it installs what it took at that "
      "restart; then run the same command again"},

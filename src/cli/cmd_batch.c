@@ -31,6 +31,8 @@
 static const char *devices_file, *image_arg, *firmware_dir, *manifest, *password_file;
 static const char *secrets_path;
 static const char *canary_arg, *waves_arg, *max_failures_arg, *journal_arg, *junit_path;
+static const char *hook_arg;
+static unsigned long hook_timeout_s;
 static struct opt_list filter_args, exclude_args;
 static unsigned long jobs = 4, reboot_timeout_s, discover_timeout_s, retries, soak_s;
 static bool all, dry_run, force, allow_downgrade, no_gzip, no_mdns, json_output, quiet;
@@ -81,6 +83,10 @@ static const struct option_spec batch_options[] = {
      "discovery: stop listening after S seconds (default 5)"},
     {"no-mdns", 0, OPT_FLAG, &no_mdns, 0, 0, NULL,
      "no mDNS: listed devices by address, learnt over http and their terminal"},
+    {"hook", 0, OPT_STRING, &hook_arg, 0, 0, "CMD",
+     "run CMD (/bin/sh -c) per device before its first step and after its upgrade (manual)"},
+    {"hook-timeout", 0, OPT_UINT, &hook_timeout_s, 1, 3600, "S",
+     "kill a hook after S seconds, a no (default 60)"},
     {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of text"},
     {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress lines, only the result"},
 };
@@ -113,6 +119,7 @@ struct batch_job {
     size_t count;
     struct eo_batch_outcome *outcomes;
     struct eo_batch_summary summary;
+    struct eo_hook hook;
 };
 
 /* ---- checks ------------------------------------------------------------------------------ */
@@ -134,6 +141,10 @@ static int validate(void)
                                                 "use one");
     if (journal_arg && no_journal)
         return options_usage_error(&batch_spec, "--journal and --no-journal both given");
+    if (hook_arg && !hook_arg[0])
+        return options_usage_error(&batch_spec, "--hook needs a command");
+    if (hook_timeout_s && !hook_arg)
+        return options_usage_error(&batch_spec, "--hook-timeout is for --hook");
     return EO_OK;
 }
 
@@ -441,6 +452,7 @@ static json_t *device_json(const struct eo_batch_member *member,
     json_object_set_new(obj, "plan", cli_upgrade_plan_json(&outcome->result));
     json_object_set_new(obj, "core", cli_upgrade_core_json(&outcome->result));
     json_object_set_new(obj, "steps", cli_upgrade_steps_json(&outcome->result));
+    json_object_set_new(obj, "hooks", cli_upgrade_hooks_json(&outcome->result));
     return obj;
 }
 
@@ -577,6 +589,7 @@ static enum eo_status gather(struct batch_job *job, struct eo_error *err)
 static void fill_request(struct batch_job *job, struct eo_batch_request *request,
                          const struct eo_events *events, const struct eo_cancel *cancel)
 {
+    job->hook = (struct eo_hook){.command = hook_arg, .timeout_s = (unsigned)hook_timeout_s};
     *request = (struct eo_batch_request){
         .members = job->members,
         .count = job->count,
@@ -592,7 +605,8 @@ static void fill_request(struct batch_job *job, struct eo_batch_request *request
                     .dry_run = dry_run,
                     .use_mdns = !no_mdns,
                     .reboot_timeout_ms = (unsigned)reboot_timeout_s * 1000u,
-                    .soak_s = (unsigned)soak_s},
+                    .soak_s = (unsigned)soak_s,
+                    .hook = hook_arg ? &job->hook : NULL},
         .events = events,
         .cancel = cancel,
     };

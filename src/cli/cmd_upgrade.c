@@ -21,9 +21,9 @@
 #include "password.h"
 
 static const char *device_arg, *image_arg, *core_arg, *firmware_dir, *method_arg;
-static const char *password_file, *password_arg, *expect_version;
+static const char *password_file, *password_arg, *expect_version, *hook_arg;
 static unsigned long reboot_timeout_s, soak_s, window, connect_timeout, stall_timeout,
-    result_timeout;
+    result_timeout, hook_timeout_s;
 static bool dry_run, force, allow_downgrade, no_gzip, two_step, no_mdns, json_output, quiet;
 
 static const struct option_spec upgrade_options[] = {
@@ -63,6 +63,10 @@ static const struct option_spec upgrade_options[] = {
      "wait this long for the verdict once the device confirmed the whole image (default 60000)"},
     {"no-mdns", 0, OPT_FLAG, &no_mdns, 0, 0, NULL,
      "learn the device over http and its terminal only"},
+    {"hook", 0, OPT_STRING, &hook_arg, 0, 0, "CMD",
+     "run CMD (/bin/sh -c) before the first step and after the upgrade; non-zero: no (manual)"},
+    {"hook-timeout", 0, OPT_UINT, &hook_timeout_s, 1, 3600, "S",
+     "kill the hook after S seconds, a no (default 60)"},
     {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of text"},
     {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress or messages, only the result"},
 };
@@ -84,6 +88,7 @@ struct upgrade_job {
     struct eo_image image;
     char password[EO_SECRET_MAX];
     struct eo_espota_options espota;
+    struct eo_hook hook;
     struct eo_upgrade_request request;
     struct eo_upgrade_result result;
 };
@@ -112,6 +117,10 @@ static int validate(int *method)
                                        method_arg);
         *method = (int)parsed;
     }
+    if (hook_arg && !hook_arg[0])
+        return options_usage_error(&upgrade_spec, "--hook needs a command");
+    if (hook_timeout_s && !hook_arg)
+        return options_usage_error(&upgrade_spec, "--hook-timeout is for --hook");
     if (window && *method >= 0 && *method != EO_METHOD_ESPOTA)
         return options_usage_error(&upgrade_spec, "--window is for espota, not --method %s",
                                    method_arg);
@@ -169,6 +178,7 @@ static void fill_request(struct upgrade_job *job, int method, const struct eo_ev
     eo_espota_options_init(&job->espota);
     if (window)
         job->espota.window = (unsigned)window;
+    job->hook = (struct eo_hook){.command = hook_arg, .timeout_s = (unsigned)hook_timeout_s};
     job->request = (struct eo_upgrade_request){
         .device = device_arg,
         .target = &job->target,
@@ -191,6 +201,7 @@ static void fill_request(struct upgrade_job *job, int method, const struct eo_ev
         .stall_timeout_ms = (unsigned)stall_timeout,
         .result_timeout_ms = (unsigned)result_timeout,
         .espota = &job->espota,
+        .hook = hook_arg ? &job->hook : NULL,
         .events = events,
         .cancel = cancel,
     };
@@ -220,6 +231,7 @@ static void print_json(const struct upgrade_job *job, const struct eo_error *err
     json_object_set_new(obj, "plan", cli_upgrade_plan_json(result));
     json_object_set_new(obj, "core", cli_upgrade_core_json(result));
     json_object_set_new(obj, "steps", cli_upgrade_steps_json(result));
+    json_object_set_new(obj, "hooks", cli_upgrade_hooks_json(result));
     json_object_set_new(obj, "final_version", eo_out_json_text(result->final_version));
     json_object_set_new(obj, "check", json_string(eo_verify_check_name(result->check)));
     json_object_set_new(obj, "dry_run", json_boolean(result->dry_run));
@@ -261,10 +273,23 @@ static void print_plan_steps(const struct eo_upgrade_result *result)
         eo_out_field("note", "%s", result->plan.notes[i]);
 }
 
+static void print_hooks(const struct eo_upgrade_result *result)
+{
+    const struct eo_hook_result *hooks[] = {&result->hook_before, &result->hook_after};
+    for (size_t i = 0; i < 2; i++) {
+        char label[16], how[300];
+        if (!hooks[i]->ran)
+            continue;
+        snprintf(label, sizeof label, "hook %s", eo_hook_when_name(hooks[i]->when));
+        eo_out_field(label, "%s in %.1f s", eo_hook_describe(hooks[i], how, sizeof how),
+                     hooks[i]->seconds);
+    }
+}
+
 static void print_text(const struct upgrade_job *job)
 {
     const struct eo_upgrade_result *result = &job->result;
-    eo_out_block_begin(9);
+    eo_out_block_begin(result->hook_before.ran || result->hook_after.ran ? 11 : 9);
     eo_out_field("device", "%s (%s)", device_arg, job->target.address);
     if (result->planned)
         eo_out_field("plan", "%s", result->plan.summary);
@@ -282,6 +307,7 @@ static void print_text(const struct upgrade_job *job)
                      step->version_after[0] ? step->version_after : "?", step->note[0] ? "; " : "",
                      step->note);
     }
+    print_hooks(result);
     if (result->up_to_date)
         eo_out_field("result", "up to date");
     else if (result->dry_run)

@@ -1,4 +1,5 @@
-/* upgrade_json.c — the JSON of an upgrade's plan, core image and steps (see upgrade_json.h). */
+/* upgrade_json.c — the JSON of an upgrade's plan, core image, steps and hooks (see
+ * upgrade_json.h). */
 #include "upgrade_json.h"
 
 #include "espurna-ota/output.h"
@@ -68,4 +69,30 @@ json_t *cli_upgrade_core_json(const struct eo_upgrade_result *result)
         return json_null();
     return json_pack("{s:o,s:o}", "path", eo_out_json_text(result->core.path), "reason",
                      eo_out_json_text(result->core.reason));
+}
+
+static json_t *hook_json(const struct eo_hook_result *hook, bool resumed)
+{
+    if (!hook->ran)
+        return json_null();
+    json_t *obj = json_object();
+    json_object_set_new(obj, "passed", json_boolean(eo_hook_passed(hook)));
+    json_object_set_new(obj, "end", json_string(eo_hook_end_name(hook->end)));
+    json_object_set_new(obj, "exit_code",
+                        hook->end == EO_HOOK_EXITED ? json_integer(hook->exit_code) : json_null());
+    json_object_set_new(obj, "signal",
+                        hook->end == EO_HOOK_SIGNALLED ? json_integer(hook->signal) : json_null());
+    json_object_set_new(obj, "seconds", json_real(hook->seconds));
+    json_object_set_new(obj, "timeout_s", json_integer(hook->timeout_s));
+    json_object_set_new(obj, "lines", json_integer(hook->lines));
+    json_object_set_new(obj, "last_line",
+                        hook->last_line[0] ? eo_out_json_text(hook->last_line) : json_null());
+    json_object_set_new(obj, "resumed", json_boolean(resumed));
+    return obj;
+}
+
+json_t *cli_upgrade_hooks_json(const struct eo_upgrade_result *result)
+{
+    return json_pack("{s:o,s:o}", "before", hook_json(&result->hook_before, false), "after",
+                     hook_json(&result->hook_after, result->hook_after_resumed));
 }

@@ -215,6 +215,14 @@ static void learn_one(struct batch_run *run, size_t index)
 
 /* ---- upgrading ------------------------------------------------------------------------------ */
 
+/* Whether the journal of an earlier run leaves the device's hook after pending (journal.h). */
+static bool hook_pending_in_journal(const struct batch_run *run, const char *label)
+{
+    const struct eo_journal_device *seen =
+        run->req->resume ? eo_journal_state_find(run->req->resume, label) : NULL;
+    return seen && seen->hook_pending;
+}
+
 static struct eo_upgrade_request member_request(const struct batch_run *run,
                                                 struct eo_batch_member *member,
                                                 const struct image_slot *slot,
@@ -231,6 +239,7 @@ static struct eo_upgrade_request member_request(const struct batch_run *run,
     request.password = member->password_count ? member->passwords[0] : NULL;
     if (member->method >= 0)
         request.policy.method = member->method;
+    request.hook_after_pending = hook_pending_in_journal(run, member->label);
     request.events = events;
     request.cancel = run->req->cancel;
     return request;
@@ -238,6 +247,8 @@ static struct eo_upgrade_request member_request(const struct batch_run *run,
 
 static enum eo_batch_state state_of(enum eo_status status, const struct eo_upgrade_result *res)
 {
+    if (status == EO_ERR_HOOK_SKIPPED)
+        return EO_BATCH_SKIPPED; /* the hook before the first step said no: nothing was sent */
     if (status != EO_OK)
         return EO_BATCH_FAILED;
     if (res->up_to_date)
@@ -270,6 +281,17 @@ static bool back_off(const struct batch_run *run, const struct eo_batch_member *
     return !eo_cancelled(run->req->cancel);
 }
 
+/* After an attempt, as the journal would replay it: a hook before that said yes leaves the hook
+ * after pending until one says yes. */
+static bool hook_still_pending(bool pending, const struct eo_upgrade_result *result)
+{
+    if (result->hook_before.ran)
+        pending = eo_hook_passed(&result->hook_before);
+    if (result->hook_after.ran && eo_hook_passed(&result->hook_after))
+        pending = false;
+    return pending;
+}
+
 /* One attempt with each password candidate in turn, the next only after the device rejected
  * the previous one. */
 static enum eo_status attempt_upgrade(struct batch_run *run, struct eo_batch_member *member,
@@ -281,6 +303,8 @@ static enum eo_status attempt_upgrade(struct batch_run *run, struct eo_batch_mem
     for (unsigned i = 0; i < tries; i++) {
         request->password = member->password_count ? member->passwords[i] : NULL;
         status = eo_upgrade_run(request, &outcome->result, &outcome->err);
+        request->hook_after_pending =
+            hook_still_pending(request->hook_after_pending, &outcome->result);
         if (outcome->result.address[0]) /* a reboot may have moved it: a retry goes there */
             snprintf(member->target.address, sizeof member->target.address, "%s",
                      outcome->result.address);

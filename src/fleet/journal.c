@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "espurna-ota/file_open.h"
+#include "espurna-ota/hook.h"
 #include "espurna-ota/output.h"
 #include "espurna-ota/upgrade.h"
 
@@ -38,7 +39,7 @@ static const char *const event_names[EO_JOURNAL_EVENT_COUNT] = {
     [EO_JOURNAL_RUN_STARTED] = "run-started",   [EO_JOURNAL_RUN_DONE] = "run-done",
     [EO_JOURNAL_STARTED] = "started",           [EO_JOURNAL_PLAN] = "plan",
     [EO_JOURNAL_STEP_STARTED] = "step-started", [EO_JOURNAL_STEP_DONE] = "step-done",
-    [EO_JOURNAL_DEVICE_DONE] = "device-done",
+    [EO_JOURNAL_DEVICE_DONE] = "device-done",   [EO_JOURNAL_HOOK] = "hook",
 };
 
 const char *eo_journal_event_name(enum eo_journal_event event)
@@ -82,8 +83,9 @@ static const char *role_name(enum eo_journal_role role)
 static bool status_parse(const char *name, enum eo_status *out)
 {
     for (int code = EO_OK; code <= EO_ERR_INTERRUPTED; code++) {
-        if ((code <= EO_ERR_UNKNOWN || code == EO_ERR_INTERRUPTED) &&
-            strcmp(name, eo_status_name((enum eo_status)code)) == 0) {
+        bool device_status = code <= EO_ERR_UNKNOWN || code == EO_ERR_HOOK_SKIPPED ||
+                             code == EO_ERR_HOOK_FAILED || code == EO_ERR_INTERRUPTED;
+        if (device_status && strcmp(name, eo_status_name((enum eo_status)code)) == 0) {
             *out = (enum eo_status)code;
             return true;
         }
@@ -158,6 +160,15 @@ static void add_event_fields(json_t *obj, const struct eo_journal_entry *entry)
         set_text(obj, "version", entry->version);
         json_object_set_new(obj, "seconds", json_real(entry->seconds));
         set_text(obj, "where", entry->where);
+        break;
+    case EO_JOURNAL_HOOK:
+        set_text(obj, "when", entry->hook_when);
+        json_object_set_new(obj, "passed", json_boolean(entry->hook_passed));
+        set_text(obj, "end", entry->hook_end);
+        json_object_set_new(obj, "exit_code",
+                            entry->hook_exit_code >= 0 ? json_integer(entry->hook_exit_code)
+                                                       : json_null());
+        json_object_set_new(obj, "seconds", json_real(entry->seconds));
         break;
     case EO_JOURNAL_EVENT_COUNT: break;
     }
@@ -533,6 +544,22 @@ static bool sink_phase(const struct eo_journal_device_sink *sink, const struct e
     }
 }
 
+static bool sink_hook(const struct eo_event *event, struct eo_journal_entry *entry)
+{
+    const struct eo_hook_result *hook = event->hook;
+    if (!hook)
+        return false;
+    *entry = (struct eo_journal_entry){
+        .event = EO_JOURNAL_HOOK,
+        .hook_when = eo_hook_when_name(hook->when),
+        .hook_passed = eo_hook_passed(hook),
+        .hook_end = eo_hook_end_name(hook->end),
+        .hook_exit_code = hook->end == EO_HOOK_EXITED ? hook->exit_code : -1,
+        .seconds = hook->seconds,
+    };
+    return true;
+}
+
 /* The entry an event makes, false when it is not journalled. */
 static bool sink_entry(const struct eo_journal_device_sink *sink, const struct eo_event *event,
                        struct eo_journal_entry *entry)
@@ -555,6 +582,7 @@ static bool sink_entry(const struct eo_journal_device_sink *sink, const struct e
                                            .seconds = event->elapsed_s,
                                            .where = event->text};
         return !(sink->result && sink->result->dry_run);
+    case EO_EVENT_HOOK_RESULT: return sink_hook(event, entry);
     case EO_EVENT_PROGRESS:
     case EO_EVENT_NOTE:
     case EO_EVENT_STANDING: break;
@@ -792,6 +820,25 @@ static bool apply_device_done(struct eo_journal_device *record, struct device_fa
     return true;
 }
 
+/* A hook before the first step that said yes leaves the device's hook after pending until a hook
+ * after says yes; one before that said no sent nothing. */
+static bool apply_hook(struct eo_journal_device *record, json_t *obj, struct line_check *check)
+{
+    const char *when;
+    json_t *passed = json_object_get(obj, "passed");
+    if (!get_string(obj, "when", false, &when, check))
+        return false;
+    if (!json_is_boolean(passed))
+        return refuse(check, "\"%s\" is not true or false", "passed");
+    if (strcmp(when, "before") == 0)
+        record->hook_pending = json_is_true(passed);
+    else if (strcmp(when, "after") == 0)
+        record->hook_pending = record->hook_pending && !json_is_true(passed);
+    else
+        return refuse(check, "\"%s\" is neither \"before\" nor \"after\"", "when");
+    return true;
+}
+
 static bool apply_event(struct eo_journal_device *record, struct device_facts *facts,
                         enum eo_journal_event event, json_t *obj, struct line_check *check)
 {
@@ -806,6 +853,7 @@ static bool apply_event(struct eo_journal_device *record, struct device_facts *f
     case EO_JOURNAL_DEVICE_DONE:
         facts->in_flight = 0;
         return apply_device_done(record, facts, obj, check);
+    case EO_JOURNAL_HOOK: return apply_hook(record, obj, check);
     default: return true;
     }
 }

@@ -270,6 +270,7 @@ static bool line_of(struct eo_report_batch *report, const struct eo_event *event
                  event->status == EO_OK ? "finished" : eo_status_name(event->status),
                  event->elapsed_s, text);
         return true;
+    case EO_EVENT_HOOK_RESULT: snprintf(line, cap, "%s hook %s", head, text); return true;
     case EO_EVENT_STANDING: return false;
     }
     return false;

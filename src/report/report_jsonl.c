@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "espurna-ota/hook.h"
 #include "espurna-ota/output.h"
 
 /* When a device's last progress line was written. */
@@ -47,6 +48,7 @@ static const char *const kind_names[] = {
     [EO_EVENT_STEP_RESULT] = "step-result",
     [EO_EVENT_DEVICE_RESULT] = "device-result",
     [EO_EVENT_STANDING] = "state",
+    [EO_EVENT_HOOK_RESULT] = "hook-result",
 };
 
 static const char *kind_name(enum eo_event_kind kind)
@@ -107,6 +109,24 @@ static json_t *seconds(double s)
     return json_real(isfinite(s) ? round(s * 1000.0) / 1000.0 : 0.0);
 }
 
+/* {"when"} as a hook starts; {"when", "passed", "end", "exit_code", "signal", "seconds"} when
+ * it ended. */
+static json_t *hook_object(enum eo_event_kind kind, const struct eo_hook_result *hook)
+{
+    json_t *obj = json_object();
+    json_object_set_new(obj, "when", json_string(eo_hook_when_name(hook->when)));
+    if (kind != EO_EVENT_HOOK_RESULT)
+        return obj;
+    json_object_set_new(obj, "passed", json_boolean(eo_hook_passed(hook)));
+    json_object_set_new(obj, "end", json_string(eo_hook_end_name(hook->end)));
+    json_object_set_new(obj, "exit_code",
+                        hook->end == EO_HOOK_EXITED ? json_integer(hook->exit_code) : json_null());
+    json_object_set_new(obj, "signal",
+                        hook->end == EO_HOOK_SIGNALLED ? json_integer(hook->signal) : json_null());
+    json_object_set_new(obj, "seconds", seconds(hook->seconds));
+    return obj;
+}
+
 static json_t *event_object(uint64_t seq, const struct eo_event *event)
 {
     json_t *obj = json_object();
@@ -125,10 +145,12 @@ static json_t *event_object(uint64_t seq, const struct eo_event *event)
     json_object_set_new(obj, "elapsed_s", seconds(event->elapsed_s));
     json_object_set_new(obj, "text", eo_out_json_text(event->text));
     if (event->kind == EO_EVENT_STEP_RESULT || event->kind == EO_EVENT_DEVICE_RESULT ||
-        event->kind == EO_EVENT_STANDING)
+        event->kind == EO_EVENT_STANDING || event->kind == EO_EVENT_HOOK_RESULT)
         json_object_set_new(obj, "status", json_string(eo_status_name(event->status)));
     if (event->kind == EO_EVENT_STANDING)
         json_object_set_new(obj, "state", eo_out_json_text(event->text));
+    if (event->hook)
+        json_object_set_new(obj, "hook", hook_object(event->kind, event->hook));
     return obj;
 }
 

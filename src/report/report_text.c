@@ -74,6 +74,11 @@ static void render(void *ctx, const struct eo_event *event)
                      event->text && event->text[0] ? ": " : "", event->text ? event->text : "");
         show_line(event, line);
         return;
+    case EO_EVENT_HOOK_RESULT:
+        close_view(report);
+        snprintf(line, sizeof line, "hook %s", event->text ? event->text : "");
+        show_line(event, line);
+        return;
     case EO_EVENT_DEVICE_RESULT: close_view(report); return;
     case EO_EVENT_STANDING: /* batch only */ return;
     }

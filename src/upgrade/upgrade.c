@@ -504,14 +504,20 @@ static enum eo_status execute(struct upgrade_run *run, struct eo_error *err)
         run->res->after = run->current;
         snprintf(run->res->final_version, sizeof run->res->final_version, "%s",
                  run->current.device.version);
-        return EO_OK;
+        return upgrade_hook_pending(run, err);
     }
     if (run->req->dry_run) {
         run->res->dry_run = true;
+        upgrade_hook_dry_run(run);
         return EO_OK;
     }
+    status = upgrade_hook_before(run, err);
+    if (status != EO_OK)
+        return status;
     status = run_steps(run, err);
-    return status == EO_OK ? verify(run, err) : status;
+    if (status == EO_OK)
+        status = verify(run, err);
+    return upgrade_hook_after(run, status, err);
 }
 
 static void release(struct upgrade_run *run)

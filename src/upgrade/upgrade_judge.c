@@ -212,6 +212,15 @@ void upgrade_describe_where(struct upgrade_run *run, enum eo_status status,
     const char *version = run->current.device.version;
     if (!run->current.sources && !run->current.device.version[0])
         snprintf(res->where, sizeof res->where, "%s was not changed: nothing was sent", name);
+    else if (status == EO_ERR_HOOK_SKIPPED)
+        snprintf(res->where, sizeof res->where,
+                 "%s was not changed: the hook before the upgrade said no, nothing was sent; it "
+                 "runs %s %s",
+                 name, eo_device_kind_name(&run->current.device), version);
+    else if (status == EO_ERR_HOOK_FAILED)
+        snprintf(res->where, sizeof res->where,
+                 "%s runs %s (the image is installed), but the hook after the upgrade said no",
+                 name, version[0] ? version : "the new image");
     else if (status != EO_OK)
         where_failed(run, err, res->where, sizeof res->where);
     else if (res->up_to_date)

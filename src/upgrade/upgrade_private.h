@@ -32,6 +32,20 @@ bool upgrade_same_build(const struct eo_identity *before, const struct eo_identi
 bool upgrade_took_step(const struct eo_plan_step *step, const struct eo_identity *after);
 /* The final check against the target (sets res->check); EO_ERR_VERIFY when it fails. */
 enum eo_status upgrade_check_final(struct upgrade_run *run, struct eo_error *err);
+/* ---- the user's hook (upgrade_hook.c) ---- */
+/* Before the first step: EO_OK to go on (also without a hook); EO_ERR_HOOK_SKIPPED when it
+ * said no; EO_ERR_INTERRUPTED. */
+enum eo_status upgrade_hook_before(struct upgrade_run *run, struct eo_error *err);
+/* After the upgrade ended with `status` (err its error): the status to end with — unchanged
+ * unless it was EO_OK and the hook said no (EO_ERR_HOOK_FAILED), or the run was interrupted
+ * during it. Runs only when the hook before ran and said yes, never after an interruption. */
+enum eo_status upgrade_hook_after(struct upgrade_run *run, enum eo_status status,
+                                  struct eo_error *err);
+/* A device found up to date whose hook after an earlier run left pending: that hook now. */
+enum eo_status upgrade_hook_pending(struct upgrade_run *run, struct eo_error *err);
+/* A dry run says the hook is not run. */
+void upgrade_hook_dry_run(struct upgrade_run *run);
+
 /* Fills res->where: what the device runs and how to finish. */
 void upgrade_describe_where(struct upgrade_run *run, enum eo_status status,
                             const struct eo_error *err);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/e2e/json_keys.sh — every JSON key the tool really writes is documented: each command's
-# --json (success and failure), batch's --json, --events and --dry-run, and serve's JSON lines,
-# run against virtual devices in a lab; every object key of every output (at any depth) must
-# appear as a word in the man page. A new key without documentation fails here.
+# --json (success and failure), batch's --json, --events and --dry-run (also with a --hook),
+# serve's JSON lines, run against virtual devices in a lab; every object key of every output (at
+# any depth) must appear as a word in the man page. A new key without documentation fails here.
 source "$(dirname "$0")/lib.sh"
 
 OLD=$(image espurna-1.14.1-itead-sonoff-basic.bin)
@@ -41,6 +41,12 @@ run upgrade-again upgrade --json -d "$host1" -i "$NEW" --firmware-dir "$IMAGES" 
 printf '%s\n%s\n' "$host1" "$host2" >"$LAB_DIR/devices.list"
 run batch-dry batch --json -n --devices "$LAB_DIR/devices.list" --firmware-dir "$IMAGES" \
   --password-file "$PW1"
+# a hook that says no before the first step: its keys in the JSON, the events and the journal
+run batch-hook batch --json --devices "$LAB_DIR/devices.list" --firmware-dir "$IMAGES" \
+  --password-file "$PW1" --journal "$LAB_DIR/hook-journal.jsonl" --hook 'echo no; exit 3'
+cp "$LAB_DIR/hook-journal.jsonl" "$outputs/hook-journal"
+run batch-hook-events batch --events --devices "$LAB_DIR/devices.list" --firmware-dir "$IMAGES" \
+  --password-file "$PW1" --no-journal --hook 'exit 3'
 run batch-events batch --events --devices "$LAB_DIR/devices.list" --firmware-dir "$IMAGES" \
   --password-file "$PW1" --no-journal
 run batch batch --json --devices "$LAB_DIR/devices.list" --firmware-dir "$IMAGES" \

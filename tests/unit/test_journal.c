@@ -1,8 +1,9 @@
 /* test_journal.c — unit tests for the fleet journal (journal.c): a run written and replayed into
  * each standing (finished, on a core, failed, in flight), torn last lines ignored and cut, a bad
  * line elsewhere named by FILE:LINE, the modes of what it creates, links and non-files refused,
- * runs appended one after another (the latest wins), the line format itself, the event sink, and
- * a writer SIGKILLed mid-loop. */
+ * runs appended one after another (the latest wins), the line format itself, the user's hook
+ * (its lines, and the hook after left pending), the event sink, and a writer SIGKILLed mid-loop.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -569,11 +570,14 @@ static void assert_event_keys(json_t *line)
     static const char *const device_done_keys[] = {"run",     "seq",     "time",  "device",
                                                    "event",   "status",  "image", "md5",
                                                    "version", "seconds", "where", NULL};
+    static const char *const hook_keys[] = {"run",       "seq",     "time",   "device",
+                                            "event",     "when",    "passed", "end",
+                                            "exit_code", "seconds", NULL};
     static const char *const *const by_event[EO_JOURNAL_EVENT_COUNT] = {
         [EO_JOURNAL_RUN_STARTED] = run_started,      [EO_JOURNAL_RUN_DONE] = run_done,
         [EO_JOURNAL_STARTED] = started_keys,         [EO_JOURNAL_PLAN] = plan_keys,
         [EO_JOURNAL_STEP_STARTED] = step_started,    [EO_JOURNAL_STEP_DONE] = step_done_keys,
-        [EO_JOURNAL_DEVICE_DONE] = device_done_keys,
+        [EO_JOURNAL_DEVICE_DONE] = device_done_keys, [EO_JOURNAL_HOOK] = hook_keys,
     };
     enum eo_journal_event event;
     assert_true(eo_journal_event_parse(json_string_value(json_object_get(line, "event")), &event));
@@ -752,6 +756,88 @@ static void test_sigkill_mid_loop(void **state)
     assert_int_equal(load_lines(path, NULL, 0), lines + 1);
 }
 
+/* ---- the user's hook ------------------------------------------------------------------------ */
+
+static void hook_line(struct eo_journal *j, const char *device, const char *when, int exit_code)
+{
+    append(j, (struct eo_journal_entry){.event = EO_JOURNAL_HOOK,
+                                        .device = device,
+                                        .hook_when = when,
+                                        .hook_passed = exit_code == 0,
+                                        .hook_end = exit_code >= 0 ? "exited" : "timed-out",
+                                        .hook_exit_code = exit_code,
+                                        .seconds = 0.25});
+}
+
+/* A hook before that said yes leaves the hook after pending until one says yes, across runs
+ * (a "started" does not clear it); one before that said no sent nothing. */
+static void test_hook_pending(void **state)
+{
+    (void)state;
+    struct eo_journal *j = open_journal(path);
+    /* killed after its last step, before the hook after */
+    started(j, "alpha", MD5_A);
+    hook_line(j, "alpha", "before", 0);
+    step_started(j, "alpha", 1, 1, EO_JOURNAL_ROLE_TARGET);
+    step_done(j, "alpha", 1, 1, EO_JOURNAL_ROLE_TARGET, EO_OK);
+    /* the hook after said no */
+    started(j, "bravo", MD5_A);
+    hook_line(j, "bravo", "before", 0);
+    hook_line(j, "bravo", "after", 1);
+    device_done(j, "bravo", EO_ERR_HOOK_FAILED, MD5_A);
+    /* both said yes */
+    started(j, "charlie", MD5_A);
+    hook_line(j, "charlie", "before", 0);
+    hook_line(j, "charlie", "after", 0);
+    device_done(j, "charlie", EO_OK, MD5_A);
+    /* the hook before said no (timed out): skipped */
+    started(j, "delta", MD5_A);
+    hook_line(j, "delta", "before", -1);
+    device_done(j, "delta", EO_ERR_HOOK_SKIPPED, MD5_A);
+    eo_journal_close(j);
+    j = open_journal(path); /* a later run starts alpha again and is killed at once */
+    started(j, "alpha", MD5_A);
+    eo_journal_close(j);
+
+    json_t *lines[32];
+    size_t count = load_lines(path, lines, 32);
+    assert_int_equal(count, 16);
+    for (size_t i = 0; i < count; i++)
+        assert_event_keys(lines[i]);
+    assert_string_equal(json_string_value(json_object_get(lines[1], "when")), "before");
+    assert_true(json_is_true(json_object_get(lines[1], "passed")));
+    assert_int_equal(json_integer_value(json_object_get(lines[1], "exit_code")), 0);
+    assert_true(json_is_null(json_object_get(lines[13], "exit_code")));
+    assert_string_equal(json_string_value(json_object_get(lines[13], "end")), "timed-out");
+    free_lines(lines, count);
+
+    struct eo_journal_state s;
+    replay_ok(path, &s);
+    assert_true(find(&s, "alpha")->hook_pending);
+    assert_true(find(&s, "bravo")->hook_pending);
+    assert_int_equal(find(&s, "bravo")->standing, EO_JOURNAL_FAILED);
+    assert_int_equal(find(&s, "bravo")->status, EO_ERR_HOOK_FAILED);
+    assert_false(find(&s, "charlie")->hook_pending);
+    assert_int_equal(find(&s, "charlie")->standing, EO_JOURNAL_FINISHED);
+    assert_false(find(&s, "delta")->hook_pending);
+    assert_int_equal(find(&s, "delta")->status, EO_ERR_HOOK_SKIPPED);
+    eo_journal_state_free(&s);
+}
+
+static void test_hook_line_checked(void **state)
+{
+    (void)state;
+    struct eo_journal_state s;
+    struct eo_error err;
+    const char *bad = "{\"run\":\"0123456789abcdef0123456789abcdef\",\"seq\":1,\"time\":\"t\","
+                      "\"device\":\"a\",\"event\":\"hook\",\"when\":\"during\",\"passed\":true}\n"
+                      "{}\n";
+    assert_int_equal(eo_journal_replay_text("j", bad, strlen(bad), &s, &err), EO_ERR_INPUT);
+    assert_string_equal(err.message,
+                        "j:1: not a journal line (\"when\" is neither \"before\" nor \"after\")");
+    eo_journal_state_free(&s);
+}
+
 /* ---- the event sink ---------------------------------------------------------------------------
  */
 
@@ -890,6 +976,37 @@ static void test_sink_with_result(void **state)
     assert_int_equal(load_lines(path, NULL, 0), 6);
 }
 
+/* A HOOK_RESULT event becomes a "hook" line; a hook's start (a PHASE) does not. */
+static void test_sink_hook(void **state)
+{
+    (void)state;
+    struct eo_hook_result hook = {
+        .ran = true, .when = EO_HOOK_AFTER, .end = EO_HOOK_EXITED, .exit_code = 2, .seconds = 0.5};
+    struct eo_hook_result starting = {.when = EO_HOOK_AFTER};
+    struct eo_journal *j = open_journal(path);
+    struct eo_journal_device_sink sink = {.journal = j, .device = "alpha"};
+    struct eo_events events = eo_journal_sink(&sink);
+    const struct eo_event sequence[] = {
+        {.kind = EO_EVENT_PHASE, .device = "alpha", .phase = EO_PHASE_HOOK, .hook = &starting},
+        {.kind = EO_EVENT_NOTE, .device = "alpha", .text = "hook after: unhealthy"},
+        {.kind = EO_EVENT_HOOK_RESULT,
+         .device = "alpha",
+         .phase = EO_PHASE_HOOK,
+         .status = EO_ERR_HOOK_FAILED,
+         .hook = &hook},
+    };
+    for (size_t i = 0; i < sizeof sequence / sizeof sequence[0]; i++)
+        eo_events_emit(&events, &sequence[i]);
+    eo_journal_close(j);
+    json_t *lines[4];
+    assert_int_equal(load_lines(path, lines, 4), 1);
+    assert_event_keys(lines[0]);
+    assert_string_equal(json_string_value(json_object_get(lines[0], "when")), "after");
+    assert_false(json_is_true(json_object_get(lines[0], "passed")));
+    assert_int_equal(json_integer_value(json_object_get(lines[0], "exit_code")), 2);
+    free_lines(lines, 1);
+}
+
 /* In a child whose file size limit the next line crosses: the write is short, undone, and the
  * sink keeps the error while passing every event on. */
 static void child_appends_past_limit(void)
@@ -986,8 +1103,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_text_made_utf8, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads_keep_seq_in_file_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigkill_mid_loop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hook_pending, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hook_line_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sink_without_result, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sink_with_result, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sink_hook, setup, teardown),
         cmocka_unit_test_setup_teardown(test_short_write_undone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_path, setup, teardown),
     };

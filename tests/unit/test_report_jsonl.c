@@ -1,7 +1,8 @@
 /* test_report_jsonl.c — unit tests of the JSON Lines event sink (report_jsonl.h): every event one
  * parseable line with its keys, numbered from 1; progress paced to one line a second per device
  * plus the 100 % one; odd text escaped to ASCII; four threads writing at once never interleave a
- * line or lose a number; a failed write is reported. */
+ * line or lose a number; a failed write is reported; a hook's events carry which hook and how it
+ * ended. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "espurna-ota/hook.h"
 #include "espurna-ota/report_jsonl.h"
 
 #define THREADS 4
@@ -328,6 +330,49 @@ static void test_write_failure_reported(void **state)
 }
 
 /* No writer, no sink: emitting into it is a no-op. */
+/* A hook's start says which hook; its end says how it ended, with the status it means. */
+static void test_hook_events(void **state)
+{
+    (void)state;
+    FILE *file = tmpfile();
+    struct eo_report_jsonl *writer = eo_report_jsonl_new(file);
+    struct eo_events sink = eo_report_jsonl_sink(writer);
+    struct eo_hook_result starting = {.when = EO_HOOK_BEFORE};
+    struct eo_hook_result ended = {.ran = true,
+                                   .when = EO_HOOK_BEFORE,
+                                   .end = EO_HOOK_TIMED_OUT,
+                                   .exit_code = -1,
+                                   .timeout_s = 1,
+                                   .seconds = 1.0004};
+    emit(&sink, (struct eo_event){.kind = EO_EVENT_PHASE,
+                                  .device = "d",
+                                  .phase = EO_PHASE_HOOK,
+                                  .text = "before the first step",
+                                  .hook = &starting});
+    emit(&sink, (struct eo_event){.kind = EO_EVENT_HOOK_RESULT,
+                                  .device = "d",
+                                  .phase = EO_PHASE_HOOK,
+                                  .status = EO_ERR_HOOK_SKIPPED,
+                                  .text = "before: was killed after 1 s (its timeout)",
+                                  .hook = &ended});
+    json_t *lines = read_lines(file);
+    assert_int_equal(json_array_size(lines), 2);
+    json_t *phase = json_array_get(lines, 0), *result = json_array_get(lines, 1);
+    assert_string_equal(str(phase, "phase"), "hook");
+    assert_string_equal(str(json_object_get(phase, "hook"), "when"), "before");
+    assert_null(json_object_get(json_object_get(phase, "hook"), "passed"));
+    assert_string_equal(str(result, "kind"), "hook-result");
+    assert_string_equal(str(result, "status"), "hook_skipped");
+    json_t *hook = json_object_get(result, "hook");
+    assert_string_equal(str(hook, "end"), "timed-out");
+    assert_true(json_is_false(json_object_get(hook, "passed")));
+    assert_true(json_is_null(json_object_get(hook, "exit_code")));
+    assert_true(json_real_value(json_object_get(hook, "seconds")) == 1.0);
+    json_decref(lines);
+    eo_report_jsonl_free(writer);
+    fclose(file);
+}
+
 static void test_null_writer_gives_null_sink(void **state)
 {
     (void)state;
@@ -345,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_text_escaped_to_ascii),
         cmocka_unit_test(test_threads_never_interleave),
         cmocka_unit_test(test_write_failure_reported),
+        cmocka_unit_test(test_hook_events),
         cmocka_unit_test(test_null_writer_gives_null_sink),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
