@@ -69,13 +69,17 @@ enum eo_status eo_sites_add_text(struct eo_sites *sites, const char *name, const
 
 /* What a device's latest lines make of it, in batch's words. */
 struct eo_sites_verdict {
-    enum eo_batch_state state;          /* EO_BATCH_DONE, EO_BATCH_UP_TO_DATE or EO_BATCH_FAILED */
-    enum eo_status status;              /* EO_OK, the failure, or EO_ERR_UNKNOWN for an upgrade the
-                                         * journal shows begun and never ended */
-    char message[EO_ERROR_MESSAGE_MAX]; /* FAILED: why, one line */
+    /* EO_BATCH_DONE, EO_BATCH_UP_TO_DATE, EO_BATCH_FAILED, or EO_BATCH_SKIPPED when its --hook
+     * before said no */
+    enum eo_batch_state state;
+    /* EO_OK, the failure, or EO_ERR_UNKNOWN for an upgrade the journal shows begun and never
+     * ended */
+    enum eo_status status;
+    char message[EO_ERROR_MESSAGE_MAX]; /* FAILED, SKIPPED: why, one line */
 };
 
-/* Finished -> done (up-to-date when its plan was); its end failed, or no end -> failed. */
+/* Finished -> done (up-to-date when its plan was); its end failed, or no end -> failed; its hook
+ * before said no (hook_skipped) -> skipped, as batch has it. */
 void eo_sites_judge(const struct eo_journal_device *record, struct eo_sites_verdict *out);
 
 /* Every device of every site counted per state (each site's count too); `aborted` when a site's

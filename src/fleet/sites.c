@@ -235,6 +235,8 @@ void eo_sites_judge(const struct eo_journal_device *record, struct eo_sites_verd
         return;
     }
     out->status = record->status != EO_OK ? record->status : EO_ERR_UNKNOWN;
+    if (out->status == EO_ERR_HOOK_SKIPPED) /* its --hook before said no: nothing was sent */
+        out->state = EO_BATCH_SKIPPED;
     snprintf(out->message, sizeof out->message, "%s",
              record->error ? record->error : eo_status_meaning(out->status));
 }

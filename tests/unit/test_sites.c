@@ -1,7 +1,8 @@
 /* test_sites.c — unit tests for merging sites' batch journals (sites.c), fed journal text: site
  * names from arguments and file names, one host name at two sites kept as two devices, resumed
  * runs (the latest outcome wins, as batch's resume sees it), each standing judged in batch's
- * states, how each site's last run ended, the exit status, and bad input refused whole. */
+ * states (a device its --hook skipped is skipped), how each site's last run ended, the exit status,
+ * and bad input refused whole. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -317,7 +318,11 @@ static void test_standings_judged(void **state)
     device_done(&t, "stranded", "transfer", "stranded: dropped at 50 %");
     started(&t, "waiting"); /* interrupted before any step, its end says so */
     device_done(&t, "waiting", "interrupted", NULL);
-    started(&t, "begun"); /* no end at all */
+    started(&t, "begun");  /* no end at all */
+    started(&t, "vetoed"); /* its --hook before said no: skipped, as batch has it */
+    device_done(&t, "vetoed", "hook_skipped", "vetoed: the hook before said no (exit 3)");
+    started(&t, "regretted"); /* its --hook after said no: failed */
+    device_done(&t, "regretted", "hook_failed", NULL);
     run_done(&t, "interrupted");
 
     struct eo_sites sites;
@@ -338,11 +343,19 @@ static void test_standings_judged(void **state)
     assert_int_equal(v.status, EO_ERR_UNKNOWN);
     assert_string_equal(v.message, "its run ended before its upgrade did (no end in the "
                                    "journal); run batch again");
+    v = judged(north, "vetoed");
+    assert_int_equal(v.state, EO_BATCH_SKIPPED);
+    assert_int_equal(v.status, EO_ERR_HOOK_SKIPPED);
+    assert_string_equal(v.message, "vetoed: the hook before said no (exit 3)");
+    v = judged(north, "regretted");
+    assert_int_equal(v.state, EO_BATCH_FAILED);
+    assert_int_equal(v.status, EO_ERR_HOOK_FAILED);
     assert_int_equal(north->last_run, EO_SITES_RUN_STOPPED);
     struct eo_batch_summary summary;
     eo_sites_summarize(&sites, &summary);
     assert_int_equal(summary.count[EO_BATCH_UP_TO_DATE], 1);
-    assert_int_equal(summary.count[EO_BATCH_FAILED], 3);
+    assert_int_equal(summary.count[EO_BATCH_FAILED], 4);
+    assert_int_equal(summary.count[EO_BATCH_SKIPPED], 1);
     assert_true(summary.aborted);
     eo_sites_release(&sites);
 }
