@@ -18,22 +18,26 @@
  *   "run-done"      "status"
  *   "started"       "image", "md5", "version"   the upgrade of a device begins, towards this full
  *                                               image (path, MD5 hex, version it carries)
- *   "plan"          "route", "steps", "text"    route: eo_route_name; text: the plan's summary
+ *   "plan"          "route", "steps", "text", "from"
+ *                                               route: eo_route_name; text: the plan's summary;
+ *                                               from: the version the device ran when planned
  *   "step-started"  "step", "steps", "role", "method"
  *                                               step is 1-based; role "core" or "target" (the
  *                                               image the step sends); method eo_method_name
  *   "step-done"     "step", "steps", "role", "method", "status", "seconds", "text"
  *                                               status of the step (eo_status_name: "ok", ...)
- *   "device-done"   "status", "image", "md5", "version", "seconds", "where"
+ *   "device-done"   "status", "image", "md5", "version", "seconds", "where", "error"
  *                                               the upgrade ended; status "ok" means verified or
  *                                               already up to date, on the image named by md5;
- *                                               where: one line saying where the device stands
+ *                                               where: one line saying where the device stands;
+ *                                               error: one line saying why it failed (null: ok)
  *   "hook"          "when", "passed", "end", "exit_code", "seconds"
  *                                               the user's --hook ran: when "before" (the first
  *                                               step) or "after" (the upgrade); passed: it exited
  *                                               with 0; end: eo_hook_end_name; exit_code: its
  *                                               exit status, null when it did not exit
- * A reader ignores keys it does not know, so later versions may add keys but never rename one.
+ * A reader ignores keys it does not know, so later versions may add keys but never rename one;
+ * it takes a key added later ("from", "error") as null when a line lacks it.
  *
  * ---- replay --------------------------------------------------------------------------------
  * Lines are taken in file order, whatever their run, so the latest line about a device wins.
@@ -96,6 +100,8 @@ struct eo_journal_entry {
     bool hook_passed;          /* hook: it exited with 0 */
     const char *hook_end;      /* hook: how it ended (eo_hook_end_name) */
     int hook_exit_code;        /* hook: its exit status, -1 (null) when it did not exit */
+    const char *from;          /* plan: the version the device ran */
+    const char *error;         /* device-done: why it failed (NULL when it did not) */
 };
 
 /* ---- writing -------------------------------------------------------------------------------- */
@@ -144,6 +150,9 @@ struct eo_journal_device_sink {
      * and method are null. */
     const struct eo_upgrade_result *result;
     const struct eo_events *next; /* NULL: none */
+    /* The error record eo_upgrade_run fills for this device: its message is journalled as the
+     * "error" of a failed end. NULL: null. */
+    const struct eo_error *failure;
     /* Out: the first append that failed (EO_OK when none); later events are still passed on. */
     enum eo_status status;
     struct eo_error error;
@@ -182,6 +191,14 @@ struct eo_journal_device {
                                           * finds it up to date runs the hook after it */
     char run[EO_JOURNAL_RUN_ID_LEN + 1]; /* the run of its latest line */
     size_t line;                         /* 1-based line of its latest line */
+    char time[32];                       /* the time of its latest line */
+    /* What its latest upgrade said, for a report (each reset when an upgrade starts): */
+    char route[16]; /* the plan's eo_route_name ("" not planned) */
+    char from[64];  /* the version it ran when planned ("" unknown) */
+    double seconds; /* the upgrade's time when it ended, else its steps' so far */
+    char *image;    /* path of the full image it was taken to (NULL unknown) */
+    char *where;    /* its end: where it stands (NULL: no end yet) */
+    char *error;    /* its end: why it failed (NULL: none, or not said) */
 };
 
 struct eo_journal_state {
@@ -190,6 +207,9 @@ struct eo_journal_state {
     size_t lines;                             /* journal lines read (a torn one not counted) */
     bool torn;                                /* a torn last line was ignored */
     char last_run[EO_JOURNAL_RUN_ID_LEN + 1]; /* the run of the last line ("" none) */
+    size_t runs;                              /* "run-started" lines */
+    bool last_run_ended;                      /* the last run wrote its "run-done" */
+    enum eo_status last_run_status;           /* and this status (EO_OK when it did not) */
 };
 
 /* Reads the journal at `path` into *out (freed with eo_journal_state_free, also on error). A

@@ -50,8 +50,10 @@ struct eo_report_row {
     const char *outcome; /* "done", "failed", ... */
     const char *message; /* why, "" or NULL when nothing to add */
     unsigned wave;       /* 1-based rollout wave, 0 shows as "-" */
+    const char *site;    /* `report`: the site it is at (NULL in batch's table) */
 };
-/* The table on stdout: DEVICE FROM TO ROUTE WAVE TIME OUTCOME, one row per device. */
+/* The table on stdout: DEVICE FROM TO ROUTE WAVE TIME OUTCOME, one row per device; a SITE
+ * column first when a row has a site. */
 void eo_report_table(const struct eo_report_row *rows, size_t count);
 
 #endif

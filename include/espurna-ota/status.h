@@ -102,5 +102,8 @@ const char *eo_hint_name(enum eo_hint hint);
 
 /* Stable short name of a status ("ok", "usage", "file", "image", ...) for JSON output. */
 const char *eo_status_name(enum eo_status status);
+/* What a status means, as the man page's EXIT STATUS says it ("the device rejected the
+ * password"). */
+const char *eo_status_meaning(enum eo_status status);
 
 #endif

@@ -88,6 +88,11 @@ const char *eo_status_name(enum eo_status status)
     return row_for(status)->name;
 }
 
+const char *eo_status_meaning(enum eo_status status)
+{
+    return row_for(status)->meaning;
+}
+
 enum eo_status eo_error_setv(struct eo_error *err, enum eo_status status, const char *format,
                              va_list args)
 {

@@ -20,6 +20,7 @@ int cmd_flash(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_upgrade(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 extern const struct command_spec inspect_spec;
 extern const struct command_spec discover_spec;
@@ -27,5 +28,6 @@ extern const struct command_spec flash_spec;
 extern const struct command_spec serve_spec;
 extern const struct command_spec upgrade_spec;
 extern const struct command_spec batch_spec;
+extern const struct command_spec report_spec;
 
 #endif

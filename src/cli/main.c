@@ -26,6 +26,7 @@ static const struct command commands[] = {
      &upgrade_spec},
     {"serve", cmd_serve, "serve one image once under a one-time URL (for 'ota <url>')",
      &serve_spec},
+    {"report", cmd_report, "merge batch journals of several sites into one result", &report_spec},
 };
 
 static void print_usage(FILE *out)

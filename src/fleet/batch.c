@@ -344,6 +344,7 @@ static void upgrade_one(struct batch_run *run, size_t index)
         .version = slot->image.version,
         .result = &outcome->result,
         .next = run->req->events,
+        .failure = &outcome->err,
     };
     struct eo_events journal_events = eo_journal_sink(&journal);
     struct eo_upgrade_request request =

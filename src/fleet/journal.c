@@ -80,12 +80,17 @@ static const char *role_name(enum eo_journal_role role)
     return NULL;
 }
 
-static bool status_parse(const char *name, enum eo_status *out)
+/* A status name: of a device (up to EO_ERR_UNKNOWN, a hook's, or interrupted), or with `of_run`
+ * also of a whole run (some_failed, aborted, nothing_to_do). */
+static bool status_parse(const char *name, bool of_run, enum eo_status *out)
 {
     for (int code = EO_OK; code <= EO_ERR_INTERRUPTED; code++) {
         bool device_status = code <= EO_ERR_UNKNOWN || code == EO_ERR_HOOK_SKIPPED ||
                              code == EO_ERR_HOOK_FAILED || code == EO_ERR_INTERRUPTED;
-        if (device_status && strcmp(name, eo_status_name((enum eo_status)code)) == 0) {
+        bool run_status =
+            code == EO_ERR_SOME_FAILED || code == EO_ERR_ABORTED || code == EO_NOTHING_TO_DO;
+        if ((device_status || (of_run && run_status)) &&
+            strcmp(name, eo_status_name((enum eo_status)code)) == 0) {
             *out = (enum eo_status)code;
             return true;
         }
@@ -145,6 +150,7 @@ static void add_event_fields(json_t *obj, const struct eo_journal_entry *entry)
         set_text(obj, "route", entry->route);
         json_object_set_new(obj, "steps", json_integer(entry->steps));
         set_text(obj, "text", entry->text);
+        set_text(obj, "from", entry->from);
         break;
     case EO_JOURNAL_STEP_STARTED: add_step_fields(obj, entry); break;
     case EO_JOURNAL_STEP_DONE:
@@ -160,6 +166,7 @@ static void add_event_fields(json_t *obj, const struct eo_journal_entry *entry)
         set_text(obj, "version", entry->version);
         json_object_set_new(obj, "seconds", json_real(entry->seconds));
         set_text(obj, "where", entry->where);
+        set_text(obj, "error", entry->status == EO_OK ? NULL : entry->error);
         break;
     case EO_JOURNAL_HOOK:
         set_text(obj, "when", entry->hook_when);
@@ -535,6 +542,8 @@ static bool sink_phase(const struct eo_journal_device_sink *sink, const struct e
         *entry = (struct eo_journal_entry){
             .event = EO_JOURNAL_PLAN, .steps = event->steps, .text = event->text};
         entry->route = result && result->planned ? eo_route_name(result->plan.route) : NULL;
+        entry->from =
+            result && result->before.device.version[0] ? result->before.device.version : NULL;
         return true;
     case EO_PHASE_PUSH:
         *entry = (struct eo_journal_entry){.event = EO_JOURNAL_STEP_STARTED};
@@ -560,6 +569,12 @@ static bool sink_hook(const struct eo_event *event, struct eo_journal_entry *ent
     return true;
 }
 
+/* Why the upgrade failed, one line, NULL when nobody said. */
+static const char *sink_failure(const struct eo_journal_device_sink *sink)
+{
+    return sink->failure && sink->failure->message[0] ? sink->failure->message : NULL;
+}
+
 /* The entry an event makes, false when it is not journalled. */
 static bool sink_entry(const struct eo_journal_device_sink *sink, const struct eo_event *event,
                        struct eo_journal_entry *entry)
@@ -581,6 +596,7 @@ static bool sink_entry(const struct eo_journal_device_sink *sink, const struct e
                                            .version = sink_final_version(sink, event->status),
                                            .seconds = event->elapsed_s,
                                            .where = event->text};
+        entry->error = sink_failure(sink);
         return !(sink->result && sink->result->dry_run);
     case EO_EVENT_HOOK_RESULT: return sink_hook(event, entry);
     case EO_EVENT_PROGRESS:
@@ -618,6 +634,7 @@ struct eo_events eo_journal_sink(struct eo_journal_device_sink *sink)
 /* Why a line is not a journal line, written into `why` (the return is false then). */
 struct line_check {
     char why[200];
+    bool no_memory; /* not the line's fault */
 };
 
 static bool refuse(struct line_check *check, const char *format, const char *key)
@@ -642,6 +659,27 @@ static bool get_string(json_t *obj, const char *key, bool nullable, const char *
     return true;
 }
 
+/* A key added to the format later: a line that lacks it reads as null. */
+static bool get_later_string(json_t *obj, const char *key, const char **out,
+                             struct line_check *check)
+{
+    *out = NULL;
+    return !json_object_get(obj, key) || get_string(obj, key, true, out, check);
+}
+
+/* "seconds": a number of seconds, 0 when absent or null (a report's figure, not a decision). */
+static bool get_seconds(json_t *obj, double *out, struct line_check *check)
+{
+    json_t *value = json_object_get(obj, "seconds");
+    *out = 0.0;
+    if (!value || json_is_null(value))
+        return true;
+    if (!json_is_number(value) || json_number_value(value) < 0)
+        return refuse(check, "\"%s\" is not a non-negative number", "seconds");
+    *out = json_number_value(value);
+    return true;
+}
+
 static bool get_count(json_t *obj, const char *key, json_int_t min, unsigned *out,
                       struct line_check *check)
 {
@@ -657,12 +695,12 @@ static bool get_count(json_t *obj, const char *key, json_int_t min, unsigned *ou
     return true;
 }
 
-static bool get_status(json_t *obj, enum eo_status *out, struct line_check *check)
+static bool get_status(json_t *obj, bool of_run, enum eo_status *out, struct line_check *check)
 {
     const char *name;
     if (!get_string(obj, "status", false, &name, check))
         return false;
-    if (!status_parse(name, out))
+    if (!status_parse(name, of_run, out))
         return refuse(check, "\"%s\" is not a status name", "status");
     return true;
 }
@@ -756,6 +794,32 @@ static void copy_text(char *out, size_t cap, const char *text)
     snprintf(out, cap, "%s", text ? text : "");
 }
 
+/* Replaces a record's text with a copy of `text` (NULL clears it); false when out of memory. */
+static bool keep_text(char **slot, const char *text)
+{
+    char *copy = text ? strdup(text) : NULL;
+    if (text && !copy)
+        return false;
+    free(*slot);
+    *slot = copy;
+    return true;
+}
+
+static bool out_of_memory(struct line_check *check)
+{
+    check->no_memory = true;
+    return false;
+}
+
+/* What the latest upgrade said, forgotten when the next one starts. */
+static void forget_upgrade(struct eo_journal_device *record)
+{
+    record->route[0] = record->from[0] = '\0';
+    record->seconds = 0.0;
+    keep_text(&record->where, NULL);
+    keep_text(&record->error, NULL);
+}
+
 static bool apply_started(struct eo_journal_device *record, json_t *obj, struct line_check *check)
 {
     const char *md5, *image, *version;
@@ -769,6 +833,20 @@ static bool apply_started(struct eo_journal_device *record, json_t *obj, struct 
     record->role = EO_JOURNAL_ROLE_UNKNOWN;
     record->status = EO_OK;
     record->standing = EO_JOURNAL_PENDING;
+    forget_upgrade(record);
+    return keep_text(&record->image, image) || out_of_memory(check);
+}
+
+static bool apply_plan(struct eo_journal_device *record, json_t *obj, struct line_check *check)
+{
+    unsigned steps;
+    const char *route, *from;
+    if (!get_count(obj, "steps", 0, &steps, check) ||
+        !get_later_string(obj, "route", &route, check) ||
+        !get_later_string(obj, "from", &from, check))
+        return false;
+    copy_text(record->route, sizeof record->route, route);
+    copy_text(record->from, sizeof record->from, from);
     return true;
 }
 
@@ -790,8 +868,11 @@ static bool read_step(struct eo_journal_device *record, json_t *obj, struct line
 static bool apply_step_done(struct eo_journal_device *record, json_t *obj, struct line_check *check)
 {
     enum eo_status status;
-    if (!read_step(record, obj, check) || !get_status(obj, &status, check))
+    double seconds;
+    if (!read_step(record, obj, check) || !get_status(obj, false, &status, check) ||
+        !get_seconds(obj, &seconds, check))
         return false;
+    record->seconds += seconds;
     if (status == EO_OK)
         record->on_core = record->role == EO_JOURNAL_ROLE_CORE;
     else
@@ -803,12 +884,16 @@ static bool apply_device_done(struct eo_journal_device *record, struct device_fa
                               json_t *obj, struct line_check *check)
 {
     enum eo_status status;
-    const char *md5, *image, *version, *where;
-    if (!get_status(obj, &status, check) || !get_string(obj, "image", true, &image, check) ||
+    const char *md5, *image, *version, *where, *error;
+    if (!get_status(obj, false, &status, check) || !get_string(obj, "image", true, &image, check) ||
         !get_string(obj, "md5", true, &md5, check) ||
         !get_string(obj, "version", true, &version, check) ||
-        !get_string(obj, "where", true, &where, check))
+        !get_string(obj, "where", true, &where, check) ||
+        !get_later_string(obj, "error", &error, check) ||
+        !get_seconds(obj, &record->seconds, check))
         return false;
+    if (!keep_text(&record->where, where) || !keep_text(&record->error, error))
+        return out_of_memory(check);
     record->status = status;
     facts->finished = status == EO_OK;
     facts->failed = status != EO_OK;
@@ -842,12 +927,11 @@ static bool apply_hook(struct eo_journal_device *record, json_t *obj, struct lin
 static bool apply_event(struct eo_journal_device *record, struct device_facts *facts,
                         enum eo_journal_event event, json_t *obj, struct line_check *check)
 {
-    unsigned steps;
     switch (event) {
     case EO_JOURNAL_STARTED:
         *facts = (struct device_facts){0};
         return apply_started(record, obj, check);
-    case EO_JOURNAL_PLAN: return get_count(obj, "steps", 0, &steps, check);
+    case EO_JOURNAL_PLAN: return apply_plan(record, obj, check);
     case EO_JOURNAL_STEP_STARTED: facts->in_flight = 1; return read_step(record, obj, check);
     case EO_JOURNAL_STEP_DONE: facts->in_flight = 0; return apply_step_done(record, obj, check);
     case EO_JOURNAL_DEVICE_DONE:
@@ -895,6 +979,19 @@ static struct device_facts *facts_for(struct replay *replay, size_t index)
     return &replay->facts[index];
 }
 
+/* A run's start or end: the state says whether the last run ended, and how. */
+static bool apply_run_event(struct eo_journal_state *state, enum eo_journal_event event,
+                            json_t *obj, struct line_check *check)
+{
+    state->last_run_ended = event == EO_JOURNAL_RUN_DONE;
+    state->last_run_status = EO_OK;
+    if (event == EO_JOURNAL_RUN_STARTED) {
+        state->runs++;
+        return true;
+    }
+    return get_status(obj, true, &state->last_run_status, check);
+}
+
 static enum eo_status apply_object(struct replay *replay, json_t *obj, size_t line,
                                    struct line_check *check, struct eo_error *err)
 {
@@ -907,7 +1004,8 @@ static enum eo_status apply_object(struct replay *replay, json_t *obj, size_t li
         return EO_ERR_INPUT;
     copy_text(replay->state->last_run, sizeof replay->state->last_run, head.run);
     if (is_run_event(head.event))
-        return EO_OK;
+        return apply_run_event(replay->state, head.event, obj, check) ? EO_OK : EO_ERR_INPUT;
+    replay->state->last_run_ended = false;
     struct eo_journal_device *record = find_device(replay->state, head.device);
     if (!record && !(record = add_device(replay->state, head.device)))
         return eo_error_set(err, EO_ERR_INTERNAL, "out of memory");
@@ -915,8 +1013,10 @@ static enum eo_status apply_object(struct replay *replay, json_t *obj, size_t li
     if (!facts)
         return eo_error_set(err, EO_ERR_INTERNAL, "out of memory");
     if (!apply_event(record, facts, head.event, obj, check))
-        return EO_ERR_INPUT;
+        return check->no_memory ? eo_error_set(err, EO_ERR_INTERNAL, "out of memory")
+                                : EO_ERR_INPUT;
     copy_text(record->run, sizeof record->run, head.run);
+    copy_text(record->time, sizeof record->time, head.time);
     record->line = line;
     record->standing = standing_of(record, facts);
     return EO_OK;
@@ -926,7 +1026,7 @@ static enum eo_status apply_object(struct replay *replay, json_t *obj, size_t li
 static enum eo_status replay_line(struct replay *replay, const char *text, size_t len, size_t line,
                                   bool last, struct eo_error *err)
 {
-    struct line_check check = {{0}};
+    struct line_check check = {{0}, false};
     json_error_t jerr;
     json_t *obj = json_loadb(text, len, 0, &jerr);
     if (!obj && last) {
@@ -1027,8 +1127,12 @@ enum eo_status eo_journal_replay_text(const char *name, const char *text, size_t
 
 void eo_journal_state_free(struct eo_journal_state *state)
 {
-    for (size_t i = 0; i < state->count; i++)
+    for (size_t i = 0; i < state->count; i++) {
         free(state->devices[i].device);
+        free(state->devices[i].image);
+        free(state->devices[i].where);
+        free(state->devices[i].error);
+    }
     free(state->devices);
     memset(state, 0, sizeof *state);
 }

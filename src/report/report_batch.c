@@ -352,8 +352,19 @@ static const char *or_dash(const char *text)
     return text && text[0] ? text : "-";
 }
 
+static bool any_site(const struct eo_report_row *rows, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (rows[i].site)
+            return true;
+    return false;
+}
+
 void eo_report_table(const struct eo_report_row *rows, size_t count)
 {
+    bool sites = any_site(rows, count);
+    if (sites)
+        printf("%-16s ", "SITE");
     printf("%-24s %-38s %-38s %-14s %4s %7s  %s\n", "DEVICE", "FROM", "TO", "ROUTE", "WAVE", "TIME",
            "OUTCOME");
     for (size_t i = 0; i < count; i++) {
@@ -362,6 +373,8 @@ void eo_report_table(const struct eo_report_row *rows, size_t count)
         char wave[16] = "-";
         if (row->wave)
             snprintf(wave, sizeof wave, "%u", row->wave);
+        if (sites)
+            printf("%-16.16s ", or_dash(row->site));
         printf("%-24.24s %-38.38s %-38.38s %-14s %4s %6.1fs  %s%s%s\n", or_dash(row->device),
                or_dash(row->from), or_dash(row->to), or_dash(row->route), wave, row->seconds,
                or_dash(row->outcome), why ? ": " : "", why ? row->message : "");

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 struct junit_case {
-    char *device, *status_name, *message, *detail, *system_out;
+    char *device, *status_name, *message, *detail, *system_out, *suite;
     double seconds;
     enum eo_junit_outcome outcome;
 };
@@ -132,6 +132,7 @@ static void case_free(struct junit_case *c)
     free(c->message);
     free(c->detail);
     free(c->system_out);
+    free(c->suite);
 }
 
 static bool grow(struct eo_junit *junit)
@@ -162,6 +163,7 @@ void eo_junit_add(struct eo_junit *junit, const struct eo_junit_case *tc)
         .message = copy(tc->message, &failed),
         .detail = copy(tc->detail, &failed),
         .system_out = copy(tc->system_out, &failed),
+        .suite = copy(tc->suite, &failed),
         .seconds = isfinite(tc->seconds) && tc->seconds > 0 ? tc->seconds : 0.0,
         .outcome = tc->outcome,
     };
@@ -201,16 +203,53 @@ struct totals {
     double seconds;
 };
 
-static struct totals totals_of(const struct eo_junit *junit)
+#define DEFAULT_SUITE "espurna-ota batch" /* of cases without a suite */
+
+static bool same_suite(const char *a, const char *b)
 {
-    struct totals t = {junit->count, 0, 0, 0.0};
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether case `index` is the first of its suite. */
+static bool opens_suite(const struct eo_junit *junit, size_t index)
+{
+    for (size_t i = 0; i < index; i++)
+        if (same_suite(junit->cases[i].suite, junit->cases[index].suite))
+            return false;
+    return true;
+}
+
+/* The totals of one suite's cases; its time is the sum of theirs, or the run's wall time for the
+ * suite of cases without one when it was set. */
+static struct totals suite_totals(const struct eo_junit *junit, const char *suite)
+{
+    struct totals t = {0, 0, 0, 0.0};
     for (size_t i = 0; i < junit->count; i++) {
+        if (!same_suite(junit->cases[i].suite, suite))
+            continue;
+        t.tests++;
         t.failures += junit->cases[i].outcome == EO_JUNIT_FAILED;
         t.skipped += junit->cases[i].outcome == EO_JUNIT_SKIPPED;
         t.seconds += junit->cases[i].seconds;
     }
-    if (junit->suite_s_set)
+    if (!suite && junit->suite_s_set)
         t.seconds = junit->suite_s;
+    return t;
+}
+
+/* The totals of every suite. */
+static struct totals totals_of(const struct eo_junit *junit)
+{
+    struct totals t = junit->count ? (struct totals){0, 0, 0, 0.0} : suite_totals(junit, NULL);
+    for (size_t i = 0; i < junit->count; i++) {
+        if (!opens_suite(junit, i))
+            continue;
+        struct totals suite = suite_totals(junit, junit->cases[i].suite);
+        t.tests += suite.tests;
+        t.failures += suite.failures;
+        t.skipped += suite.skipped;
+        t.seconds += suite.seconds;
+    }
     return t;
 }
 
@@ -245,7 +284,13 @@ static void put_skipped(FILE *out, const struct junit_case *c)
 
 static void put_case(FILE *out, const struct junit_case *c)
 {
-    fputs("    <testcase classname=\"espurna-ota.upgrade\" name=\"", out);
+    /* CI systems tell cases apart by class and name: a site's suite is in its class */
+    fputs("    <testcase classname=\"espurna-ota.upgrade", out);
+    if (c->suite) {
+        fputc('.', out);
+        put_escaped(out, c->suite, ESCAPE_ATTR);
+    }
+    fputs("\" name=\"", out);
     put_escaped(out, c->device, ESCAPE_ATTR);
     fprintf(out, "\" time=\"%.3f\">\n", c->seconds);
     if (c->outcome == EO_JUNIT_FAILED)
@@ -260,17 +305,33 @@ static void put_case(FILE *out, const struct junit_case *c)
     fputs("    </testcase>\n", out);
 }
 
+/* One <testsuite> with its cases. */
+static void put_suite(FILE *out, const struct eo_junit *junit, const char *suite)
+{
+    struct totals t = suite_totals(junit, suite);
+    fputs("  <testsuite name=\"", out);
+    put_escaped(out, suite ? suite : DEFAULT_SUITE, ESCAPE_ATTR);
+    fputc('"', out);
+    put_counts(out, &t);
+    fputs(">\n", out);
+    for (size_t i = 0; i < junit->count; i++)
+        if (same_suite(junit->cases[i].suite, suite))
+            put_case(out, &junit->cases[i]);
+    fputs("  </testsuite>\n", out);
+}
+
 static void put_report(FILE *out, const struct eo_junit *junit)
 {
     struct totals t = totals_of(junit);
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"espurna-ota\"", out);
     put_counts(out, &t);
-    fputs(">\n  <testsuite name=\"espurna-ota batch\"", out);
-    put_counts(out, &t);
     fputs(">\n", out);
+    if (junit->count == 0)
+        put_suite(out, junit, NULL);
     for (size_t i = 0; i < junit->count; i++)
-        put_case(out, &junit->cases[i]);
-    fputs("  </testsuite>\n</testsuites>\n", out);
+        if (opens_suite(junit, i))
+            put_suite(out, junit, junit->cases[i].suite);
+    fputs("</testsuites>\n", out);
 }
 
 /* Writes the report into the open file and closes it; errno of the first failure, or 0. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/e2e/json_keys.sh — every JSON key the tool really writes is documented: each command's
 # --json (success and failure), batch's --json, --events and --dry-run (also with a --hook),
-# serve's JSON lines, run against virtual devices in a lab; every object key of every output (at
+# report's --json over their journals, serve's JSON lines, run against virtual devices in a lab; every object key of every output (at
 # any depth) must appear as a word in the man page. A new key without documentation fails here.
 source "$(dirname "$0")/lib.sh"
 
@@ -52,6 +52,8 @@ run batch-events batch --events --devices "$LAB_DIR/devices.list" --firmware-dir
 run batch batch --json --devices "$LAB_DIR/devices.list" --firmware-dir "$IMAGES" \
   --password-file "$PW1" --journal "$LAB_DIR/journal.jsonl"
 cp "$LAB_DIR/journal.jsonl" "$outputs/journal"
+run report report --json "$LAB_DIR/journal.jsonl" hook="$LAB_DIR/hook-journal.jsonl"
+run report-bad report --json "$LAB_DIR/nowhere.jsonl"
 run serve serve --json "$NEW" --allow 127.0.0.1 --timeout 1
 
 keys=$(cat "$outputs"/* 2>/dev/null | grep '^{' |

@@ -2,8 +2,9 @@
  * each standing (finished, on a core, failed, in flight), torn last lines ignored and cut, a bad
  * line elsewhere named by FILE:LINE, the modes of what it creates, links and non-files refused,
  * runs appended one after another (the latest wins), the line format itself, the user's hook
- * (its lines, and the hook after left pending), the event sink, and a writer SIGKILLed mid-loop.
- */
+ * (its lines, and the hook after left pending), the event sink, and a writer SIGKILLed mid-loop;
+ * what a report reads besides (route, versions, times, the end's words, how the last run ended),
+ * keys added later read as null when a line lacks them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -85,7 +86,8 @@ static void plan(struct eo_journal *j, const char *device, unsigned steps, const
                                         .device = device,
                                         .steps = steps,
                                         .route = route,
-                                        .text = "the plan"});
+                                        .text = "the plan",
+                                        .from = "1.14.1"});
 }
 
 static void step_started(struct eo_journal *j, const char *device, unsigned step, unsigned steps,
@@ -123,7 +125,8 @@ static void device_done(struct eo_journal *j, const char *device, enum eo_status
                                         .md5 = md5,
                                         .version = status == EO_OK ? "1.15.0" : NULL,
                                         .seconds = 30.0,
-                                        .where = "it runs 1.15.0"});
+                                        .where = "it runs 1.15.0",
+                                        .error = "the device rejected the password"});
 }
 
 static void write_file(const char *where, const char *text)
@@ -286,6 +289,90 @@ static void test_run_replayed(void **state)
 
     assert_null(eo_journal_state_find(&s, "hotel"));
     assert_string_equal(eo_journal_standing_name(EO_JOURNAL_ON_CORE), "on-core");
+    eo_journal_state_free(&s);
+}
+
+/* What a report shows of each device, and how the last run ended. */
+static void test_report_facts(void **state)
+{
+    (void)state;
+    struct eo_journal *j = open_journal(path);
+    write_fleet_run(j);
+    append(j,
+           (struct eo_journal_entry){.event = EO_JOURNAL_RUN_DONE, .status = EO_ERR_SOME_FAILED});
+    eo_journal_close(j);
+
+    struct eo_journal_state s;
+    replay_ok(path, &s);
+    assert_int_equal(s.runs, 1);
+    assert_true(s.last_run_ended);
+    assert_int_equal(s.last_run_status, EO_ERR_SOME_FAILED);
+    const struct eo_journal_device *d = find(&s, "alpha");
+    assert_string_equal(d->route, "two-step");
+    assert_string_equal(d->from, "1.14.1");
+    assert_string_equal(d->image, "espurna-1.15.0-nodemcu-lolin.bin");
+    assert_string_equal(d->where, "it runs 1.15.0");
+    assert_null(d->error); /* written only for a failed end */
+    assert_true(d->seconds == 30.0);
+    assert_int_equal(strlen(d->time), 24);
+    d = find(&s, "charlie");
+    assert_string_equal(d->error, "the device rejected the password");
+    d = find(&s, "bravo"); /* no end: its steps' time so far */
+    assert_true(d->seconds == 2.5);
+    assert_null(d->where);
+    assert_string_equal(find(&s, "echo")->route, "up-to-date");
+    assert_string_equal(find(&s, "foxtrot")->route, ""); /* never planned */
+    eo_journal_state_free(&s);
+
+    /* a new run that has not ended (yet, or killed) */
+    j = open_journal(path);
+    append(j, (struct eo_journal_entry){.event = EO_JOURNAL_RUN_STARTED});
+    started(j, "alpha", MD5_B);
+    eo_journal_close(j);
+    replay_ok(path, &s);
+    assert_int_equal(s.runs, 2);
+    assert_false(s.last_run_ended);
+    d = find(&s, "alpha"); /* a new start forgets what the last upgrade said */
+    assert_string_equal(d->route, "");
+    assert_string_equal(d->from, "");
+    assert_null(d->where);
+    assert_true(d->seconds == 0.0);
+    eo_journal_state_free(&s);
+}
+
+/* "from" and "error" came later: a line without them is read, one with a wrong type is not. */
+static void test_later_keys(void **state)
+{
+    (void)state;
+    static const char old[] =
+        "{\"run\":\"ab\",\"seq\":1,\"time\":\"t\",\"device\":\"a\",\"event\":\"plan\","
+        "\"route\":\"one-step\",\"steps\":1,\"text\":\"x\"}\n"
+        "{\"run\":\"ab\",\"seq\":2,\"time\":\"t\",\"device\":\"a\",\"event\":\"device-done\","
+        "\"status\":\"auth\",\"image\":null,\"md5\":null,\"version\":null,\"seconds\":1.5,"
+        "\"where\":\"unchanged\"}\n";
+    struct eo_journal_state s;
+    struct eo_error err;
+    assert_int_equal(eo_journal_replay_text("old", old, sizeof old - 1, &s, &err), EO_OK);
+    const struct eo_journal_device *d = find(&s, "a");
+    assert_string_equal(d->from, "");
+    assert_null(d->error);
+    assert_int_equal(d->standing, EO_JOURNAL_FAILED);
+    assert_true(d->seconds == 1.5);
+    eo_journal_state_free(&s);
+
+    static const char bad[] =
+        "{\"run\":\"ab\",\"seq\":1,\"time\":\"t\",\"device\":\"a\",\"event\":\"plan\","
+        "\"route\":\"one-step\",\"steps\":1,\"text\":\"x\",\"from\":7}\n";
+    assert_int_equal(eo_journal_replay_text("bad", bad, sizeof bad - 1, &s, &err), EO_ERR_INPUT);
+    assert_string_equal(err.message,
+                        "bad:1: not a journal line (\"from\" is not a string or null)");
+    eo_journal_state_free(&s);
+
+    static const char no_status[] =
+        "{\"run\":\"ab\",\"seq\":1,\"time\":\"t\",\"device\":null,\"event\":\"run-done\"}\n";
+    assert_int_equal(eo_journal_replay_text("end", no_status, sizeof no_status - 1, &s, &err),
+                     EO_ERR_INPUT);
+    assert_string_equal(err.message, "end:1: not a journal line (no \"status\")");
     eo_journal_state_free(&s);
 }
 
@@ -561,15 +648,15 @@ static void assert_event_keys(json_t *line)
     static const char *const started_keys[] = {"run",   "seq", "time",    "device", "event",
                                                "image", "md5", "version", NULL};
     static const char *const plan_keys[] = {"run",   "seq",   "time", "device", "event",
-                                            "route", "steps", "text", NULL};
+                                            "route", "steps", "text", "from",   NULL};
     static const char *const step_started[] = {"run",  "seq",   "time", "device", "event",
                                                "step", "steps", "role", "method", NULL};
     static const char *const step_done_keys[] = {"run",     "seq",   "time", "device", "event",
                                                  "step",    "steps", "role", "method", "status",
                                                  "seconds", "text",  NULL};
-    static const char *const device_done_keys[] = {"run",     "seq",     "time",  "device",
-                                                   "event",   "status",  "image", "md5",
-                                                   "version", "seconds", "where", NULL};
+    static const char *const device_done_keys[] = {"run",    "seq",   "time", "device",  "event",
+                                                   "status", "image", "md5",  "version", "seconds",
+                                                   "where",  "error", NULL};
     static const char *const hook_keys[] = {"run",       "seq",     "time",   "device",
                                             "event",     "when",    "passed", "end",
                                             "exit_code", "seconds", NULL};
@@ -949,8 +1036,12 @@ static void test_sink_with_result(void **state)
     result.steps[0].method = EO_METHOD_WEB;
     result.steps[1].method = EO_METHOD_ESPOTA;
     snprintf(result.final_version, sizeof result.final_version, "1.15.0-dev");
+    snprintf(result.before.device.version, sizeof result.before.device.version, "1.14.1");
+    struct eo_error failure;
+    eo_error_set(&failure, EO_ERR_AUTH, "alpha: the device rejected the password");
     struct eo_journal *j = open_journal(path);
-    struct eo_journal_device_sink sink = {.journal = j, .device = "alpha", .result = &result};
+    struct eo_journal_device_sink sink = {
+        .journal = j, .device = "alpha", .result = &result, .failure = &failure};
     struct eo_events events = eo_journal_sink(&sink);
     emit_upgrade(&events);
     eo_journal_close(j);
@@ -959,10 +1050,27 @@ static void test_sink_with_result(void **state)
     size_t count = load_lines(path, lines, 16);
     assert_int_equal(count, 7);
     assert_string_equal(json_string_value(json_object_get(lines[1], "route")), "two-step");
+    assert_string_equal(json_string_value(json_object_get(lines[1], "from")), "1.14.1");
+    assert_true(json_is_null(json_object_get(lines[6], "error"))); /* it ended ok */
     assert_string_equal(json_string_value(json_object_get(lines[2], "method")), "web");
     assert_string_equal(json_string_value(json_object_get(lines[4], "role")), "target");
     assert_string_equal(json_string_value(json_object_get(lines[5], "method")), "espota");
     assert_string_equal(json_string_value(json_object_get(lines[6], "version")), "1.15.0-dev");
+    free_lines(lines, count);
+
+    /* a failed end carries the failure's message */
+    unlink(path);
+    j = open_journal(path);
+    sink.journal = j;
+    events = eo_journal_sink(&sink);
+    struct eo_event end = {
+        .kind = EO_EVENT_DEVICE_RESULT, .device = "alpha", .status = EO_ERR_AUTH, .text = "same"};
+    eo_events_emit(&events, &end);
+    eo_journal_close(j);
+    count = load_lines(path, lines, 16);
+    assert_int_equal(count, 1);
+    assert_string_equal(json_string_value(json_object_get(lines[0], "error")),
+                        "alpha: the device rejected the password");
     free_lines(lines, count);
 
     /* a dry run's end is not journalled */
@@ -1089,6 +1197,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_run_replayed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_facts, setup, teardown),
+        cmocka_unit_test(test_later_keys),
         cmocka_unit_test_setup_teardown(test_missing_journal_is_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_last_line_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_line_cut_before_appending, setup, teardown),

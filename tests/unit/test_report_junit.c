@@ -2,7 +2,8 @@
  * skipped devices with hostile text (markup characters, quotes, control characters, UTF-8,
  * invalid bytes) give an ASCII file that an XML parser reads back (python3's xml.etree when
  * present, else a structural check) with counts that match its cases; the file replaces the old
- * one through FILE.tmp; a file that cannot be written is a file error. */
+ * one through FILE.tmp; a file that cannot be written is a file error; cases of several suites
+ * (report's sites) grouped by suite, each with its own counts, one name at two sites two cases. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -213,6 +214,50 @@ static void test_empty_report(void **state)
     eo_junit_free(junit);
 }
 
+/* report's sites: a suite each, in the order of their first case, each counting its own cases;
+ * the class names the site, so one device name at two sites is two cases to a CI system. */
+static void test_suites(void **state)
+{
+    (void)state;
+    struct eo_junit *junit = eo_junit_new();
+    eo_junit_add(junit,
+                 &(struct eo_junit_case){.device = "kitchen", .seconds = 2.0, .suite = "site-a"});
+    eo_junit_add(junit, &(struct eo_junit_case){.device = "kitchen",
+                                                .seconds = 1.0,
+                                                .outcome = EO_JUNIT_FAILED,
+                                                .message = "wrong password",
+                                                .suite = "site<b>"});
+    eo_junit_add(junit, &(struct eo_junit_case){.device = "hall",
+                                                .seconds = 0.5,
+                                                .outcome = EO_JUNIT_SKIPPED,
+                                                .suite = "site-a"});
+    const char *path = path_in_dir("suites.xml");
+    assert_int_equal(eo_junit_write(junit, path, NULL), EO_OK);
+    eo_junit_free(junit);
+    const char *xml = read_all(path);
+    const char *expected =
+        "<testsuites name=\"espurna-ota\" tests=\"3\" failures=\"1\" skipped=\"1\" errors=\"0\" "
+        "time=\"3.500\">\n"
+        "  <testsuite name=\"site-a\" tests=\"2\" failures=\"0\" skipped=\"1\" errors=\"0\" "
+        "time=\"2.500\">\n"
+        "    <testcase classname=\"espurna-ota.upgrade.site-a\" name=\"kitchen\" "
+        "time=\"2.000\">\n"
+        "    </testcase>\n"
+        "    <testcase classname=\"espurna-ota.upgrade.site-a\" name=\"hall\" time=\"0.500\">\n"
+        "      <skipped/>\n"
+        "    </testcase>\n"
+        "  </testsuite>\n"
+        "  <testsuite name=\"site&lt;b&gt;\" tests=\"1\" failures=\"1\" skipped=\"0\" "
+        "errors=\"0\" time=\"1.000\">\n"
+        "    <testcase classname=\"espurna-ota.upgrade.site&lt;b&gt;\" name=\"kitchen\" "
+        "time=\"1.000\">\n"
+        "      <failure message=\"wrong password\" type=\"failed\">wrong password</failure>\n"
+        "    </testcase>\n"
+        "  </testsuite>\n"
+        "</testsuites>\n";
+    assert_non_null(strstr(xml, expected));
+}
+
 /* A folder that does not exist: a file error naming the temporary file. */
 static void test_unwritable_path(void **state)
 {
@@ -230,7 +275,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_structure_and_escapes), cmocka_unit_test(test_parsed_by_xml_etree),
         cmocka_unit_test(test_rewrite_replaces),      cmocka_unit_test(test_empty_report),
-        cmocka_unit_test(test_unwritable_path),
+        cmocka_unit_test(test_unwritable_path),       cmocka_unit_test(test_suites),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
