@@ -30,7 +30,9 @@ note "--password: blanked in the process list; no core file; not dumpable"
 nobody=$(mktemp -d /tmp/eo-secrets.XXXXXX) # the lab folder is root's alone
 trap 'stop_background; rm -rf "$nobody"' EXIT
 cp "$CORE_DEV" "$nobody/core.bin" && chown -R 65534:65534 "$nobody"
-setpriv --reuid=65534 --regid=65534 --clear-groups "$EO_BIN" flash --device "$(dev_address 1)" \
+# the process itself is examined: the tool runs bare even in a valgrind run (valgrind's own
+# process would be looked at instead)
+setpriv --reuid=65534 --regid=65534 --clear-groups "${EO_REAL_BIN:-$EO_BIN}" flash --device "$(dev_address 1)" \
   --method espota --image "$nobody/core.bin" --password "$SECRET" >flash.out 2>flash.err &
 pid=$!
 BG_PIDS+=("$pid")
