@@ -309,12 +309,13 @@ static void print_text(const struct upgrade_job *job)
     }
     print_hooks(result);
     if (result->up_to_date)
-        eo_out_field("result", "up to date");
+        eo_out_field_tone("result", EO_TONE_GOOD, "up to date");
     else if (result->dry_run)
         eo_out_field("result", "dry run: nothing was sent");
     else
-        eo_out_field("result", "%s (checked by %s) in %.1f s", result->final_version,
-                     eo_verify_check_name(result->check), result->seconds);
+        eo_out_field_tone("result", EO_TONE_GOOD, "%s (checked by %s) in %.1f s",
+                          result->final_version, eo_verify_check_name(result->check),
+                          result->seconds);
     eo_out_field("where", "%s", result->where);
 }
 

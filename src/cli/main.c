@@ -2,7 +2,6 @@
  * place with the code the command returned (the table in status.h / the man page). */
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -29,14 +28,15 @@ static const struct command commands[] = {
     {"report", cmd_report, "merge batch journals of several sites into one result", &report_spec},
 };
 
-static void print_usage(FILE *out)
+static void print_usage(void (*print)(const char *format, ...)
+                            __attribute__((format(printf, 1, 2))))
 {
-    fprintf(out, "usage: espurna-ota <command> [options]\n"
-                 "       espurna-ota --version | --help [<command>]\n\ncommands:\n");
+    print("usage: espurna-ota <command> [options]\n"
+          "       espurna-ota --version | --help [<command>]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\n'espurna-ota <command> --help' shows a command's options; "
-                 "espurna-ota(1) has the rest.\n");
+        print("  %-10s %s\n", commands[i].name, commands[i].summary);
+    print("\n'espurna-ota <command> --help' shows a command's options; "
+          "espurna-ota(1) has the rest.\n");
 }
 
 static int usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
@@ -44,11 +44,9 @@ static int usage_error(const char *format, ...) __attribute__((format(printf, 1,
 static int usage_error(const char *format, ...)
 {
     va_list args;
-    fputs("espurna-ota: ", stderr);
     va_start(args, format);
-    vfprintf(stderr, format, args);
+    eo_out_usage_error(NULL, format, args);
     va_end(args);
-    fputs("\ntry 'espurna-ota --help'\n", stderr);
     return EO_ERR_USAGE;
 }
 
@@ -80,7 +78,7 @@ static int help(int argc, char **argv)
     if (argc > 3)
         return usage_error("%s takes at most one command name, not '%s'", argv[1], argv[3]);
     if (argc == 2) {
-        print_usage(stdout);
+        print_usage(eo_out_text);
         return eo_out_finish();
     }
     const struct command *command = find_command(argv[2]);
@@ -104,7 +102,7 @@ int main(int argc, char **argv)
 {
     keep_memory_private();
     if (argc < 2) {
-        print_usage(stderr);
+        print_usage(eo_out_text_stderr);
         return EO_ERR_USAGE;
     }
     if (is_help(argv[1]))
@@ -114,7 +112,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0) {
         if (argc > 2)
             return usage_error("--version takes no arguments, not '%s'", argv[2]);
-        printf("espurna-ota %s\n", EO_VERSION);
+        eo_out_text("espurna-ota %s\n", EO_VERSION);
         return eo_out_finish();
     }
     const struct command *command = find_command(argv[1]);

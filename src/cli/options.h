@@ -51,13 +51,16 @@ struct command_spec {
  * (pointers into argv; args must hold argc entries). Returns 0 to go on, -1 when --help was
  * printed (exit 0), or EO_ERR_USAGE after printing one line and "try --help" to stderr.
  * "--" ends options. Options may come before or after positional arguments. A string or number
- * option given twice is a usage error (flags may repeat; lists collect every occurrence). */
+ * option given twice is a usage error (flags may repeat; lists collect every occurrence).
+ * --no-color, accepted by every command, turns colour off. */
 int options_parse(const struct command_spec *spec, int argc, char **argv, char **args, int *nargs);
 
 void options_print_help(const struct command_spec *spec);
 
 /* The -h, --help option every command has besides its table. */
 const struct option_spec *options_help_spec(void);
+/* The --no-color option every command has besides its table. */
+const struct option_spec *options_no_color_spec(void);
 
 /* One usage line on stderr for a conflict/validation error found after parsing:
  * "espurna-ota <cmd>: <message>" + "try 'espurna-ota <cmd> --help'". Returns EO_ERR_USAGE. */
