@@ -25,9 +25,9 @@ static const char *device_arg;
 
 static const struct option_spec discover_options[] = {
     {"timeout", 0, OPT_UINT, &timeout_s, 1, 3600, "S",
-     "give up waiting for answers after S seconds (default 5)"},
+     "give up waiting for answers after S seconds (default 5)", .settable = true},
     {"settle", 0, OPT_UINT, &settle_ms, 10, 60000, "MS",
-     "stop once nothing new came for MS milliseconds (default 400)"},
+     "stop once nothing new came for MS milliseconds (default 400)", .settable = true},
     {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of a table"},
     {"filter", 0, OPT_LIST, &filter_args, 0, 0, "KEY=VALUE",
      "only devices whose KEY matches the pattern VALUE (repeatable)"},

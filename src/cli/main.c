@@ -8,11 +8,13 @@
 
 #include "commands.h"
 #include "complete.h"
+#include "settings.h"
 #include "espurna-ota/output.h"
 #include "espurna-ota/status.h"
 #include "espurna-ota/version.h"
 
-/* Every command: a row here is all that `--help` and shell completion need to know of it. */
+/* Every command: a row here is all that `--help`, shell completion and the settings need to know
+ * of it. */
 static const struct command commands[] = {
     {"inspect", cmd_inspect, "show what a firmware image is and what it fits beside",
      &inspect_spec},
@@ -26,7 +28,18 @@ static const struct command commands[] = {
     {"serve", cmd_serve, "serve one image once under a one-time URL (for 'ota <url>')",
      &serve_spec},
     {"report", cmd_report, "merge batch journals of several sites into one result", &report_spec},
+    {"config", cmd_config, "show the defaults each command takes from the environment and files",
+     &config_spec},
 };
+
+/* The settings (settings.h) check a config file's keys against every command's options. */
+static void register_settings(void)
+{
+    static const struct command_spec *specs[sizeof commands / sizeof commands[0] + 1];
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        specs[i] = commands[i].spec;
+    settings_register(specs);
+}
 
 static void print_usage(void (*print)(const char *format, ...)
                             __attribute__((format(printf, 1, 2))))
@@ -101,6 +114,7 @@ static void keep_memory_private(void)
 int main(int argc, char **argv)
 {
     keep_memory_private();
+    register_settings();
     if (argc < 2) {
         print_usage(eo_out_text_stderr);
         return EO_ERR_USAGE;

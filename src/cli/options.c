@@ -1,4 +1,5 @@
-/* options.c — table-driven option parsing and --help text for every command. */
+/* options.c — table-driven option parsing and --help text for every command; after the command
+ * line, the settings (settings.h) give the defaults of the options it did not set. */
 #include "options.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 
 #include "espurna-ota/output.h"
 #include "espurna-ota/status.h"
+#include "settings.h"
 
 /* Options every command takes, after its own. */
 static bool no_color;
@@ -32,12 +34,13 @@ static void usage_line(const char *command, const char *format, ...)
 
 int options_usage_error(const struct command_spec *spec, const char *format, ...)
 {
-    char message[1024];
+    char message[EO_CONFIG_PATH_MAX + 1024], note[1024];
     va_list args;
     va_start(args, format);
     vsnprintf(message, sizeof message, format, args);
     va_end(args);
-    usage_line(spec->name, "%s", message);
+    settings_note(spec, message, note, sizeof note); /* a value that came from a setting */
+    usage_line(spec->name, "%s%s", message, note);
     return EO_ERR_USAGE;
 }
 
@@ -115,6 +118,36 @@ static int store_value(const struct command_spec *spec, const struct option_spec
     case OPT_FLAG: break;
     }
     return options_usage_error(spec, "%s takes no value", label);
+}
+
+static int store_flag_word(const struct command_spec *spec, const struct option_spec *opt,
+                           const char *label, const char *value)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strcmp(value, yes[i]) == 0 || strcmp(value, no[i]) == 0) {
+            *(bool *)opt->target = strcmp(value, yes[i]) == 0;
+            return 0;
+        }
+    }
+    return options_usage_error(spec, "%s needs true or false, not '%s'", label, value);
+}
+
+bool options_settable(const struct option_spec *opt)
+{
+    return opt->settable &&
+           (opt->type == OPT_FLAG || opt->type == OPT_STRING || opt->type == OPT_UINT);
+}
+
+int options_store_setting(const struct command_spec *spec, const struct option_spec *opt,
+                          const char *label, const char *value)
+{
+    if (!options_settable(opt))
+        return options_usage_error(spec, "%s cannot be set outside the command line", label);
+    if (opt->type == OPT_FLAG)
+        return store_flag_word(spec, opt, label, value);
+    return store_value(spec, opt, label, value);
 }
 
 /* ---- the command line -------------------------------------------------------------------- */
@@ -207,7 +240,7 @@ int options_parse(const struct command_spec *spec, int argc, char **argv, char *
         return options_usage_error(spec, "missing %s", spec->args);
     if ((unsigned)*nargs > spec->max_args)
         return options_usage_error(spec, "unexpected argument '%s'", args[spec->max_args]);
-    return 0;
+    return settings_apply(spec, given);
 }
 
 /* ---- help -------------------------------------------------------------------------------- */
@@ -225,6 +258,14 @@ static void print_option(const struct option_spec *opt)
     eo_out_text("  %-30s %s\n", left, opt->help);
 }
 
+static bool has_settings(const struct command_spec *spec)
+{
+    for (size_t i = 0; i < spec->option_count; i++)
+        if (options_settable(&spec->options[i]))
+            return true;
+    return false;
+}
+
 void options_print_help(const struct command_spec *spec)
 {
     eo_out_text("usage: espurna-ota %s%s%s [options]\n\n%s\n\noptions:\n", spec->name,
@@ -233,6 +274,9 @@ void options_print_help(const struct command_spec *spec)
         print_option(&spec->options[i]);
     print_option(&no_color_option);
     print_option(&help_option);
+    if (has_settings(spec))
+        eo_out_text("\nSettings from the environment and config files: 'espurna-ota config %s'.",
+                    spec->name);
     eo_out_text("\nSee espurna-ota(1) for details and exit codes.\n");
 }
 
