@@ -4,7 +4,9 @@
 #ifndef ESPURNA_OTA_OUTPUT_H
 #define ESPURNA_OTA_OUTPUT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -36,10 +38,40 @@ void eo_out_warn(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void eo_out_info(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void eo_out_set_quiet(bool quiet);
 
+/* Human text without a prefix on stdout (help, overviews, a URL), or on stderr (the overview
+ * when no command was given); the format gives the line ends. */
+void eo_out_text(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void eo_out_text_stderr(const char *format, ...) __attribute__((format(printf, 1, 2)));
+/* Makes what was written to stdout visible now (a URL another program waits for). */
+void eo_out_flush(void);
+/* A usage error on stderr: "espurna-ota[ COMMAND]: MESSAGE" then "try 'espurna-ota[ COMMAND]
+ * --help'"; command NULL for the tool itself. */
+void eo_out_usage_error(const char *command, const char *format, va_list args)
+    __attribute__((format(printf, 2, 0)));
+/* A table on stdout: `cells` row by row (rows x columns), each column as wide as its widest
+ * cell, two spaces apart, the last column not padded. */
+void eo_out_table(const char *const *cells, size_t rows, size_t columns);
+
+/* Colour, for a human at a terminal only: a stream gets it when it is a terminal, NO_COLOR is
+ * unset or empty (no-color.org), TERM is set and not "dumb", and --no-color was not given; JSON
+ * never does. Outcomes are coloured by tone: good (green), bad (red), warn (yellow). */
+enum eo_tone { EO_TONE_PLAIN, EO_TONE_GOOD, EO_TONE_BAD, EO_TONE_WARN };
+/* The decision itself, from its inputs (for tests): is_tty, $NO_COLOR, $TERM, --no-color. */
+bool eo_out_color_wanted(bool is_tty, const char *no_color, const char *term, bool disabled);
+/* --no-color: eo_out_set_color(false) turns colour off for the rest of the run. */
+void eo_out_set_color(bool enabled);
+bool eo_out_color(FILE *stream);
+/* The escape sequence that starts (ends) `tone` on `stream`; "" when it gets no colour. */
+const char *eo_out_tone_on(FILE *stream, enum eo_tone tone);
+const char *eo_out_tone_off(FILE *stream, enum eo_tone tone);
+
 /* Aligned "label  value" lines on stdout for human output (label column width fixed per
  * block: call eo_out_block_begin with the widest label). */
 void eo_out_block_begin(int label_width);
 void eo_out_field(const char *label, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/* The same with the value in a tone (an outcome: "up to date", the version it ended on). */
+void eo_out_field_tone(const char *label, enum eo_tone tone, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Whether stderr is a terminal that wants redrawn progress (not TERM=dumb). */
 bool eo_out_stderr_is_tty(void);

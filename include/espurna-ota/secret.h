@@ -1,6 +1,7 @@
 /* secret.h — where a device password comes from, in order: what the command line says
  * (--password-file FILE, "-" for stdin; or --password PW, which works but the caller warns: argv
- * is visible to every user), then the ESPURNA_OTA_PASSWORD environment variable, then the
+ * is visible to every user), then the ESPURNA_OTA_PASSWORD environment variable, then a
+ * password file given as a default (ESPURNA_OTA_PASSWORD_FILE or a config file), then the
  * password store ($XDG_CONFIG_HOME/espurna-ota/passwords, else ~/.config/espurna-ota/passwords:
  * lines "<hostname|address|*> <password>", must not be readable by group or others).
  * Passwords are never logged, printed or put into JSON. */
@@ -25,7 +26,9 @@ enum eo_secret_origin {
 struct eo_secret_sources {
     const char *password_arg;  /* --password, or NULL */
     const char *password_file; /* --password-file, or NULL */
-    const char *store_path;    /* NULL: the default store path */
+    /* a password file from the settings (environment, config file): after ESPURNA_OTA_PASSWORD */
+    const char *password_file_default;
+    const char *store_path; /* NULL: the default store path */
 };
 
 /* Finds the password for a device known by any of `keys` (hostname, address; NULL-terminated).

@@ -1,5 +1,6 @@
-/* secret.c — finds a device password: --password-file (or stdin), ESPURNA_OTA_PASSWORD, the
- * per-user password store, then --password. Never puts a password into an error message. */
+/* secret.c — finds a device password: --password-file (or stdin) or --password, then
+ * ESPURNA_OTA_PASSWORD, a password file given as a default, then the per-user password store.
+ * Never puts a password into an error message. */
 #include "espurna-ota/secret.h"
 
 #include <errno.h>
@@ -269,6 +270,9 @@ enum eo_status eo_secret_resolve(const struct eo_secret_sources *sources, const 
     } else if (env && env[0]) {
         status = take(env, "$" ENV_NAME, out, err);
         *origin = EO_SECRET_ENV;
+    } else if (sources->password_file_default) {
+        status = from_file(sources->password_file_default, out, err);
+        *origin = EO_SECRET_FILE;
     } else if ((status = from_store_or_default(sources, keys, out, &found, err)) != EO_OK ||
                found) {
         *origin = EO_SECRET_STORE;

@@ -26,6 +26,7 @@
 #include "espurna-ota/secrets_file.h"
 #include "espurna-ota/resolve.h"
 #include "options.h"
+#include "password.h"
 #include "upgrade_json.h"
 
 static const char *devices_file, *image_arg, *firmware_dir, *manifest, *password_file;
@@ -48,14 +49,15 @@ static const struct option_spec batch_options[] = {
      "leave out devices whose host name matches PATTERN (repeatable)"},
     {"image", 'i', OPT_STRING, &image_arg, 0, 0, "FILE", "the full image for every device"},
     {"firmware-dir", 0, OPT_STRING, &firmware_dir, 0, 0, "DIR",
-     "release images: each device gets the build for its board, and its core image"},
+     "release images: each device gets the build for its board, and its core image",
+     .settable = true, .unless = "image manifest"},
     {"manifest", 0, OPT_STRING, &manifest, 0, 0, "FILE",
      "a release manifest (JSON: version, file, size, md5 per environment)"},
-    {"jobs", 'j', OPT_UINT, &jobs, 1, 64, "N", "devices at once (default 4)"},
+    {"jobs", 'j', OPT_UINT, &jobs, 1, 64, "N", "devices at once (default 4)", .settable = true},
     {"password-file", 0, OPT_STRING, &password_file, 0, 0, "FILE",
-     "one device password for every device ('-' = stdin)"},
+     "one device password for every device ('-' = stdin)", .settable = true},
     {"secrets", 0, OPT_STRING, &secrets_path, 0, 0, "FILE",
-     "NAME=password lines (mode 600) for the list's password=NAME fields"},
+     "NAME=password lines (mode 600) for the list's password=NAME fields", .settable = true},
     {"canary", 0, OPT_STRING, &canary_arg, 0, 0, "N",
      "upgrade N devices first; any failure among them stops the rollout"},
     {"waves", 0, OPT_STRING, &waves_arg, 0, 0, "P,P,...",
@@ -63,12 +65,14 @@ static const struct option_spec batch_options[] = {
     {"max-failures", 0, OPT_STRING, &max_failures_arg, 0, 0, "K|K%",
      "no further wave once this many devices (or this share) failed"},
     {"soak", 0, OPT_UINT, &soak_s, 1, 86400, "S",
-     "watch each upgraded device stay up S seconds (a reboot fails it); a wave ends after them"},
+     "watch each upgraded device stay up S seconds (a reboot fails it); a wave ends after them",
+     .settable = true},
     {"retries", 0, OPT_UINT, &retries, 0, 10, "N",
-     "try a device again after a transient failure, with backoff (default 0)"},
+     "try a device again after a transient failure, with backoff (default 0)", .settable = true},
     {"journal", 0, OPT_STRING, &journal_arg, 0, 0, "FILE",
      "record every step here and resume from it (default "
-     "$XDG_STATE_HOME/espurna-ota/journal.jsonl)"},
+     "$XDG_STATE_HOME/espurna-ota/journal.jsonl)",
+     .settable = true, .unless = "no-journal"},
     {"no-journal", 0, OPT_FLAG, &no_journal, 0, 0, NULL, "keep no journal"},
     {"events", 0, OPT_FLAG, &events_output, 0, 0, NULL,
      "JSON Lines on standard output, one event per line, as they happen"},
@@ -76,17 +80,19 @@ static const struct option_spec batch_options[] = {
     {"dry-run", 'n', OPT_FLAG, &dry_run, 0, 0, NULL, "print every device's plan; send nothing"},
     {"force", 0, OPT_FLAG, &force, 0, 0, NULL, "allow images of another app"},
     {"allow-downgrade", 0, OPT_FLAG, &allow_downgrade, 0, 0, NULL, "allow older images"},
-    {"no-gzip", 0, OPT_FLAG, &no_gzip, 0, 0, NULL, "never send a compressed image"},
+    {"no-gzip", 0, OPT_FLAG, &no_gzip, 0, 0, NULL, "never send a compressed image",
+     .settable = true},
     {"reboot-timeout", 0, OPT_UINT, &reboot_timeout_s, 1, 3600, "S",
-     "wait this long for each reboot (default 60)"},
+     "wait this long for each reboot (default 60)", .settable = true},
     {"timeout", 0, OPT_UINT, &discover_timeout_s, 1, 600, "S",
-     "discovery: stop listening after S seconds (default 5)"},
+     "discovery: stop listening after S seconds (default 5)", .settable = true},
     {"no-mdns", 0, OPT_FLAG, &no_mdns, 0, 0, NULL,
-     "no mDNS: listed devices by address, learnt over http and their terminal"},
+     "no mDNS: listed devices by address, learnt over http and their terminal", .settable = true,
+     .unless = "all"},
     {"hook", 0, OPT_STRING, &hook_arg, 0, 0, "CMD",
      "run CMD (/bin/sh -c) per device before its first step and after its upgrade (manual)"},
     {"hook-timeout", 0, OPT_UINT, &hook_timeout_s, 1, 3600, "S",
-     "kill a hook after S seconds, a no (default 60)"},
+     "kill a hook after S seconds, a no (default 60)", .settable = true},
     {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of text"},
     {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress lines, only the result"},
 };
@@ -370,7 +376,8 @@ static enum eo_status named_passwords(const struct batch_job *job, struct eo_bat
 static enum eo_status resolve_password(struct batch_job *job, struct eo_error *err)
 {
     const char *keys[] = {NULL};
-    struct eo_secret_sources sources = {.password_file = password_file};
+    struct eo_secret_sources sources = {0};
+    cli_password_file_sources(password_file, &sources);
     enum eo_secret_origin origin;
     enum eo_status status =
         secrets_path ? eo_secrets_load(secrets_path, &job->secrets, err) : EO_OK;

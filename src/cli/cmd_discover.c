@@ -25,9 +25,9 @@ static const char *device_arg;
 
 static const struct option_spec discover_options[] = {
     {"timeout", 0, OPT_UINT, &timeout_s, 1, 3600, "S",
-     "give up waiting for answers after S seconds (default 5)"},
+     "give up waiting for answers after S seconds (default 5)", .settable = true},
     {"settle", 0, OPT_UINT, &settle_ms, 10, 60000, "MS",
-     "stop once nothing new came for MS milliseconds (default 400)"},
+     "stop once nothing new came for MS milliseconds (default 400)", .settable = true},
     {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of a table"},
     {"filter", 0, OPT_LIST, &filter_args, 0, 0, "KEY=VALUE",
      "only devices whose KEY matches the pattern VALUE (repeatable)"},
@@ -131,34 +131,23 @@ static void fill_row(const struct eo_device *device, const struct view *view, ro
                          : "");
 }
 
-static void print_row(row_cells cells, const int *widths, int columns)
-{
-    for (int c = 0; c + 1 < columns; c++)
-        printf("%-*s  ", widths[c], cells[c]);
-    printf("%s\n", cells[columns - 1]);
-}
-
 static void print_table(const struct eo_device *const *devices, size_t count,
                         const struct view *view)
 {
-    int columns = view->image ? COL_COUNT : COL_COUNT - 1;
-    int widths[COL_COUNT];
+    size_t columns = view->image ? COL_COUNT : COL_COUNT - 1;
     row_cells *rows = calloc(count + 1, sizeof *rows);
-    if (!rows)
-        return;
-    for (int c = 0; c < COL_COUNT; c++)
-        snprintf(rows[0][c], sizeof rows[0][c], "%s", headings[c]);
-    for (size_t i = 0; i < count; i++)
-        fill_row(devices[i], view, rows[i + 1]);
-    for (int c = 0; c < COL_COUNT; c++) {
-        widths[c] = 0;
-        for (size_t r = 0; r <= count; r++) {
-            int len = (int)strlen(rows[r][c]);
-            widths[c] = len > widths[c] ? len : widths[c];
-        }
+    const char **cells = calloc((count + 1) * columns, sizeof *cells);
+    if (rows && cells) {
+        for (size_t c = 0; c < COL_COUNT; c++)
+            snprintf(rows[0][c], sizeof rows[0][c], "%s", headings[c]);
+        for (size_t i = 0; i < count; i++)
+            fill_row(devices[i], view, rows[i + 1]);
+        for (size_t r = 0; r <= count; r++)
+            for (size_t c = 0; c < columns; c++)
+                cells[r * columns + c] = rows[r][c];
+        eo_out_table(cells, count + 1, columns);
     }
-    for (size_t r = 0; r <= count; r++)
-        print_row(rows[r], widths, columns);
+    free(cells);
     free(rows);
 }
 

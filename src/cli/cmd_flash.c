@@ -39,9 +39,10 @@ static const struct eo_cancel *cancel; /* set by SIGINT / SIGTERM / SIGHUP */
 static const struct option_spec flash_options[] = {
     {"device", 'd', OPT_STRING, &device_arg, 0, 0, "DEV", "device host name or IP address"},
     {"image", 'i', OPT_STRING, &image_arg, 0, 0, "FILE", "firmware image to send"},
-    {"method", 'm', OPT_STRING, &method_arg, 0, 0, "METHOD", "espota (default), web or terminal"},
+    {"method", 'm', OPT_STRING, &method_arg, 0, 0, "METHOD", "espota (default), web or terminal",
+     .settable = true},
     {"password-file", 0, OPT_STRING, &password_file, 0, 0, "FILE",
-     "read the device password from FILE ('-' = stdin)"},
+     "read the device password from FILE ('-' = stdin)", .settable = true, .unless = "password"},
     {"password", 0, OPT_SECRET, &password_arg, 0, 0, "PW",
      "device password (visible to other users: prefer --password-file)"},
     {"port", 0, OPT_UINT, &device_port, 1, 65535, "N",
@@ -56,9 +57,9 @@ static const struct option_spec flash_options[] = {
     {"invite-tries", 0, OPT_UINT, &invite_tries, 1, 50, "N",
      "send the invitation at most N times (default 5)"},
     {"connect-timeout", 0, OPT_UINT, &connect_timeout, 100, 600000, "MS",
-     "wait this long for a connection, either way (default 10000)"},
+     "wait this long for a connection, either way (default 10000)", .settable = true},
     {"stall-timeout", 0, OPT_UINT, &stall_timeout, 100, 600000, "MS",
-     "give up when the transfer makes no progress this long (default 10000)"},
+     "give up when the transfer makes no progress this long (default 10000)", .settable = true},
     {"result-timeout", 0, OPT_UINT, &result_timeout, 2000, 600000, "MS",
      "espota, web: wait this long for the verdict once the device confirmed the whole image "
      "(default 60000)"},
@@ -79,7 +80,7 @@ static const struct option_spec flash_options[] = {
     {"serve-port", 0, OPT_UINT, &serve_port, 1, 65535, "N",
      "terminal: local port to serve the image on (default: any free port)"},
     {"fetch-timeout", 0, OPT_UINT, &fetch_timeout, 100, 600000, "MS",
-     "terminal: wait this long for the device to start fetching (default 30000)"},
+     "terminal: wait this long for the device to start fetching (default 30000)", .settable = true},
     {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of text"},
     {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress or messages, only the result"},
 };

@@ -101,9 +101,9 @@ static void announce(struct eo_serve *server, const struct eo_target *device,
         json_object_set_new(obj, "timeout_s", json_integer((json_int_t)timeout_arg));
         eo_out_json(obj);
     } else {
-        printf("%s\n", eo_serve_url(server));
+        eo_out_text("%s\n", eo_serve_url(server));
     }
-    fflush(stdout);
+    eo_out_flush();
     eo_out_info("serving %s (%zu bytes) to %s for %lu s; on the device's terminal type: ota %s",
                 image->path, image->size, allow_any ? "any client" : device->address, timeout_arg,
                 eo_serve_url(server));

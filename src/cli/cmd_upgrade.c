@@ -32,11 +32,12 @@ static const struct option_spec upgrade_options[] = {
     {"core", 0, OPT_STRING, &core_arg, 0, 0, "FILE",
      "core image for a two-step update (default: found in --firmware-dir or the search path)"},
     {"firmware-dir", 0, OPT_STRING, &firmware_dir, 0, 0, "DIR",
-     "folder of release images to find the core image in"},
+     "folder of release images to find the core image in", .settable = true, .unless = "core"},
     {"method", 'm', OPT_STRING, &method_arg, 0, 0, "METHOD",
-     "espota, web or terminal for every step (default: chosen per step)"},
+     "espota, web or terminal for every step (default: chosen per step)", .settable = true,
+     .unless = "window"},
     {"password-file", 0, OPT_STRING, &password_file, 0, 0, "FILE",
-     "read the device password from FILE ('-' = stdin)"},
+     "read the device password from FILE ('-' = stdin)", .settable = true, .unless = "password"},
     {"password", 0, OPT_SECRET, &password_arg, 0, 0, "PW",
      "device password (visible to other users: prefer --password-file)"},
     {"dry-run", 'n', OPT_FLAG, &dry_run, 0, 0, NULL, "print the plan and stop: nothing is sent"},
@@ -44,29 +45,32 @@ static const struct option_spec upgrade_options[] = {
      "allow an image of another app than the device runs"},
     {"allow-downgrade", 0, OPT_FLAG, &allow_downgrade, 0, 0, NULL,
      "allow an image older than what the device runs"},
-    {"no-gzip", 0, OPT_FLAG, &no_gzip, 0, 0, NULL, "never send a compressed image"},
+    {"no-gzip", 0, OPT_FLAG, &no_gzip, 0, 0, NULL, "never send a compressed image",
+     .settable = true},
     {"two-step", 0, OPT_FLAG, &two_step, 0, 0, NULL,
      "go through the core image even when one step would do"},
     {"expect-version", 0, OPT_STRING, &expect_version, 0, 0, "VERSION",
      "the version the image reports (for images that do not say)"},
     {"reboot-timeout", 0, OPT_UINT, &reboot_timeout_s, 1, 3600, "S",
-     "wait this long for each reboot (default 60)"},
+     "wait this long for each reboot (default 60)", .settable = true},
     {"soak", 0, OPT_UINT, &soak_s, 1, 86400, "S",
-     "after verifying, fail if the device reboots again within S seconds (default 0)"},
+     "after verifying, fail if the device reboots again within S seconds (default 0)",
+     .settable = true},
     {"window", 0, OPT_UINT, &window, 1, EO_ESPOTA_MAX_WINDOW, "N",
-     "espota chunks in flight (default 32)"},
+     "espota chunks in flight (default 32)", .settable = true, .unless = "method"},
     {"connect-timeout", 0, OPT_UINT, &connect_timeout, 100, 600000, "MS",
-     "wait this long for a connection, either way (default 10000)"},
+     "wait this long for a connection, either way (default 10000)", .settable = true},
     {"stall-timeout", 0, OPT_UINT, &stall_timeout, 100, 600000, "MS",
-     "give up when a transfer makes no progress this long (default 10000)"},
+     "give up when a transfer makes no progress this long (default 10000)", .settable = true},
     {"result-timeout", 0, OPT_UINT, &result_timeout, 2000, 600000, "MS",
-     "wait this long for the verdict once the device confirmed the whole image (default 60000)"},
+     "wait this long for the verdict once the device confirmed the whole image (default 60000)",
+     .settable = true},
     {"no-mdns", 0, OPT_FLAG, &no_mdns, 0, 0, NULL,
-     "learn the device over http and its terminal only"},
+     "learn the device over http and its terminal only", .settable = true},
     {"hook", 0, OPT_STRING, &hook_arg, 0, 0, "CMD",
      "run CMD (/bin/sh -c) before the first step and after the upgrade; non-zero: no (manual)"},
     {"hook-timeout", 0, OPT_UINT, &hook_timeout_s, 1, 3600, "S",
-     "kill the hook after S seconds, a no (default 60)"},
+     "kill the hook after S seconds, a no (default 60)", .settable = true},
     {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of text"},
     {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress or messages, only the result"},
 };
@@ -309,12 +313,13 @@ static void print_text(const struct upgrade_job *job)
     }
     print_hooks(result);
     if (result->up_to_date)
-        eo_out_field("result", "up to date");
+        eo_out_field_tone("result", EO_TONE_GOOD, "up to date");
     else if (result->dry_run)
         eo_out_field("result", "dry run: nothing was sent");
     else
-        eo_out_field("result", "%s (checked by %s) in %.1f s", result->final_version,
-                     eo_verify_check_name(result->check), result->seconds);
+        eo_out_field_tone("result", EO_TONE_GOOD, "%s (checked by %s) in %.1f s",
+                          result->final_version, eo_verify_check_name(result->check),
+                          result->seconds);
     eo_out_field("where", "%s", result->where);
 }
 

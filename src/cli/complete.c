@@ -286,8 +286,11 @@ static void offer_options(const struct command_spec *spec, const struct scan *sc
         snprintf(word, sizeof word, "--%s", opt->name);
         offer(word, opt->help, typed);
     }
-    snprintf(word, sizeof word, "--%s", options_help_spec()->name);
-    offer(word, options_help_spec()->help, typed);
+    const struct option_spec *common[] = {options_no_color_spec(), options_help_spec()};
+    for (size_t i = 0; i < sizeof common / sizeof common[0]; i++) {
+        snprintf(word, sizeof word, "--%s", common[i]->name);
+        offer(word, common[i]->help, typed);
+    }
 }
 
 /* A usage word without its brackets and "...": "[VALUE]..." is "VALUE". */

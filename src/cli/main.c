@@ -2,18 +2,19 @@
  * place with the code the command returned (the table in status.h / the man page). */
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include "commands.h"
 #include "complete.h"
+#include "settings.h"
 #include "espurna-ota/output.h"
 #include "espurna-ota/status.h"
 #include "espurna-ota/version.h"
 
-/* Every command: a row here is all that `--help` and shell completion need to know of it. */
+/* Every command: a row here is all that `--help`, shell completion and the settings need to know
+ * of it. */
 static const struct command commands[] = {
     {"inspect", cmd_inspect, "show what a firmware image is and what it fits beside",
      &inspect_spec},
@@ -27,16 +28,28 @@ static const struct command commands[] = {
     {"serve", cmd_serve, "serve one image once under a one-time URL (for 'ota <url>')",
      &serve_spec},
     {"report", cmd_report, "merge batch journals of several sites into one result", &report_spec},
+    {"config", cmd_config, "show the defaults each command takes from the environment and files",
+     &config_spec},
 };
 
-static void print_usage(FILE *out)
+/* The settings (settings.h) check a config file's keys against every command's options. */
+static void register_settings(void)
 {
-    fprintf(out, "usage: espurna-ota <command> [options]\n"
-                 "       espurna-ota --version | --help [<command>]\n\ncommands:\n");
+    static const struct command_spec *specs[sizeof commands / sizeof commands[0] + 1];
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\n'espurna-ota <command> --help' shows a command's options; "
-                 "espurna-ota(1) has the rest.\n");
+        specs[i] = commands[i].spec;
+    settings_register(specs);
+}
+
+static void print_usage(void (*print)(const char *format, ...)
+                            __attribute__((format(printf, 1, 2))))
+{
+    print("usage: espurna-ota <command> [options]\n"
+          "       espurna-ota --version | --help [<command>]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        print("  %-10s %s\n", commands[i].name, commands[i].summary);
+    print("\n'espurna-ota <command> --help' shows a command's options; "
+          "espurna-ota(1) has the rest.\n");
 }
 
 static int usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
@@ -44,11 +57,9 @@ static int usage_error(const char *format, ...) __attribute__((format(printf, 1,
 static int usage_error(const char *format, ...)
 {
     va_list args;
-    fputs("espurna-ota: ", stderr);
     va_start(args, format);
-    vfprintf(stderr, format, args);
+    eo_out_usage_error(NULL, format, args);
     va_end(args);
-    fputs("\ntry 'espurna-ota --help'\n", stderr);
     return EO_ERR_USAGE;
 }
 
@@ -80,7 +91,7 @@ static int help(int argc, char **argv)
     if (argc > 3)
         return usage_error("%s takes at most one command name, not '%s'", argv[1], argv[3]);
     if (argc == 2) {
-        print_usage(stdout);
+        print_usage(eo_out_text);
         return eo_out_finish();
     }
     const struct command *command = find_command(argv[2]);
@@ -103,8 +114,9 @@ static void keep_memory_private(void)
 int main(int argc, char **argv)
 {
     keep_memory_private();
+    register_settings();
     if (argc < 2) {
-        print_usage(stderr);
+        print_usage(eo_out_text_stderr);
         return EO_ERR_USAGE;
     }
     if (is_help(argv[1]))
@@ -114,7 +126,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0) {
         if (argc > 2)
             return usage_error("--version takes no arguments, not '%s'", argv[2]);
-        printf("espurna-ota %s\n", EO_VERSION);
+        eo_out_text("espurna-ota %s\n", EO_VERSION);
         return eo_out_finish();
     }
     const struct command *command = find_command(argv[1]);

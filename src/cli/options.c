@@ -1,4 +1,5 @@
-/* options.c — table-driven option parsing and --help text for every command. */
+/* options.c — table-driven option parsing and --help text for every command; after the command
+ * line, the settings (settings.h) give the defaults of the options it did not set. */
 #include "options.h"
 
 #include <errno.h>
@@ -7,33 +8,57 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "espurna-ota/output.h"
 #include "espurna-ota/status.h"
+#include "settings.h"
 
+/* Options every command takes, after its own. */
+static bool no_color;
 static const struct option_spec help_option = {
     "help", 'h', OPT_FLAG, NULL, 0, 0, NULL, "show this help and exit",
 };
+static const struct option_spec no_color_option = {
+    "no-color", 0, OPT_FLAG, &no_color, 0, 0, NULL, "no colour, even on a terminal",
+};
+
+static void usage_line(const char *command, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void usage_line(const char *command, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    eo_out_usage_error(command, format, args);
+    va_end(args);
+}
 
 int options_usage_error(const struct command_spec *spec, const char *format, ...)
 {
+    char message[EO_CONFIG_PATH_MAX + 1024], note[1024];
     va_list args;
-    fprintf(stderr, "espurna-ota %s: ", spec->name);
     va_start(args, format);
-    vfprintf(stderr, format, args);
+    vsnprintf(message, sizeof message, format, args);
     va_end(args);
-    fprintf(stderr, "\ntry 'espurna-ota %s --help'\n", spec->name);
+    settings_note(spec, message, note, sizeof note); /* a value that came from a setting */
+    usage_line(spec->name, "%s%s", message, note);
     return EO_ERR_USAGE;
+}
+
+static bool name_is(const char *candidate, const char *name, size_t name_len)
+{
+    return strlen(candidate) == name_len && strncmp(candidate, name, name_len) == 0;
 }
 
 static const struct option_spec *find_long(const struct command_spec *spec, const char *name,
                                            size_t name_len)
 {
-    for (size_t i = 0; i < spec->option_count; i++) {
-        const char *candidate = spec->options[i].name;
-        if (strlen(candidate) == name_len && strncmp(candidate, name, name_len) == 0)
+    for (size_t i = 0; i < spec->option_count; i++)
+        if (name_is(spec->options[i].name, name, name_len))
             return &spec->options[i];
-    }
-    if (strlen(help_option.name) == name_len && strncmp(help_option.name, name, name_len) == 0)
+    if (name_is(help_option.name, name, name_len))
         return &help_option;
+    if (name_is(no_color_option.name, name, name_len))
+        return &no_color_option;
     return NULL;
 }
 
@@ -45,19 +70,22 @@ static const struct option_spec *find_short(const struct command_spec *spec, cha
     return letter == help_option.short_name ? &help_option : NULL;
 }
 
+/* ---- values ------------------------------------------------------------------------------ */
+
+/* `label` says where the value came from: "--jobs", "FILE:LINE: jobs", "ESPURNA_OTA_JOBS". */
 static int store_uint(const struct command_spec *spec, const struct option_spec *opt,
-                      const char *value)
+                      const char *label, const char *value)
 {
     char *end = NULL;
     errno = 0;
     if (value[0] == '-' || value[0] == '+' || value[0] == '\0')
-        return options_usage_error(spec, "--%s needs a whole number, not '%s'", opt->name, value);
+        return options_usage_error(spec, "%s needs a whole number, not '%s'", label, value);
     unsigned long number = strtoul(value, &end, 10);
     if (errno != 0 || *end != '\0')
-        return options_usage_error(spec, "--%s needs a whole number, not '%s'", opt->name, value);
+        return options_usage_error(spec, "%s needs a whole number, not '%s'", label, value);
     if (number < opt->min || number > opt->max)
-        return options_usage_error(spec, "--%s must be between %lu and %lu, not %lu", opt->name,
-                                   opt->min, opt->max, number);
+        return options_usage_error(spec, "%s must be between %lu and %lu, not %lu", label, opt->min,
+                                   opt->max, number);
     *(unsigned long *)opt->target = number;
     return 0;
 }
@@ -73,41 +101,89 @@ static int store_secret(const struct command_spec *spec, const struct option_spe
     return 0;
 }
 
-static int store_value(const struct command_spec *spec, const struct option_spec *opt, char *value)
+static int store_value(const struct command_spec *spec, const struct option_spec *opt,
+                       const char *label, const char *value)
 {
     switch (opt->type) {
     case OPT_STRING: *(const char **)opt->target = value; return 0;
-    case OPT_SECRET: return store_secret(spec, opt, value);
-    case OPT_UINT: return store_uint(spec, opt, value);
+    case OPT_UINT: return store_uint(spec, opt, label, value);
     case OPT_LIST: {
         struct opt_list *list = opt->target;
         if (list->count >= OPT_LIST_MAX)
-            return options_usage_error(spec, "--%s given more than %d times", opt->name,
-                                       OPT_LIST_MAX);
+            return options_usage_error(spec, "%s given more than %d times", label, OPT_LIST_MAX);
         list->items[list->count++] = value;
         return 0;
     }
+    case OPT_SECRET:
     case OPT_FLAG: break;
     }
-    return options_usage_error(spec, "--%s takes no value", opt->name);
+    return options_usage_error(spec, "%s takes no value", label);
 }
 
-/* A single-value option (string or number) given twice is a usage error: which one did the
- * user mean? Flags may repeat harmlessly, lists are meant to. seen[] is per spec->options. */
-static int check_once(const struct command_spec *spec, const struct option_spec *opt, bool *seen)
+static int store_flag_word(const struct command_spec *spec, const struct option_spec *opt,
+                           const char *label, const char *value)
 {
-    if (opt->type != OPT_STRING && opt->type != OPT_UINT && opt->type != OPT_SECRET)
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strcmp(value, yes[i]) == 0 || strcmp(value, no[i]) == 0) {
+            *(bool *)opt->target = strcmp(value, yes[i]) == 0;
+            return 0;
+        }
+    }
+    return options_usage_error(spec, "%s needs true or false, not '%s'", label, value);
+}
+
+bool options_settable(const struct option_spec *opt)
+{
+    return opt->settable &&
+           (opt->type == OPT_FLAG || opt->type == OPT_STRING || opt->type == OPT_UINT);
+}
+
+int options_store_setting(const struct command_spec *spec, const struct option_spec *opt,
+                          const char *label, const char *value)
+{
+    if (!options_settable(opt))
+        return options_usage_error(spec, "%s cannot be set outside the command line", label);
+    if (opt->type == OPT_FLAG)
+        return store_flag_word(spec, opt, label, value);
+    return store_value(spec, opt, label, value);
+}
+
+/* ---- the command line -------------------------------------------------------------------- */
+
+/* A single-value option (string or number) given twice is a usage error: which one did the
+ * user mean? Flags may repeat harmlessly, lists are meant to. given[] is per spec->options. */
+static int mark_given(const struct command_spec *spec, const struct option_spec *opt, bool *given)
+{
+    if (opt == &help_option || opt == &no_color_option)
         return 0;
     size_t index = (size_t)(opt - spec->options);
-    if (seen[index])
+    bool once = opt->type == OPT_STRING || opt->type == OPT_UINT || opt->type == OPT_SECRET;
+    if (once && given[index])
         return options_usage_error(spec, "--%s given more than once; give it once", opt->name);
-    seen[index] = true;
+    given[index] = true;
     return 0;
+}
+
+static int take_value(const struct command_spec *spec, const struct option_spec *opt, int argc,
+                      char **argv, int *index, char *value)
+{
+    char label[80];
+    if (!value) {
+        if (*index + 1 >= argc)
+            return options_usage_error(spec, "--%s needs a value (%s)", opt->name, opt->arg_name);
+        value = argv[++*index];
+    }
+    if (opt->type == OPT_SECRET)
+        return store_secret(spec, opt, value);
+    snprintf(label, sizeof label, "--%s", opt->name);
+    return store_value(spec, opt, label, value);
 }
 
 /* Handles one option word at argv[*index]; may consume the next word as its value. */
 static int parse_option(const struct command_spec *spec, int argc, char **argv, int *index,
-                        bool *seen)
+                        bool *given)
 {
     char *word = argv[*index];
     const struct option_spec *opt;
@@ -129,38 +205,31 @@ static int parse_option(const struct command_spec *spec, int argc, char **argv, 
         options_print_help(spec);
         return -1;
     }
-    if (check_once(spec, opt, seen) != 0)
+    if (mark_given(spec, opt, given) != 0)
         return EO_ERR_USAGE;
-    if (opt->type == OPT_FLAG) {
-        if (value)
-            return options_usage_error(spec, "--%s takes no value", opt->name);
-        *(bool *)opt->target = true;
-        return 0;
-    }
-    if (!value) {
-        if (*index + 1 >= argc)
-            return options_usage_error(spec, "--%s needs a value (%s)", opt->name, opt->arg_name);
-        value = argv[++*index];
-    }
-    return store_value(spec, opt, value);
+    if (opt->type != OPT_FLAG)
+        return take_value(spec, opt, argc, argv, index, value);
+    if (value)
+        return options_usage_error(spec, "--%s takes no value", opt->name);
+    *(bool *)opt->target = true;
+    if (opt == &no_color_option)
+        eo_out_set_color(false);
+    return 0;
 }
 
 int options_parse(const struct command_spec *spec, int argc, char **argv, char **args, int *nargs)
 {
     bool options_done = false;
-    bool seen[OPTIONS_MAX] = {false};
+    bool given[OPTIONS_MAX] = {false};
     *nargs = 0;
-    if (spec->option_count > OPTIONS_MAX) {
-        fprintf(stderr, "espurna-ota %s: internal error: more than %d options\n", spec->name,
-                OPTIONS_MAX);
-        return EO_ERR_INTERNAL;
-    }
+    if (spec->option_count > OPTIONS_MAX)
+        return options_usage_error(spec, "internal error: more than %d options", OPTIONS_MAX);
     for (int i = 1; i < argc; i++) {
         const char *word = argv[i];
         if (!options_done && strcmp(word, "--") == 0) {
             options_done = true;
         } else if (!options_done && word[0] == '-' && word[1] != '\0') {
-            int rc = parse_option(spec, argc, argv, &i, seen);
+            int rc = parse_option(spec, argc, argv, &i, given);
             if (rc != 0)
                 return rc;
         } else {
@@ -171,8 +240,10 @@ int options_parse(const struct command_spec *spec, int argc, char **argv, char *
         return options_usage_error(spec, "missing %s", spec->args);
     if ((unsigned)*nargs > spec->max_args)
         return options_usage_error(spec, "unexpected argument '%s'", args[spec->max_args]);
-    return 0;
+    return settings_apply(spec, given);
 }
+
+/* ---- help -------------------------------------------------------------------------------- */
 
 static void print_option(const struct option_spec *opt)
 {
@@ -184,20 +255,37 @@ static void print_option(const struct option_spec *opt)
         snprintf(left, sizeof left, "%s--%s %s", shortpart, opt->name, opt->arg_name);
     else
         snprintf(left, sizeof left, "%s--%s", shortpart, opt->name);
-    printf("  %-30s %s\n", left, opt->help);
+    eo_out_text("  %-30s %s\n", left, opt->help);
+}
+
+static bool has_settings(const struct command_spec *spec)
+{
+    for (size_t i = 0; i < spec->option_count; i++)
+        if (options_settable(&spec->options[i]))
+            return true;
+    return false;
 }
 
 void options_print_help(const struct command_spec *spec)
 {
-    printf("usage: espurna-ota %s%s%s [options]\n\n%s\n\noptions:\n", spec->name,
-           spec->args[0] ? " " : "", spec->args, spec->summary);
+    eo_out_text("usage: espurna-ota %s%s%s [options]\n\n%s\n\noptions:\n", spec->name,
+                spec->args[0] ? " " : "", spec->args, spec->summary);
     for (size_t i = 0; i < spec->option_count; i++)
         print_option(&spec->options[i]);
+    print_option(&no_color_option);
     print_option(&help_option);
-    printf("\nSee espurna-ota(1) for details and exit codes.\n");
+    if (has_settings(spec))
+        eo_out_text("\nSettings from the environment and config files: 'espurna-ota config %s'.",
+                    spec->name);
+    eo_out_text("\nSee espurna-ota(1) for details and exit codes.\n");
 }
 
 const struct option_spec *options_help_spec(void)
 {
     return &help_option;
+}
+
+const struct option_spec *options_no_color_spec(void)
+{
+    return &no_color_option;
 }

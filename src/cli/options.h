@@ -36,6 +36,14 @@ struct option_spec {
      * nothing for any other name. */
     const char *arg_name;
     const char *help; /* one line */
+    /* A default for it may come from ESPURNA_OTA_<NAME> or a config file (settings.h). Only for
+     * defaults that hold across runs (folders, timeouts, -j, methods): never a target such as
+     * --device or --image, never a secret (OPT_SECRET) or a list. */
+    bool settable;
+    /* With settable: the options (long names, space-separated) that, given on the command line,
+     * leave the setting unused because it cannot go with them ("image manifest" for
+     * --firmware-dir: a flag for another source of firmware wins over a default folder). */
+    const char *unless;
 };
 
 struct command_spec {
@@ -51,13 +59,27 @@ struct command_spec {
  * (pointers into argv; args must hold argc entries). Returns 0 to go on, -1 when --help was
  * printed (exit 0), or EO_ERR_USAGE after printing one line and "try --help" to stderr.
  * "--" ends options. Options may come before or after positional arguments. A string or number
- * option given twice is a usage error (flags may repeat; lists collect every occurrence). */
+ * option given twice is a usage error (flags may repeat; lists collect every occurrence).
+ * Then every settable option not given takes its setting (environment, user file, system file:
+ * settings.h), checked as on the command line; a bad one is EO_ERR_USAGE naming FILE:LINE and
+ * the key, or the variable. --no-color, accepted by every command, turns colour off. */
 int options_parse(const struct command_spec *spec, int argc, char **argv, char **args, int *nargs);
+
+/* Stores a value for `opt` from elsewhere than argv (a setting), with the checks of the command
+ * line (a number's bounds; a flag takes true/false, yes/no, on/off or 1/0); `label` names where
+ * it came from in an error ("FILE:LINE: jobs", "ESPURNA_OTA_JOBS"). 0 or EO_ERR_USAGE. */
+int options_store_setting(const struct command_spec *spec, const struct option_spec *opt,
+                          const char *label, const char *value);
+
+/* Whether a setting may give a default for `opt` (settable, and a flag, string or number). */
+bool options_settable(const struct option_spec *opt);
 
 void options_print_help(const struct command_spec *spec);
 
 /* The -h, --help option every command has besides its table. */
 const struct option_spec *options_help_spec(void);
+/* The --no-color option every command has besides its table. */
+const struct option_spec *options_no_color_spec(void);
 
 /* One usage line on stderr for a conflict/validation error found after parsing:
  * "espurna-ota <cmd>: <message>" + "try 'espurna-ota <cmd> --help'". Returns EO_ERR_USAGE. */

@@ -1,5 +1,6 @@
 /* output.c — the report layer: JSON and aligned human output on stdout, errors, warnings and
- * progress on stderr (bar on a terminal, plain lines otherwise, nothing when quiet). */
+ * progress on stderr (bar on a terminal, plain lines otherwise, nothing when quiet), usage
+ * errors and help text, and the one decision whether a stream gets colour. */
 #include "espurna-ota/output.h"
 
 #include <stdarg.h>
@@ -11,12 +12,101 @@
 #include "espurna-ota/text.h"
 
 static bool quiet;
+static bool color_disabled; /* --no-color */
 static int block_label_width = 12;
 
 void eo_out_set_quiet(bool value)
 {
     quiet = value;
 }
+
+/* ---- colour ------------------------------------------------------------------------------ */
+
+bool eo_out_color_wanted(bool is_tty, const char *no_color, const char *term, bool disabled)
+{
+    if (disabled || !is_tty || (no_color && no_color[0]))
+        return false;
+    return term && term[0] && strcmp(term, "dumb") != 0;
+}
+
+void eo_out_set_color(bool enabled)
+{
+    color_disabled = !enabled;
+}
+
+bool eo_out_color(FILE *stream)
+{
+    return eo_out_color_wanted(isatty(fileno(stream)), getenv("NO_COLOR"), getenv("TERM"),
+                               color_disabled);
+}
+
+const char *eo_out_tone_on(FILE *stream, enum eo_tone tone)
+{
+    static const char *const starts[] = {
+        [EO_TONE_PLAIN] = "",
+        [EO_TONE_GOOD] = "\033[32m",
+        [EO_TONE_BAD] = "\033[1;31m",
+        [EO_TONE_WARN] = "\033[33m",
+    };
+    return tone != EO_TONE_PLAIN && eo_out_color(stream) ? starts[tone] : "";
+}
+
+const char *eo_out_tone_off(FILE *stream, enum eo_tone tone)
+{
+    return tone != EO_TONE_PLAIN && eo_out_color(stream) ? "\033[0m" : "";
+}
+
+/* ---- text, usage errors and tables ------------------------------------------------------- */
+
+void eo_out_text(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    vprintf(format, args);
+    va_end(args);
+}
+
+void eo_out_text_stderr(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+}
+
+void eo_out_flush(void)
+{
+    fflush(stdout);
+}
+
+void eo_out_usage_error(const char *command, const char *format, va_list args)
+{
+    const char *space = command ? " " : "", *name = command ? command : "";
+    fprintf(stderr, "%sespurna-ota%s%s:%s ", eo_out_tone_on(stderr, EO_TONE_BAD), space, name,
+            eo_out_tone_off(stderr, EO_TONE_BAD));
+    vfprintf(stderr, format, args);
+    fprintf(stderr, "\ntry 'espurna-ota%s%s --help'\n", space, name);
+}
+
+void eo_out_table(const char *const *cells, size_t rows, size_t columns)
+{
+    int widths[columns > 0 ? columns : 1];
+    for (size_t c = 0; c < columns; c++) {
+        widths[c] = 0;
+        for (size_t r = 0; r < rows; r++) {
+            int len = (int)strlen(cells[r * columns + c]);
+            widths[c] = len > widths[c] ? len : widths[c];
+        }
+    }
+    for (size_t r = 0; r < rows && columns > 0; r++) {
+        const char *const *row = cells + r * columns;
+        for (size_t c = 0; c + 1 < columns; c++)
+            printf("%-*s  ", widths[c], row[c]);
+        printf("%s\n", row[columns - 1]);
+    }
+}
+
+/* ---- stdout and stderr ------------------------------------------------------------------- */
 
 bool eo_out_stderr_is_tty(void)
 {
@@ -80,17 +170,20 @@ void eo_out_error(const struct eo_error *err)
 
 void eo_out_error_advice(const struct eo_error *err, const char *advice)
 {
-    if (advice && advice[0])
-        fprintf(stderr, "espurna-ota: %s; %s\n", err->message, advice);
-    else
-        fprintf(stderr, "espurna-ota: %s\n", err->message);
+    bool more = advice && advice[0];
+    fprintf(stderr, "%sespurna-ota:%s %s%s%s\n", eo_out_tone_on(stderr, EO_TONE_BAD),
+            eo_out_tone_off(stderr, EO_TONE_BAD), err->message, more ? "; " : "",
+            more ? advice : "");
 }
 
 void eo_out_warn(const char *format, ...)
 {
+    char prefix[32];
     va_list args;
+    snprintf(prefix, sizeof prefix, "%swarning:%s ", eo_out_tone_on(stderr, EO_TONE_WARN),
+             eo_out_tone_off(stderr, EO_TONE_WARN));
     va_start(args, format);
-    vprint_stderr("warning: ", format, args);
+    vprint_stderr(prefix, format, args);
     va_end(args);
 }
 
@@ -117,6 +210,16 @@ void eo_out_field(const char *label, const char *format, ...)
     vprintf(format, args);
     va_end(args);
     putchar('\n');
+}
+
+void eo_out_field_tone(const char *label, enum eo_tone tone, const char *format, ...)
+{
+    va_list args;
+    printf("%-*s  %s", block_label_width, label, eo_out_tone_on(stdout, tone));
+    va_start(args, format);
+    vprintf(format, args);
+    va_end(args);
+    printf("%s\n", eo_out_tone_off(stdout, tone));
 }
 
 const char *eo_out_size(uint64_t bytes, char *buf, size_t cap)

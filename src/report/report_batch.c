@@ -140,13 +140,15 @@ static unsigned columns(const struct eo_report_batch *report)
 
 /* One line of the summary, cut to the terminal's width so that it never wraps (the lines to
  * erase are counted). */
-static void footer_line(struct eo_report_batch *report, const char *text)
+static void footer_line(struct eo_report_batch *report, const char *text, enum eo_tone tone)
 {
     unsigned width = columns(report);
     int shown = (int)strlen(text);
     if (width > 1 && shown > (int)width - 1)
         shown = (int)width - 1;
-    fprintf(report->options.stream, "%.*s\n", shown, text);
+    FILE *stream = report->options.stream;
+    fprintf(stream, "%s%.*s%s\n", eo_out_tone_on(stream, tone), shown, text,
+            eo_out_tone_off(stream, tone));
     report->footer_lines++;
 }
 
@@ -168,7 +170,12 @@ static void fleet_line(struct eo_report_batch *report, bool final)
              fleet, ended, whole, counts[DONE], counts[RUNNING], counts[FAILED], counts[OFFLINE],
              counts[SKIPPED], final ? "not run" : "waiting", counts[WAITING], elapsed / 60,
              elapsed % 60);
-    footer_line(report, text);
+    /* the last state of the fleet, coloured by how it ended */
+    enum eo_tone tone = !final            ? EO_TONE_PLAIN
+                        : counts[FAILED]  ? EO_TONE_BAD
+                        : counts[WAITING] ? EO_TONE_WARN
+                                          : EO_TONE_GOOD;
+    footer_line(report, text, tone);
 }
 
 static void device_line(struct eo_report_batch *report, const struct device_view *view)
@@ -187,7 +194,7 @@ static void device_line(struct eo_report_batch *report, const struct device_view
     }
     snprintf(text, sizeof text, "  %-*.*s %s%-7s %s", LABEL_WIDTH, LABEL_WIDTH, view->device, where,
              phase, progress);
-    footer_line(report, text);
+    footer_line(report, text, EO_TONE_PLAIN);
 }
 
 static void draw(struct eo_report_batch *report)
@@ -206,7 +213,7 @@ static void draw(struct eo_report_batch *report)
     if (running > shown) {
         char text[64];
         snprintf(text, sizeof text, "  ... and %u more running", running - shown);
-        footer_line(report, text);
+        footer_line(report, text, EO_TONE_PLAIN);
     }
     fflush(report->options.stream);
     report->drawn_s = now_s(report);
@@ -360,6 +367,23 @@ static bool any_site(const struct eo_report_row *rows, size_t count)
     return false;
 }
 
+/* The tone of an outcome in the table: how it ended for the device. */
+static enum eo_tone outcome_tone(const char *outcome)
+{
+    static const struct {
+        const char *outcome;
+        enum eo_tone tone;
+    } tones[] = {
+        {"done", EO_TONE_GOOD},    {"up-to-date", EO_TONE_GOOD}, {"finished-earlier", EO_TONE_GOOD},
+        {"failed", EO_TONE_BAD},   {"offline", EO_TONE_WARN},    {"skipped", EO_TONE_WARN},
+        {"not-run", EO_TONE_WARN},
+    };
+    for (size_t i = 0; outcome && i < sizeof tones / sizeof tones[0]; i++)
+        if (strcmp(outcome, tones[i].outcome) == 0)
+            return tones[i].tone;
+    return EO_TONE_PLAIN;
+}
+
 void eo_report_table(const struct eo_report_row *rows, size_t count)
 {
     bool sites = any_site(rows, count);
@@ -375,8 +399,10 @@ void eo_report_table(const struct eo_report_row *rows, size_t count)
             snprintf(wave, sizeof wave, "%u", row->wave);
         if (sites)
             printf("%-16.16s ", or_dash(row->site));
-        printf("%-24.24s %-38.38s %-38.38s %-14s %4s %6.1fs  %s%s%s\n", or_dash(row->device),
+        enum eo_tone tone = outcome_tone(row->outcome);
+        printf("%-24.24s %-38.38s %-38.38s %-14s %4s %6.1fs  %s%s%s%s%s\n", or_dash(row->device),
                or_dash(row->from), or_dash(row->to), or_dash(row->route), wave, row->seconds,
-               or_dash(row->outcome), why ? ": " : "", why ? row->message : "");
+               eo_out_tone_on(stdout, tone), or_dash(row->outcome), eo_out_tone_off(stdout, tone),
+               why ? ": " : "", why ? row->message : "");
     }
 }

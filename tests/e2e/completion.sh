@@ -111,7 +111,7 @@ if [[ ${1:-} != --in-lab ]]; then
     "--filter repeats"
   assert_eq "--json" "$(offered "espurna-ota upgrade --dry-run -i fw.bin --js")" \
     "after a flag and a short option with its value"
-  assert_eq "--help --json" "$(offered "espurna-ota inspect fw.bin ")" \
+  assert_eq "--help --json --no-color" "$(offered "espurna-ota inspect fw.bin ")" \
     "inspect's one argument given: its options"
 
   note "files and folders"

@@ -4,7 +4,8 @@
 For each command, every option its --help lists has an entry (.TP) in that command's man
 sections (.SS "espurna-ota COMMAND ...") with the same short option and argument name, and a
 numeric default said in --help is said in the entry; every option entry of those sections is in
---help. Prints each disagreement; exits 1 when there is one."""
+--help. The options every command takes (COMMON) have one entry, outside the command sections.
+Prints each disagreement; exits 1 when there is one."""
 import re, subprocess, sys
 
 def help_options(binary, command):
@@ -57,13 +58,29 @@ def man_entries(page, command):
         i += 1
     return entries
 
+COMMON = ('help', 'no-color')  # options.c gives them to every command
+
+def common_entries(page):
+    """The options of the .TP entries outside any command's section."""
+    lines = open(page).read().splitlines()
+    names, inside = set(), False
+    for i, line in enumerate(lines):
+        if line.startswith('.SS') or line.startswith('.SH'):
+            inside = line.startswith('.SS "espurna-ota ')
+        elif not inside and line == '.TP' and i + 1 < len(lines) and \
+                re.match(r'^\.(B|BI|BR|IR|I) +\\-', lines[i + 1]):
+            names.update(name for name, _, _ in tag_options(unroff(lines[i + 1].split(' ', 1)[1])))
+    return names
+
 def main():
     binary, page = sys.argv[1], sys.argv[2]
     problems = 0
+    for name in set(COMMON) - common_entries(page):
+        print(f"--{name}, which every command takes, has no entry of its own in the man page"); problems += 1
     for command in sys.argv[3:]:
         helps, mans = help_options(binary, command), man_entries(page, command)
         for name, (short, arg, default) in helps.items():
-            if name == 'help':
+            if name in COMMON:
                 continue
             if name not in mans:
                 print(f"{command}: --{name} is in --help but has no entry in the man page"); problems += 1; continue

@@ -287,6 +287,34 @@ static void test_precedence(void **state)
     assert_int_equal(origin, EO_SECRET_NONE);
 }
 
+/* A password file from the settings (ESPURNA_OTA_PASSWORD_FILE, a config file) comes after the
+ * command line and ESPURNA_OTA_PASSWORD, before the store. */
+static void test_default_file_order(void **state)
+{
+    (void)state;
+    char out[EO_SECRET_MAX];
+    enum eo_secret_origin origin;
+    struct eo_error err;
+    struct eo_secret_sources s = {
+        .password_arg = "arg",
+        .password_file_default = write_file("pd", "default file\n", 0600),
+        .store_path = write_file("ps", "* store\n", 0600),
+    };
+    setenv("ESPURNA_OTA_PASSWORD", "env", 1);
+    assert_int_equal(resolve(&s, out, &origin, &err), EO_OK);
+    assert_string_equal(out, "arg");
+    s.password_arg = NULL;
+    assert_int_equal(resolve(&s, out, &origin, &err), EO_OK);
+    assert_string_equal(out, "env");
+    unsetenv("ESPURNA_OTA_PASSWORD");
+    assert_int_equal(resolve(&s, out, &origin, &err), EO_OK);
+    assert_string_equal(out, "default file");
+    assert_int_equal(origin, EO_SECRET_FILE);
+    s.password_file_default = write_file("pd-open", "default file\n", 0644);
+    assert_int_equal(resolve(&s, out, &origin, &err), EO_ERR_FILE); /* the same checks */
+    assert_string_equal(out, "");
+}
+
 static void test_wipe(void **state)
 {
     (void)state;
@@ -312,6 +340,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_precedence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_default_file_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wipe, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
