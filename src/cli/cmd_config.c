@@ -14,7 +14,8 @@
 static bool json_output;
 
 static const struct option_spec config_options[] = {
-    {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of a table"},
+    {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of a table",
+     .settable = false},
 };
 
 const struct command_spec config_spec = {

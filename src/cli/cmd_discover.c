@@ -28,13 +28,14 @@ static const struct option_spec discover_options[] = {
      "give up waiting for answers after S seconds (default 5)", .settable = true},
     {"settle", 0, OPT_UINT, &settle_ms, 10, 60000, "MS",
      "stop once nothing new came for MS milliseconds (default 400)", .settable = true},
-    {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of a table"},
+    {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of a table",
+     .settable = false},
     {"filter", 0, OPT_LIST, &filter_args, 0, 0, "KEY=VALUE",
-     "only devices whose KEY matches the pattern VALUE (repeatable)"},
+     "only devices whose KEY matches the pattern VALUE (repeatable)", .settable = false},
     {"image", 0, OPT_STRING, &image_path, 0, 0, "FILE",
-     "add how many steps FILE would take on each device"},
+     "add how many steps FILE would take on each device", .settable = false},
     {"device", 0, OPT_STRING, &device_arg, 0, 0, "DEVICE",
-     "show only this device (address, name.local, hostname or instance)"},
+     "show only this device (address, name.local, hostname or instance)", .settable = false},
 };
 
 const struct command_spec discover_spec = {

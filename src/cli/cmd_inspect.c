@@ -16,7 +16,8 @@
 static bool json_output;
 
 static const struct option_spec inspect_options[] = {
-    {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of text"},
+    {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of text",
+     .settable = false},
 };
 
 const struct command_spec inspect_spec = {

@@ -22,10 +22,12 @@ static bool json_output, quiet;
 
 static const struct option_spec report_options[] = {
     {"junit", 0, OPT_STRING, &junit_path, 0, 0, "FILE",
-     "write a JUnit XML report here: a test suite per site, a test case per device"},
-    {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of the table"},
+     "write a JUnit XML report here: a test suite per site, a test case per device",
+     .settable = false},
+    {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL, "print one JSON object instead of the table",
+     .settable = false},
     {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL,
-     "no line per site on stderr (warnings stay), only the result"},
+     "no line per site on stderr (warnings stay), only the result", .settable = false},
 };
 
 const struct command_spec report_spec = {

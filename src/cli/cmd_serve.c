@@ -26,17 +26,19 @@ static char client_seen[64];           /* the last client that asked for the ima
 
 static const struct option_spec serve_options[] = {
     {"allow", 0, OPT_STRING, &allow_arg, 0, 0, "DEV",
-     "serve only this device (host name or address)"},
+     "serve only this device (host name or address)", .settable = false},
     {"allow-any", 0, OPT_FLAG, &allow_any, 0, 0, NULL,
-     "serve any client that knows the URL (needs --address)"},
+     "serve any client that knows the URL (needs --address)", .settable = false},
     {"address", 0, OPT_STRING, &address_arg, 0, 0, "ADDR",
-     "local address to listen on (default: the one facing --allow)"},
-    {"port", 0, OPT_UINT, &port_arg, 1, 65535, "N", "TCP port (default: any free port)"},
+     "local address to listen on (default: the one facing --allow)", .settable = false},
+    {"port", 0, OPT_UINT, &port_arg, 1, 65535, "N", "TCP port (default: any free port)",
+     .settable = false},
     {"timeout", 0, OPT_UINT, &timeout_arg, 1, 86400, "S",
-     "give up after S seconds without one complete transfer (default 600)"},
+     "give up after S seconds without one complete transfer (default 600)", .settable = false},
     {"json", 0, OPT_FLAG, &json_output, 0, 0, NULL,
-     "print JSON lines (\"listening\", then \"done\") instead of text"},
-    {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress or messages, only the URL"},
+     "print JSON lines (\"listening\", then \"done\") instead of text", .settable = false},
+    {"quiet", 'q', OPT_FLAG, &quiet, 0, 0, NULL, "no progress or messages, only the URL",
+     .settable = false},
 };
 
 const struct command_spec serve_spec = {

@@ -15,11 +15,11 @@
 /* Options every command takes, after its own. */
 static bool no_color;
 static const struct option_spec help_option = {
-    "help", 'h', OPT_FLAG, NULL, 0, 0, NULL, "show this help and exit",
-};
-static const struct option_spec no_color_option = {
-    "no-color", 0, OPT_FLAG, &no_color, 0, 0, NULL, "no colour, even on a terminal",
-};
+    .name = "help", .short_name = 'h', .type = OPT_FLAG, .help = "show this help and exit"};
+static const struct option_spec no_color_option = {.name = "no-color",
+                                                   .type = OPT_FLAG,
+                                                   .target = &no_color,
+                                                   .help = "no colour, even on a terminal"};
 
 static void usage_line(const char *command, const char *format, ...)
     __attribute__((format(printf, 2, 3)));

@@ -52,6 +52,13 @@ source "$EO_SOURCE/tests/e2e/valgrind.sh" # EO_VALGRIND=1: the tool under valgri
 E2E_TOOLS=$EO_SOURCE/tests/tools
 DEV_VERSION=1.15.0-dev.gita1b2c3d4+github261101
 
+# The machine's own settings never reach a test: no system config file, and no ESPURNA_OTA_*
+# variable from the caller (a test sets what it needs after sourcing this file).
+while read -r variable; do
+  unset "$variable"
+done < <(compgen -e | grep '^ESPURNA_OTA_')
+export ESPURNA_OTA_SYSTEM_CONFIG=/nonexistent/espurna-ota/config
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
 note() { echo "-- $*" >&2; }
