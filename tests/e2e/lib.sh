@@ -141,7 +141,7 @@ json_field() {
 }
 
 mdns_record() {
-  avahi-browse -rtp _arduino._tcp 2>/dev/null | grep "^=;lo;IPv4;$1;_arduino._tcp;" | head -n 1
+  timeout 10 avahi-browse -rtp _arduino._tcp 2>/dev/null | grep "^=;lo;IPv4;$1;_arduino._tcp;" | head -n 1
 }
 
 txt_value() {

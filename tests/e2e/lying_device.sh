@@ -59,7 +59,7 @@ flash() { # flash N IMAGE [OPTIONS]: the tool against device N, short bounds
 }
 
 # announced N: at least N _arduino._tcp services are announced
-announced() { [[ $(avahi-browse -tp _arduino._tcp 2>/dev/null | grep -c "^+") -ge $1 ]]; }
+announced() { [[ $(timeout 10 avahi-browse -tp _arduino._tcp 2>/dev/null | grep -c "^+") -ge $1 ]]; }
 wait_until 20 announced 7 || fail "the seven devices were not announced"
 
 note "txt-long and numbers: discover lists both with what is known, cut and marked unknown"
@@ -89,7 +89,7 @@ no_percentage_over_100 "$err"
 
 note "other-host: named by its host name it answers as another: refused, nothing sent"
 asked=$(lab-device hostname 3)
-wait_until 10 bash -c "avahi-browse -tp _arduino._tcp 2>/dev/null | grep -q ';ESPURNA-OTHER;'" ||
+wait_until 10 bash -c "timeout 10 avahi-browse -tp _arduino._tcp 2>/dev/null | grep -q ';ESPURNA-OTHER;'" ||
   fail "other-host: not announced as ESPURNA-OTHER"
 bounded 30 "$EO_BIN" upgrade --device "$asked" --image "$FULL_DEV" \
   --password-file "$(dev_password_file 3)" --reboot-timeout 20

@@ -33,7 +33,7 @@ fake_service() {
 
 fake_count() {
   local count
-  count=$(avahi-browse -rtp "$1" 2>/dev/null | grep -c '^=')
+  count=$(timeout 10 avahi-browse -rtp "$1" 2>/dev/null | grep -c '^=')
   [[ $count -ge $2 ]]
 }
 

@@ -38,7 +38,7 @@ size() { stat -c %s "$1"; }
 # announced N...: one browse ($BROWSE) holds a resolved _arduino._tcp line of every device N.
 announced() {
   local n
-  BROWSE=$(avahi-browse -rtp _arduino._tcp 2>/dev/null | grep '^=')
+  BROWSE=$(timeout 10 avahi-browse -rtp _arduino._tcp 2>/dev/null | grep '^=')
   for n in "$@"; do
     grep -q "^=;lo;IPv4;$(lab-device hostname "$n");" <<<"$BROWSE" || return 1
   done
@@ -118,7 +118,7 @@ assert_eq 1 "$(lab-device boots 7)" "device 7: no reboot after a refused invitat
 note "host names resolve to the device addresses; mdns=no announces nothing"
 resolved=$(avahi-resolve -4 -n "$(lab-device hostname 2).local" 2>/dev/null | cut -f2)
 assert_eq "$(dev_address 2)" "$resolved" "device 2: address record"
-browse=$(avahi-browse -atpk 2>/dev/null)
+browse=$(timeout 10 avahi-browse -atpk 2>/dev/null)
 assert_contains "$browse" "$(lab-device hostname 2);_http._tcp" "device 2: _http._tcp"
 assert_contains "$browse" "$(lab-device hostname 2);_telnet._tcp" "device 2: _telnet._tcp"
 assert_not_contains "$browse" "$(lab-device hostname 4)" "device 4 (mdns=no)"

@@ -44,7 +44,7 @@ rec=$(record_of 1)
 assert_eq "PLATFORMIO_ESP01_1M yes" "$(txt_value "$rec" board) $(txt_value "$rec" auth_upload)" \
   "device 1: ArduinoOTA's own keys"
 assert_eq "" "$(txt_value "$rec" app_name)$(txt_value "$rec" app_version)" "device 1: no ESPurna keys"
-browse=$(avahi-browse -atpk 2>/dev/null)
+browse=$(timeout 10 avahi-browse -atpk 2>/dev/null)
 assert_not_contains "$browse" "$(lab-device hostname 1);_http._tcp" "device 1: no _http._tcp"
 assert_not_contains "$browse" "$(lab-device hostname 1);_telnet._tcp" "device 1: no _telnet._tcp"
 

@@ -17,7 +17,7 @@ inner() {
   wait_until 30 test -e "$sync/$other-up" || fail "lab $name: the other lab never came up"
   assert_eq "$version" "$(info_version 1)" "lab $name: own device's version"
   wait_until 10 test -n "$(mdns_record "$host")" || fail "lab $name: no mDNS record"
-  rec=$(avahi-browse -rtp _arduino._tcp 2>/dev/null | grep '^=' || true)
+  rec=$(timeout 10 avahi-browse -rtp _arduino._tcp 2>/dev/null | grep '^=' || true)
   assert_eq 1 "$(grep -c . <<<"$rec")" "lab $name: exactly one device announced"
   assert_eq "$version" "$(txt_value "$rec" app_version)" "lab $name: mDNS version"
   assert_eq OK "$(espota 1 "$file")" "lab $name: upload"
