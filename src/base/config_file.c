@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "espurna-ota/file_open.h"
+#include "espurna-ota/user_dirs.h"
 
 /* ---- reading ----------------------------------------------------------------------------- */
 
@@ -203,16 +204,7 @@ const struct eo_config_entry *eo_config_file_find(const struct eo_config_file *f
 
 bool eo_config_user_path(char *buf, size_t cap)
 {
-    const char *xdg = getenv("XDG_CONFIG_HOME");
-    const char *home = getenv("HOME");
-    int n;
-    if (xdg && xdg[0] == '/') /* the XDG spec: a relative path is to be ignored */
-        n = snprintf(buf, cap, "%s/espurna-ota/config", xdg);
-    else if (home && home[0])
-        n = snprintf(buf, cap, "%s/.config/espurna-ota/config", home);
-    else
-        n = -1;
-    if (n > 0 && (size_t)n < cap)
+    if (eo_user_path("XDG_CONFIG_HOME", ".config", getenv("HOME"), "config", buf, cap))
         return true;
     buf[0] = '\0';
     return false;

@@ -2,6 +2,7 @@
  * ESPURNA_OTA_PASSWORD, a password file given as a default, then the per-user password store.
  * Never puts a password into an error message. */
 #include "espurna-ota/secret.h"
+#include "espurna-ota/user_dirs.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -107,16 +108,7 @@ static enum eo_status from_file(const char *path, char out[EO_SECRET_MAX], struc
 /* The default store path: $XDG_CONFIG_HOME/espurna-ota/passwords or ~/.config/... */
 static bool default_store(char *buf, size_t cap)
 {
-    const char *xdg = getenv("XDG_CONFIG_HOME");
-    const char *home = getenv("HOME");
-    int n;
-    if (xdg && xdg[0] == '/')
-        n = snprintf(buf, cap, "%s/espurna-ota/passwords", xdg);
-    else if (home && home[0])
-        n = snprintf(buf, cap, "%s/.config/espurna-ota/passwords", home);
-    else
-        return false;
-    return n > 0 && (size_t)n < cap;
+    return eo_user_path("XDG_CONFIG_HOME", ".config", getenv("HOME"), "passwords", buf, cap);
 }
 
 static bool key_matches(const char *key, const char *const *keys)

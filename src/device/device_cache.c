@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 
 #include "espurna-ota/file_open.h"
 #include "espurna-ota/text.h"
+#include "espurna-ota/user_dirs.h"
 
 #define FIELDS 5 /* hostname, address, board, version, seen */
 /* The longest file written: the header and EO_DEVICE_CACHE_MAX lines of full fields. */
@@ -363,28 +363,9 @@ enum eo_status eo_device_cache_save(const char *path, const struct eo_device_cac
 
 /* ---- the default place -------------------------------------------------------------------- */
 
-static const char *home_folder(void)
-{
-    const char *home = getenv("HOME");
-    if (home && home[0] == '/')
-        return home;
-    struct passwd *pw = getpwuid(getuid());
-    return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
-}
-
 bool eo_device_cache_default_path(char *out, size_t cap)
 {
-    const char *cache = getenv("XDG_CACHE_HOME");
-    int n;
-    if (cache && cache[0] == '/') {
-        n = snprintf(out, cap, "%s/espurna-ota/devices.tsv", cache);
-    } else {
-        const char *home = home_folder();
-        if (!home)
-            return false;
-        n = snprintf(out, cap, "%s/.cache/espurna-ota/devices.tsv", home);
-    }
-    return n > 0 && (size_t)n < cap;
+    return eo_user_path("XDG_CACHE_HOME", ".cache", eo_user_home(), "devices.tsv", out, cap);
 }
 
 /* Loads the default cache, lets `note` add to it, saves it when something changed. */

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "espurna-ota/hook.h"
 #include "espurna-ota/output.h"
 #include "espurna-ota/upgrade.h"
+#include "espurna-ota/user_dirs.h"
 
 #define JOURNAL_MAX_BYTES (1024u * 1024u * 1024u) /* refuse to replay anything larger */
 
@@ -465,28 +465,10 @@ enum eo_status eo_journal_append(struct eo_journal *journal, const struct eo_jou
 
 /* ---- the default path --------------------------------------------------------------------- */
 
-static const char *home_folder(void)
-{
-    const char *home = getenv("HOME");
-    if (home && home[0] == '/')
-        return home;
-    struct passwd *pw = getpwuid(getuid());
-    return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
-}
-
 bool eo_journal_default_path(char *out, size_t cap)
 {
-    const char *state = getenv("XDG_STATE_HOME");
-    int n;
-    if (state && state[0] == '/') {
-        n = snprintf(out, cap, "%s/espurna-ota/journal.jsonl", state);
-    } else {
-        const char *home = home_folder();
-        if (!home)
-            return false;
-        n = snprintf(out, cap, "%s/.local/state/espurna-ota/journal.jsonl", home);
-    }
-    return n > 0 && (size_t)n < cap;
+    return eo_user_path("XDG_STATE_HOME", ".local/state", eo_user_home(), "journal.jsonl", out,
+                        cap);
 }
 
 /* ---- the event sink ----------------------------------------------------------------------- */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "espurna-ota/image.h"
+#include "espurna-ota/user_dirs.h"
 
 #define FIRMWARE_SUBDIR "espurna-ota/firmware"
 
@@ -33,16 +34,7 @@ static size_t add_existing(char dirs[][PATH_MAX], size_t count, size_t cap, cons
  * not absolute (the XDG rule). Returns false when neither variable helps. */
 static bool user_data_dir(char out[PATH_MAX])
 {
-    const char *xdg = getenv("XDG_DATA_HOME");
-    const char *home = getenv("HOME");
-    int n;
-    if (xdg && xdg[0] == '/')
-        n = snprintf(out, PATH_MAX, "%s/%s", xdg, FIRMWARE_SUBDIR);
-    else if (home && home[0])
-        n = snprintf(out, PATH_MAX, "%s/.local/share/%s", home, FIRMWARE_SUBDIR);
-    else
-        return false;
-    return n > 0 && n < PATH_MAX;
+    return eo_user_path("XDG_DATA_HOME", ".local/share", getenv("HOME"), "firmware", out, PATH_MAX);
 }
 
 /* An explicit folder is kept even when missing, so that the message about it names it. */
