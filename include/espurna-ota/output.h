@@ -28,6 +28,10 @@ json_t *eo_out_json_object(const char *command);
 /* Adds "status" (name), "exit_code" and, on failure, "error", "hint" (its name, or null) and
  * "advice" (the CLI's words for the hint, or null) to a JSON result object. */
 void eo_out_json_status(json_t *obj, const struct eo_error *err, const char *advice);
+struct eo_hook_result;
+/* Adds how a hook ended to a JSON object: "passed", "end", and "exit_code" / "signal" (null
+ * unless it exited / was killed by a signal). */
+void eo_out_json_hook_end(json_t *obj, const struct eo_hook_result *hook);
 
 /* "espurna-ota: <message>" on stderr. */
 void eo_out_error(const struct eo_error *err);

@@ -76,12 +76,7 @@ static json_t *hook_json(const struct eo_hook_result *hook, bool resumed)
     if (!hook->ran)
         return json_null();
     json_t *obj = json_object();
-    json_object_set_new(obj, "passed", json_boolean(eo_hook_passed(hook)));
-    json_object_set_new(obj, "end", json_string(eo_hook_end_name(hook->end)));
-    json_object_set_new(obj, "exit_code",
-                        hook->end == EO_HOOK_EXITED ? json_integer(hook->exit_code) : json_null());
-    json_object_set_new(obj, "signal",
-                        hook->end == EO_HOOK_SIGNALLED ? json_integer(hook->signal) : json_null());
+    eo_out_json_hook_end(obj, hook);
     json_object_set_new(obj, "seconds", json_real(hook->seconds));
     json_object_set_new(obj, "timeout_s", json_integer(hook->timeout_s));
     json_object_set_new(obj, "lines", json_integer(hook->lines));

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "espurna-ota/hook.h"
 #include "espurna-ota/text.h"
 
 static bool quiet;
@@ -141,6 +142,16 @@ json_t *eo_out_json_object(const char *command)
     json_object_set_new(obj, "schema_version", json_integer(EO_JSON_SCHEMA_VERSION));
     json_object_set_new(obj, "command", json_string(command));
     return obj;
+}
+
+void eo_out_json_hook_end(json_t *obj, const struct eo_hook_result *hook)
+{
+    json_object_set_new(obj, "passed", json_boolean(eo_hook_passed(hook)));
+    json_object_set_new(obj, "end", json_string(eo_hook_end_name(hook->end)));
+    json_object_set_new(obj, "exit_code",
+                        hook->end == EO_HOOK_EXITED ? json_integer(hook->exit_code) : json_null());
+    json_object_set_new(obj, "signal",
+                        hook->end == EO_HOOK_SIGNALLED ? json_integer(hook->signal) : json_null());
 }
 
 void eo_out_json_status(json_t *obj, const struct eo_error *err, const char *advice)

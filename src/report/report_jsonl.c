@@ -117,12 +117,7 @@ static json_t *hook_object(enum eo_event_kind kind, const struct eo_hook_result 
     json_object_set_new(obj, "when", json_string(eo_hook_when_name(hook->when)));
     if (kind != EO_EVENT_HOOK_RESULT)
         return obj;
-    json_object_set_new(obj, "passed", json_boolean(eo_hook_passed(hook)));
-    json_object_set_new(obj, "end", json_string(eo_hook_end_name(hook->end)));
-    json_object_set_new(obj, "exit_code",
-                        hook->end == EO_HOOK_EXITED ? json_integer(hook->exit_code) : json_null());
-    json_object_set_new(obj, "signal",
-                        hook->end == EO_HOOK_SIGNALLED ? json_integer(hook->signal) : json_null());
+    eo_out_json_hook_end(obj, hook);
     json_object_set_new(obj, "seconds", seconds(hook->seconds));
     return obj;
 }
