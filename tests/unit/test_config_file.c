@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "temp_dir.h"
+
 #include "espurna-ota/config_file.h"
 
 static char dir[64];
@@ -23,8 +25,7 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/eo-config-XXXXXX");
-    if (!mkdtemp(dir))
+    if (!temp_dir_make(dir, sizeof dir, "config"))
         return -1;
     unsetenv("ESPURNA_OTA_JOBS");
     unsetenv("ESPURNA_OTA_FIRMWARE_DIR");
@@ -35,9 +36,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf '%s'", dir);
-    return system(command) == 0 ? 0 : -1;
+    return temp_dir_remove(dir);
 }
 
 /* Writes a file in the test directory and returns its path (a static buffer per call slot). */

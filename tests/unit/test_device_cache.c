@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "temp_dir.h"
+
 #include "espurna-ota/device_cache.h"
 
 static char dir[64];
@@ -28,18 +30,15 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/eo-device-cache-XXXXXX");
     alarm(20); /* a read that blocked (a FIFO) fails the test instead of hanging it */
-    return mkdtemp(dir) ? 0 : -1;
+    return temp_dir_make(dir, sizeof dir, "device-cache") ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char command[128];
     alarm(0);
-    snprintf(command, sizeof command, "rm -rf '%s'", dir);
-    return system(command) == 0 ? 0 : -1;
+    return temp_dir_remove(dir);
 }
 
 /* ---- helpers ---- */

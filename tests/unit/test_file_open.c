@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "temp_dir.h"
+
 #include "espurna-ota/file_open.h"
 
 static char dir[64];
@@ -21,16 +23,13 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/eo-file-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return temp_dir_make(dir, sizeof dir, "file") ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf '%s'", dir);
-    return system(command) == 0 ? 0 : -1;
+    return temp_dir_remove(dir);
 }
 
 static void expect_refused(const char *what, const char *path, const char *expected)

@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "temp_dir.h"
+
 #include "espurna-ota/hook.h"
 #include "espurna-ota/net.h"
 #include "upgrade/upgrade_private.h"
@@ -34,16 +36,13 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/eo-hook-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return temp_dir_make(dir, sizeof dir, "hook") ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf '%s'", dir);
-    return system(command) == 0 ? 0 : -1;
+    return temp_dir_remove(dir);
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */

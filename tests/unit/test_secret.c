@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "temp_dir.h"
+
 #include "espurna-ota/secret.h"
 
 static char dir[64];
@@ -20,8 +22,7 @@ static char dir[64];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/eo-secret-XXXXXX");
-    if (!mkdtemp(dir))
+    if (!temp_dir_make(dir, sizeof dir, "secret"))
         return -1;
     unsetenv("ESPURNA_OTA_PASSWORD");
     setenv("XDG_CONFIG_HOME", dir, 1); /* keeps the real ~/.config store out of the tests */
@@ -31,9 +32,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf '%s'", dir);
-    return system(command) == 0 ? 0 : -1;
+    return temp_dir_remove(dir);
 }
 
 /* Writes a file in the test directory and returns its path (static buffer per call slot). */
