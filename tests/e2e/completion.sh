@@ -17,7 +17,7 @@ PROGRAM=${EO_REAL_BIN:-$EO_BIN} # completion runs the program itself, never unde
 PATH=$(dirname "$PROGRAM"):$PATH # the scripts call espurna-ota by name
 export PATH
 for tool in zsh strace; do
-  command -v "$tool" >/dev/null || skip "$tool is missing (scripts/deps installs it)"
+  command -v "$tool" >/dev/null || fail "$tool is missing: run scripts/deps"
 done
 # shellcheck source=../../completions/espurna-ota.bash
 source "$COMPLETIONS/espurna-ota.bash"

@@ -31,8 +31,8 @@ if [[ ${1:-} == inner ]]; then
   exit 0
 fi
 
-command -v ansible-playbook >/dev/null || skip "ansible-playbook not installed (scripts/deps: ansible-core)"
-command -v nsenter >/dev/null || skip "nsenter not installed (util-linux)"
+command -v ansible-playbook >/dev/null || fail "ansible-playbook is missing: run scripts/deps (ansible-core)"
+command -v nsenter >/dev/null || fail "nsenter is missing: run scripts/deps (util-linux)"
 require_lab
 : "${EO_BIN:?}" "${EO_MKIMAGE:?}"
 
